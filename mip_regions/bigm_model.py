@@ -1,0 +1,211 @@
+"""The big-M MIP of a ReLU network in Pyomo (Serra, Tjandraatmadja & Ramalingam 2018).
+
+For every ReLU unit i of a hidden layer l, with pre-activation bounds [L_i, U_i] (REFERENCE.md
+§6.3, the seed's constraints (1)-(6)):
+
+    W_i h^{l-1} + b_i = h_i - hbar_i,   0 <= h_i <= U_i z_i,   0 <= hbar_i <= -L_i (1 - z_i),
+    z_i in {0, 1}
+
+Units with ``U_i <= 0`` are stably inactive (h_i = 0, no binary); units with ``L_i > 0`` are
+stably active (h_i = pre-activation, no binary). ``L_i = 0`` keeps its binary: fixing it active
+would be wrong when the unit is identically zero on some cell. Identity units are equalities.
+The output layer is not modelled (it does not affect patterns).
+
+Counting objective (positive margin, one-sided):  ``max f  s.t.  f <= h_i + (1 - z_i) F`` for
+every unstable unit and ``0 <= f <= F``. Any pattern with f* > 0 is a *strict* pattern; the
+engine checks each for full dimension separately (cells.py).
+
+Bounds come from interval arithmetic and, with ``tighten="lp"``, from the LP relaxation of the
+layers before (two LPs per unit, solved on this same model with z relaxed to [0, 1]); LP bounds
+are widened by a tolerance so that they never cut off a reachable point.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyomo.environ as pyo
+from pyomo.contrib.solver.common.results import TerminationCondition
+from pyomo.contrib.solver.solvers.highs import Highs
+
+from .network import Network
+from .unit_bounds import exact_interval_bounds
+
+LP_BOUND_EPS = 1e-6   # widening of LP-tightened bounds (absolute + relative)
+
+
+@dataclass
+class MipSolution:
+    status: str                     # "optimal", "infeasible", "time limit", "interrupted", other
+    margin: float | None            # f*
+    z: np.ndarray | None            # values of the unstable binaries (0/1)
+
+
+class BigMModel:
+    """Pyomo model of the network's hidden layers plus the margin objective, with a persistent
+    HiGHS solver attached. ``unstable`` lists positions (in the network's ReLU order) of units
+    with a binary; ``fixed_bits`` holds the pattern bits of the stable ones.
+    """
+
+    def __init__(self, net: Network, *, tighten: str = "none"):
+        if tighten not in ("none", "lp"):
+            raise ValueError("tighten must be 'none' or 'lp'")
+        self.net = net
+        self.opt = Highs()
+        self.opt.config.threads = 1
+        self.opt.config.load_solutions = False
+        self.opt.config.raise_exception_on_nonoptimal_result = False
+        self.opt.config.solver_options = {"mip_heuristic_run_feasibility_jump": False}
+        m = self.m = pyo.ConcreteModel()
+        lo, hi = net.domain.lower, net.domain.upper
+        n0 = net.input_dim
+        m.x = pyo.Var(range(n0), bounds=lambda _, j: (float(lo[j]), float(hi[j])))
+        m.obj = pyo.Objective(expr=0.0, sense=pyo.maximize)
+        m.cuts = pyo.ConstraintList()
+        self.bounds: list[tuple[np.ndarray, np.ndarray]] = []
+        self.z_vars, self.h_active, self.unstable = [], [], []
+        self.fixed_bits = np.zeros(net.num_relu, dtype=bool)
+        self.lp_solves = 0
+        exact = exact_interval_bounds(net) if net.is_exact else None
+
+        h_prev = [m.x[j] for j in range(n0)]
+        h_lo, h_hi = lo.astype(float), hi.astype(float)
+        for l, layer in enumerate(net.layers[:-1]):
+            W, b = layer.weights, layer.bias
+            pre = [float(b[i]) + sum(float(W[i, k]) * h_prev[k] for k in range(layer.n_in)
+                                     if W[i, k] != 0 and not isinstance(h_prev[k], float))
+                   for i in range(layer.n_out)]
+            Wp, Wm = np.maximum(W, 0), np.minimum(W, 0)
+            L = Wp @ h_lo + Wm @ h_hi + b
+            U = Wp @ h_hi + Wm @ h_lo + b
+            stable_off = U <= 0
+            stable_on = L > 0
+            if exact is not None:
+                eL, eU = exact[l]
+                stable_off |= np.array([u <= 0 for u in eU])
+                stable_on |= np.array([v > 0 for v in eL])
+            if tighten == "lp" and l > 0:
+                L, U, lp_off, lp_on = self._tighten(pre, L, U)
+                stable_off |= lp_off
+                stable_on |= lp_on
+            self.bounds.append((L, U))
+            blk = pyo.Block()
+            m.add_component(f"layer{l}", blk)
+            blk.eq = pyo.ConstraintList()
+            blk.bigm = pyo.ConstraintList()
+            h_next = []
+            if layer.activation == "identity":
+                blk.h = pyo.Var(range(layer.n_out), bounds=lambda _, i: (float(L[i]), float(U[i])))
+                for i in range(layer.n_out):
+                    blk.eq.add(blk.h[i] == pre[i])
+                    h_next.append(blk.h[i])
+                h_lo, h_hi = L.copy(), U.copy()
+            else:
+                off = self.net.relu_offset[l]
+                blk.h = pyo.Var(range(layer.n_out), bounds=lambda _, i: (0.0, max(float(U[i]), 0.0)))
+                blk.hbar = pyo.Var(range(layer.n_out), bounds=lambda _, i: (0.0, max(-float(L[i]), 0.0)))
+                blk.z = pyo.Var(range(layer.n_out), domain=pyo.UnitInterval)
+                for i in range(layer.n_out):
+                    if stable_off[i]:
+                        blk.h[i].fix(0.0)
+                        blk.hbar[i].fix(0.0)
+                        blk.z[i].fix(0)
+                        h_next.append(0.0)
+                        continue
+                    if stable_on[i]:
+                        self.fixed_bits[off + i] = True
+                        blk.hbar[i].fix(0.0)
+                        blk.z[i].fix(1)
+                        blk.eq.add(blk.h[i] == pre[i])
+                    else:
+                        blk.eq.add(pre[i] == blk.h[i] - blk.hbar[i])
+                        blk.bigm.add(blk.h[i] <= float(U[i]) * blk.z[i])
+                        blk.bigm.add(blk.hbar[i] <= -float(L[i]) * (1 - blk.z[i]))
+                        self.z_vars.append(blk.z[i])
+                        self.h_active.append(blk.h[i])
+                        self.unstable.append(off + i)
+                    h_next.append(blk.h[i])
+                h_lo, h_hi = np.maximum(L, 0), np.maximum(U, 0)
+                h_lo[stable_off], h_hi[stable_off] = 0.0, 0.0
+            h_prev = h_next
+
+        # the margin objective
+        ups = [float(self.bounds[l][1][i]) for l, i in
+               (self.net.relu_units[k] for k in self.unstable)]
+        self.F = max([1.0] + ups)
+        m.f = pyo.Var(bounds=(0.0, self.F))
+        m.margin = pyo.ConstraintList()
+        for h, z in zip(self.h_active, self.z_vars):
+            m.margin.add(m.f <= h + self.F * (1 - z))
+        for z in self.z_vars:
+            z.domain = pyo.Binary
+        m.obj.expr = m.f
+        m.obj.sense = pyo.maximize
+        self.unstable = np.array(self.unstable, dtype=int)
+
+    def _tighten(self, pre, L, U):
+        """LP bounds of each pre-activation over the relaxation of the layers built so far."""
+        L, U = L.copy(), U.copy()
+        for i, expr in enumerate(pre):
+            if isinstance(expr, (int, float)) or expr.polynomial_degree() == 0:
+                continue
+            for sense in (pyo.maximize, pyo.minimize):
+                self.m.obj.expr = expr
+                self.m.obj.sense = sense
+                res = self.opt.solve(self.m)
+                self.lp_solves += 1
+                if res.termination_condition != TerminationCondition.convergenceCriteriaSatisfied:
+                    continue
+                v = float(res.incumbent_objective)
+                eps = LP_BOUND_EPS * (1.0 + abs(v))
+                if sense == pyo.maximize:
+                    U[i] = min(U[i], v + eps)
+                else:
+                    L[i] = max(L[i], v - eps)
+        return L, U, U <= 0, L > 0
+
+    # -- enumeration interface ----------------------------------------------------------------
+    def solve(self, *, time_limit=None) -> MipSolution:
+        """One branch-and-bound run of ``max f``; reads the unstable binaries at the optimum."""
+        self.opt.config.time_limit = None if time_limit is None else max(float(time_limit), 0.01)
+        res = self.opt.solve(self.m)
+        tc = res.termination_condition
+        if tc == TerminationCondition.provenInfeasible:
+            return MipSolution("infeasible", None, None)
+        status = {TerminationCondition.convergenceCriteriaSatisfied: "optimal",
+                  TerminationCondition.maxTimeLimit: "time limit",
+                  TerminationCondition.interrupted: "interrupted"}.get(tc, str(tc))
+        if res.incumbent_objective is None:
+            return MipSolution(status, None, None)
+        z = np.zeros(0)
+        if self.z_vars:
+            vals = res.solution_loader.get_vars(self.z_vars)
+            z = np.array([vals[v] for v in self.z_vars]) > 0.5
+        return MipSolution(status, float(res.incumbent_objective), z)
+
+    def add_nogood(self, z: np.ndarray) -> None:
+        """Cut off one assignment of the unstable binaries:
+        ``sum_{z*=1} (1 - z) + sum_{z*=0} z >= 1``."""
+        expr = sum((1 - v) if on else v for v, on in zip(self.z_vars, z))
+        self.m.cuts.add(expr >= 1)
+
+    def full_bits(self, z: np.ndarray) -> np.ndarray:
+        """The network pattern (all ReLU units) for an assignment of the unstable binaries."""
+        bits = self.fixed_bits.copy()
+        bits[self.unstable] = z
+        return bits
+
+    def harvest_columns(self):
+        """highspy column indices of the unstable binaries and of f (None if unavailable).
+
+        Uses the persistent interface's variable map (a private attribute of Pyomo's HiGHS
+        interface); callers fall back to no harvesting when it is missing.
+        """
+        vmap = getattr(self.opt, "_pyomo_var_to_solver_var_map", None)
+        if vmap is None or getattr(self.opt, "_solver_model", None) is None:
+            return None
+        try:
+            return np.array([vmap[id(v)] for v in self.z_vars], dtype=int), vmap[id(self.m.f)]
+        except KeyError:
+            return None

@@ -1,0 +1,132 @@
+"""Activation cells: the affine pre-activations on a fixed pattern, and the full-dimension test.
+
+With the activation pattern S fixed, every pre-activation is affine in x (REFERENCE.md §6.1):
+``A^l = W^l D^{l-1} A^{l-1}``, ``c^l = W^l D^{l-1} c^{l-1} + b^l`` with ``D = diag(S_l)`` for
+ReLU layers and ``D = I`` for identity layers, starting from ``A^0 = I``, ``c^0 = 0``.
+
+The cell of S is full-dimensional iff the two-sided margin LP (REFERENCE.md §6.3)
+
+    max t  s.t.  a_i.x + c_i >= t ||a_i||   (S_i = 1)
+                 a_i.x + c_i <= -t ||a_i||  (S_i = 0, unit not identically zero on the cell)
+                 lower + t <= x <= upper - t
+
+has t* > 0. Rows are normalised, so t* is the radius of the largest ball inside the cell and
+the box (the witness x* is its centre). A unit whose restricted pre-activation is identically
+zero (a_i = 0 and c_i = 0; decided exactly for rational networks) creates no boundary and must
+be inactive.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import numpy as np
+
+from .highs_lp import new_highs, solve_dense_lp
+from .network import Network
+
+ZERO_TOL = 1e-12     # |a|, |c| below this (relative) count as zero for float networks
+MARGIN_TOL = 1e-7    # t* must exceed this times the box's largest side
+
+
+def affine_preactivations(net: Network, pattern, *, exact: bool = False):
+    """Per-layer affine pre-activation maps ``(A^l, c^l)`` on the cell of ``pattern``.
+
+    Returns a list over all layers (the output layer last: its map is the network's affine map
+    on the cell). With ``exact=True`` (rational networks only) the arrays hold Fractions.
+    """
+    parts = net.split_pattern(pattern)
+    n0 = net.input_dim
+    if exact:
+        A = np.array([[Fraction(int(i == j)) for j in range(n0)] for i in range(n0)], dtype=object)
+        c = np.array([Fraction(0)] * n0, dtype=object)
+    else:
+        A, c = np.eye(n0), np.zeros(n0)
+    maps = []
+    for layer, bits in zip(net.layers, parts):
+        if exact:
+            W = np.array(layer.exact_weights, dtype=object)
+            b = np.array(layer.exact_bias, dtype=object)
+        else:
+            W, b = layer.weights, layer.bias
+        A, c = W @ A, W @ c + b
+        maps.append((A, c))
+        if bits is not None:
+            mask = bits.astype(int).astype(object) if exact else bits.astype(float)
+            A = A * mask[:, None]
+            c = c * mask
+    return maps
+
+
+def relu_rows(net: Network, maps):
+    """Stack the ReLU layers' maps into one (num_relu, n0) matrix and offsets vector."""
+    rows = [maps[l] for l, layer in enumerate(net.layers) if layer.activation == "relu"]
+    if not rows:
+        n0 = net.input_dim
+        return np.zeros((0, n0)), np.zeros(0)
+    return np.vstack([r[0] for r in rows]), np.concatenate([r[1] for r in rows])
+
+
+def zero_units(net: Network, pattern, A: np.ndarray, c: np.ndarray) -> np.ndarray:
+    """Boolean mask of ReLU units whose pre-activation is identically zero on the cell.
+
+    Float test first; for rational networks every candidate is confirmed in exact arithmetic,
+    so the result is exact there.
+    """
+    scale = 1.0 + max(float(np.abs(A).max(initial=0.0)), float(np.abs(c).max(initial=0.0)))
+    cand = (np.abs(A).max(axis=1, initial=0.0) <= ZERO_TOL * scale) & (np.abs(c) <= ZERO_TOL * scale)
+    if cand.any() and net.is_exact:
+        eA, ec = relu_rows(net, affine_preactivations(net, pattern, exact=True))
+        exact_zero = np.array([all(v == 0 for v in eA[i]) and ec[i] == 0 for i in range(len(ec))])
+        return exact_zero
+    return cand
+
+
+@dataclass
+class CellCheck:
+    full: bool
+    margin: float            # t*: radius of the largest ball in cell and box (0 when not full)
+    witness: np.ndarray | None
+    reason: str              # "" when full, otherwise why not
+
+
+def check_cell(net: Network, pattern, *, highs=None) -> CellCheck:
+    """Decide whether the activation cell of ``pattern`` is full-dimensional (two-sided margin LP)."""
+    bits = np.asarray(pattern, dtype=bool)
+    A, c = relu_rows(net, affine_preactivations(net, bits))
+    zero = zero_units(net, bits, A, c)
+    if (zero & bits).any():
+        return CellCheck(False, 0.0, None, "a unit that is identically zero on the cell is marked active")
+    keep = ~zero
+    A, c, s = A[keep], c[keep], np.where(bits[keep], 1.0, -1.0)
+    norms = np.linalg.norm(A, axis=1)
+    const = norms <= ZERO_TOL * (1.0 + np.abs(c))
+    if (s[const] * c[const] <= 0).any():
+        return CellCheck(False, 0.0, None, "a constant pre-activation has the wrong sign")
+    A, c, s, norms = A[~const], c[~const], s[~const], norms[~const]
+    lo, hi = net.domain.lower, net.domain.upper
+    n0 = net.input_dim
+    # rows: s_i (a_i.x + c_i)/||a_i|| - t >= 0 ;  x_j - t >= lo_j ;  -x_j - t >= -hi_j
+    An = (s / norms)[:, None] * A
+    rows = np.vstack([np.hstack([An, -np.ones((len(c), 1))]),
+                      np.hstack([np.eye(n0), -np.ones((n0, 1))]),
+                      np.hstack([-np.eye(n0), -np.ones((n0, 1))])])
+    rlo = np.concatenate([-(s * c) / norms, lo, -hi])
+    rhi = np.full(rows.shape[0], np.inf)
+    obj = np.zeros(n0 + 1)
+    obj[-1] = 1.0
+    sol = solve_dense_lp(obj, rows, rlo, rhi, np.concatenate([lo, [-np.inf]]),
+                         np.concatenate([hi, [np.inf]]), highs=highs)
+    if sol.status != "optimal":
+        return CellCheck(False, 0.0, None, f"margin LP {sol.status}")
+    t = float(sol.objective)
+    if t <= MARGIN_TOL * float(np.max(hi - lo)):
+        return CellCheck(False, max(t, 0.0), None, "the cell has no interior (margin 0)")
+    return CellCheck(True, t, sol.x[:n0], "")
+
+
+def cell_checker():
+    """A :func:`check_cell` bound to one reused HiGHS instance (cheaper per call)."""
+    h = new_highs(primal_feasibility_tolerance=1e-9, dual_feasibility_tolerance=1e-9)
+    return lambda net, pattern: check_cell(net, pattern, highs=h)

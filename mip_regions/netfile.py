@@ -1,0 +1,128 @@
+"""Read and write network files (JSON, ``"format": "mip-regions/network"``, version 1).
+
+Example::
+
+    {"format": "mip-regions/network", "version": 1, "name": "ternary n0=1 q=2 L'=5",
+     "input_dim": 1, "domain": {"lower": [0], "upper": [1]},
+     "layers": [{"activation": "identity", "weights": [[1], [1]], "bias": [0, 1]},
+                {"activation": "relu", "weights": [[1, -1]], "bias": ["1/2"]},
+                {"activation": "identity", "weights": [[1]], "bias": [0]}]}
+
+Numbers are JSON integers, floats or strings "p/q". Every error names the file, the layer
+index and the field.
+"""
+
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+from pathlib import Path
+
+from .errors import NetworkError
+from .network import Box, Layer, Network
+
+FORMAT = "mip-regions/network"
+VERSION = 1
+_TOP_KEYS = {"format", "version", "name", "input_dim", "domain", "layers"}
+_LAYER_KEYS = {"activation", "weights", "bias"}
+
+
+def network_from_dict(data, *, source=None) -> Network:
+    """Validate a parsed network document and build the :class:`Network`."""
+    if not isinstance(data, dict):
+        raise NetworkError("the file must hold a JSON object", source=source)
+    if data.get("format") != FORMAT:
+        raise NetworkError(f"expected {FORMAT!r}, got {data.get('format')!r}", source=source, field="format")
+    if data.get("version") != VERSION:
+        raise NetworkError(f"unsupported version {data.get('version')!r} (this tool reads version {VERSION})",
+                           source=source, field="version")
+    unknown = set(data) - _TOP_KEYS
+    if unknown:
+        raise NetworkError(f"unknown key(s) {sorted(unknown)}", source=source)
+    name = data.get("name")
+    if name is not None and not isinstance(name, str):
+        raise NetworkError("must be a string", source=source, field="name")
+    domain = data.get("domain")
+    if domain is None:
+        raise NetworkError("missing: the input domain is required, e.g. "
+                           '{"lower": [0], "upper": [1]}', source=source, field="domain")
+    if not isinstance(domain, dict) or "lower" not in domain or "upper" not in domain:
+        raise NetworkError("must be an object with 'lower' and 'upper' lists", source=source, field="domain")
+    box = Box.from_numbers(domain["lower"], domain["upper"], source=source)
+    n0 = data.get("input_dim")
+    if n0 is not None and (isinstance(n0, bool) or not isinstance(n0, int) or n0 != box.dim):
+        raise NetworkError(f"is {n0!r} but the domain has {box.dim} coordinates",
+                           source=source, field="input_dim")
+    layers = data.get("layers")
+    if not isinstance(layers, list) or not layers:
+        raise NetworkError("missing or empty: a non-empty list of layers is required",
+                           source=source, field="layers")
+    built = []
+    for i, spec in enumerate(layers):
+        if not isinstance(spec, dict):
+            raise NetworkError("must be an object with activation, weights and bias", source=source, layer=i)
+        for key in ("activation", "weights", "bias"):
+            if key not in spec:
+                raise NetworkError("missing", source=source, layer=i, field=key)
+        unknown = set(spec) - _LAYER_KEYS
+        if unknown:
+            raise NetworkError(f"unknown key(s) {sorted(unknown)}", source=source, layer=i)
+        built.append(Layer.from_numbers(spec["weights"], spec["bias"], spec["activation"],
+                                        index=i, source=source))
+    return Network(built, box, name, source=source)
+
+
+def read_network(path) -> Network:
+    """Read a network file; raises :class:`NetworkError` naming the file on any problem."""
+    path = Path(path)
+    try:
+        text = path.read_text()
+    except OSError as exc:
+        raise NetworkError(f"cannot read file ({exc.strerror})", source=str(path)) from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise NetworkError(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
+                           source=str(path)) from None
+    return network_from_dict(data, source=str(path))
+
+
+def _enc_number(f: float, e: Fraction | None):
+    if e is None:
+        return float(f)
+    return int(e) if e.denominator == 1 else str(e)
+
+
+def network_to_dict(net: Network) -> dict:
+    """The JSON document of a network; exact numbers are written as ints or "p/q" strings."""
+    layers = []
+    for layer in net.layers:
+        W = [[_enc_number(layer.weights[r, c], layer.exact_weights[r][c] if layer.exact_weights else None)
+              for c in range(layer.n_in)] for r in range(layer.n_out)]
+        b = [_enc_number(layer.bias[r], layer.exact_bias[r] if layer.exact_bias else None)
+             for r in range(layer.n_out)]
+        layers.append({"activation": layer.activation, "weights": W, "bias": b})
+    doc = {"format": FORMAT, "version": VERSION}
+    if net.name:
+        doc["name"] = net.name
+    doc.update({"input_dim": net.input_dim, "domain": net.domain.to_json(), "layers": layers})
+    return doc
+
+
+def dumps_network(net: Network) -> str:
+    """Serialise deterministically: one layer row per line, so files diff well and regenerate bit for bit."""
+    doc = network_to_dict(net)
+    head = {k: v for k, v in doc.items() if k != "layers"}
+    lines = ["{" + json.dumps(head)[1:-1] + ',', ' "layers": [']
+    for i, layer in enumerate(doc["layers"]):
+        rows = ",\n    ".join(json.dumps(r) for r in layer["weights"])
+        lines.append(f'  {{"activation": {json.dumps(layer["activation"])},\n'
+                     f'   "weights": [{rows}],\n'
+                     f'   "bias": {json.dumps(layer["bias"])}}}' + ("," if i < len(doc["layers"]) - 1 else ""))
+    lines.append("]}")
+    return "\n".join(lines) + "\n"
+
+
+def write_network(net: Network, path) -> None:
+    """Write a network file (see :func:`dumps_network`)."""
+    Path(path).write_text(dumps_network(net))

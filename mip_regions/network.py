@@ -1,0 +1,315 @@
+"""The project's one network type: affine layers (W, b, activation) over a box domain.
+
+A network computes ``h^0 = x``, ``h^l = g_l(W^l h^{l-1} + b^l)`` for l = 1..L with
+``g_l`` in {relu, identity}; the last layer is the output map and must be ``identity``.
+Depth L is the number of affine maps (the ternary paper's convention, REFERENCE.md §0).
+
+Numbers are kept as float64 arrays for computation and, when every number of the network and
+its domain is an integer or a rational ("p/q" string or :class:`fractions.Fraction`), also as
+exact rationals so that later code can verify results exactly.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from .errors import NetworkError
+
+ACTIVATIONS = ("relu", "identity")
+
+
+def parse_number(value, *, where=None) -> tuple[float, Fraction | None]:
+    """Read one number: int, float, Fraction, or a string "p/q" (also "-3", "0.25").
+
+    Returns ``(float value, exact Fraction or None)``; floats have no exact value (a float in a
+    file is taken as approximate). Raises :class:`NetworkError` for booleans, non-finite values
+    and malformed strings. ``where`` is a dict of NetworkError keyword arguments.
+    """
+    where = where or {}
+    if isinstance(value, bool) or value is None:
+        raise NetworkError(f"expected a number, got {value!r}", **where)
+    if isinstance(value, (int, np.integer)):
+        return float(value), Fraction(int(value))
+    if isinstance(value, Fraction):
+        return float(value), value
+    if isinstance(value, str):
+        try:
+            exact = Fraction(value.replace(" ", ""))
+        except (ValueError, ZeroDivisionError):
+            raise NetworkError(
+                f"malformed number {value!r} (expected an integer, a float or a string 'p/q' with q != 0)",
+                **where) from None
+        return float(exact), exact
+    if isinstance(value, (float, np.floating)) or isinstance(value, numbers.Real):
+        v = float(value)
+        if not math.isfinite(v):
+            raise NetworkError(f"non-finite number {value!r}", **where)
+        return v, None
+    raise NetworkError(f"expected a number, got {type(value).__name__} {value!r}", **where)
+
+
+def _parse_vector(values, *, where) -> tuple[np.ndarray, tuple[Fraction, ...] | None]:
+    if not isinstance(values, (list, tuple, np.ndarray)):
+        raise NetworkError(f"expected a list of numbers, got {type(values).__name__}", **where)
+    floats, exacts = [], []
+    for k, v in enumerate(values):
+        f, e = parse_number(v, where=where)
+        floats.append(f)
+        exacts.append(e)
+    exact = None if any(e is None for e in exacts) else tuple(exacts)
+    return np.array(floats, dtype=float), exact
+
+
+@dataclass(frozen=True, eq=False)
+class Box:
+    """The input domain ``{x : lower <= x <= upper}``, with ``lower < upper`` in every coordinate."""
+
+    lower: np.ndarray
+    upper: np.ndarray
+    exact_lower: tuple[Fraction, ...] | None = None
+    exact_upper: tuple[Fraction, ...] | None = None
+
+    @classmethod
+    def from_numbers(cls, lower: Sequence, upper: Sequence, *, source=None) -> "Box":
+        lo, elo = _parse_vector(lower, where=dict(source=source, field="domain.lower"))
+        hi, ehi = _parse_vector(upper, where=dict(source=source, field="domain.upper"))
+        if lo.shape != hi.shape:
+            raise NetworkError(f"lower has {lo.size} entries and upper has {hi.size}",
+                               source=source, field="domain")
+        if lo.size == 0:
+            raise NetworkError("the domain has no coordinates", source=source, field="domain")
+        bad = [j for j in range(lo.size) if not lo[j] < hi[j]]
+        if bad:
+            j = bad[0]
+            raise NetworkError(f"lower >= upper in coordinate {j} ({lo[j]:g} >= {hi[j]:g}); "
+                               "the domain must be a box with non-empty interior",
+                               source=source, field="domain")
+        return cls(lo, hi, elo, ehi)
+
+    @property
+    def dim(self) -> int:
+        return int(self.lower.size)
+
+    @property
+    def is_exact(self) -> bool:
+        return self.exact_lower is not None and self.exact_upper is not None
+
+    def exact_volume(self) -> Fraction | None:
+        if not self.is_exact:
+            return None
+        return math.prod((u - l for l, u in zip(self.exact_lower, self.exact_upper)), start=Fraction(1))
+
+    def volume(self) -> float:
+        return float(np.prod(self.upper - self.lower))
+
+    def bounds_text(self, j: int) -> tuple[str, str]:
+        if self.is_exact:
+            return str(self.exact_lower[j]), str(self.exact_upper[j])
+        return f"{self.lower[j]:g}", f"{self.upper[j]:g}"
+
+    def describe(self) -> str:
+        """Human form, e.g. ``[0, 1]^2`` or ``[0, 1] x [-1, 2]``."""
+        parts = [f"[{a}, {b}]" for a, b in (self.bounds_text(j) for j in range(self.dim))]
+        if len(set(parts)) == 1 and self.dim > 1:
+            return f"{parts[0]}^{self.dim}"
+        return " x ".join(parts)
+
+    def to_json(self) -> dict:
+        def enc(xs, exact):
+            if exact is not None:
+                return [int(e) if e.denominator == 1 else str(e) for e in exact]
+            return [float(v) for v in xs]
+        return {"lower": enc(self.lower, self.exact_lower), "upper": enc(self.upper, self.exact_upper)}
+
+
+@dataclass(frozen=True, eq=False)
+class Layer:
+    """One affine map ``h -> g(W h + b)`` with ``W`` of shape (n_out, n_in)."""
+
+    weights: np.ndarray
+    bias: np.ndarray
+    activation: str
+    exact_weights: tuple[tuple[Fraction, ...], ...] | None = None
+    exact_bias: tuple[Fraction, ...] | None = None
+
+    @classmethod
+    def from_numbers(cls, weights, bias, activation: str, *, index=None, source=None) -> "Layer":
+        """Build a layer from nested lists of ints, floats, Fractions or "p/q" strings."""
+        where = dict(source=source, layer=index)
+        if activation not in ACTIVATIONS:
+            raise NetworkError(f"unknown activation {activation!r} (allowed: {', '.join(ACTIVATIONS)})",
+                               field="activation", **where)
+        if isinstance(weights, np.ndarray) and weights.ndim == 2:
+            weights = weights.tolist()
+        if not isinstance(weights, (list, tuple)) or len(weights) == 0:
+            raise NetworkError("expected a non-empty list of rows", field="weights", **where)
+        rows, exact_rows = [], []
+        for r, row in enumerate(weights):
+            vec, ex = _parse_vector(row, where=dict(field=f"weights[{r}]", **where))
+            rows.append(vec)
+            exact_rows.append(ex)
+        n_in = rows[0].size
+        if n_in == 0:
+            raise NetworkError("row 0 is empty", field="weights", **where)
+        for r, vec in enumerate(rows):
+            if vec.size != n_in:
+                raise NetworkError(f"row {r} has {vec.size} entries, row 0 has {n_in}",
+                                   field="weights", **where)
+        b, exact_b = _parse_vector(bias, where=dict(field="bias", **where))
+        if b.size != len(rows):
+            raise NetworkError(f"has {b.size} entries, expected {len(rows)} (one per row of weights)",
+                               field="bias", **where)
+        exact_w = None if any(e is None for e in exact_rows) else tuple(exact_rows)
+        return cls(np.vstack(rows), b, activation, exact_w, exact_b)
+
+    @property
+    def n_in(self) -> int:
+        return int(self.weights.shape[1])
+
+    @property
+    def n_out(self) -> int:
+        return int(self.weights.shape[0])
+
+    @property
+    def is_exact(self) -> bool:
+        return self.exact_weights is not None and self.exact_bias is not None
+
+
+class Network:
+    """A feed-forward network of :class:`Layer` s over a :class:`Box` domain.
+
+    ReLU units are indexed in layer order; an *activation pattern* is a 0/1 vector over them
+    (identity layers contribute no bits, REFERENCE.md §6.1).
+    """
+
+    def __init__(self, layers: Sequence[Layer], domain: Box, name: str | None = None, *, source=None):
+        layers = list(layers)
+        if not layers:
+            raise NetworkError("a network needs at least one layer (the output map)",
+                               source=source, field="layers")
+        n = domain.dim
+        for i, layer in enumerate(layers):
+            if layer.n_in != n:
+                what = "input_dim" if i == 0 else f"the width of layer {i - 1}"
+                raise NetworkError(f"weights have {layer.n_in} columns, expected {n} ({what})",
+                                   source=source, layer=i, field="weights")
+            n = layer.n_out
+        if layers[-1].activation != "identity":
+            raise NetworkError(f"the last layer is the output map and must have activation 'identity', "
+                               f"got {layers[-1].activation!r}", source=source,
+                               layer=len(layers) - 1, field="activation")
+        self.layers = layers
+        self.domain = domain
+        self.name = name
+        self.relu_units = [(l, i) for l, layer in enumerate(layers) if layer.activation == "relu"
+                           for i in range(layer.n_out)]
+        offsets, k = [], 0
+        for layer in layers:
+            offsets.append(k)
+            if layer.activation == "relu":
+                k += layer.n_out
+        self.relu_offset = offsets  # first pattern bit of each layer (identity layers: no bits)
+
+    # -- shape ----------------------------------------------------------------------------
+    @property
+    def input_dim(self) -> int:
+        return self.domain.dim
+
+    @property
+    def output_dim(self) -> int:
+        return self.layers[-1].n_out
+
+    @property
+    def depth(self) -> int:
+        """Number of affine maps, including the output map (ternary paper's L)."""
+        return len(self.layers)
+
+    @property
+    def widths(self) -> list[int]:
+        return [layer.n_out for layer in self.layers]
+
+    @property
+    def num_relu(self) -> int:
+        return len(self.relu_units)
+
+    @property
+    def is_exact(self) -> bool:
+        """True when every weight, bias and domain bound is rational (exact checks possible)."""
+        return self.domain.is_exact and all(layer.is_exact for layer in self.layers)
+
+    def relu_widths(self) -> list[int]:
+        return [layer.n_out for layer in self.layers[:-1] if layer.activation == "relu"]
+
+    # -- evaluation -------------------------------------------------------------------------
+    def preactivations(self, X) -> list[np.ndarray]:
+        """Pre-activations ``W^l h^{l-1} + b^l`` of every layer for a batch X of shape (B, n0)."""
+        h = np.atleast_2d(np.asarray(X, dtype=float))
+        out = []
+        for layer in self.layers:
+            z = h @ layer.weights.T + layer.bias
+            out.append(z)
+            h = np.maximum(z, 0.0) if layer.activation == "relu" else z
+        return out
+
+    def forward(self, X) -> np.ndarray:
+        """Network output F(X) for a batch X of shape (B, n0)."""
+        return self.preactivations(X)[-1]
+
+    def patterns(self, X) -> np.ndarray:
+        """Strict activation patterns ``[pre_i(x) > 0]`` over the ReLU units, shape (B, num_relu)."""
+        pres = self.preactivations(X)
+        cols = [pres[l] > 0 for l, layer in enumerate(self.layers) if layer.activation == "relu"]
+        if not cols:
+            return np.zeros((pres[0].shape[0], 0), dtype=bool)
+        return np.concatenate(cols, axis=1)
+
+    def exact_preactivations(self, x: Iterable) -> list[list[Fraction]]:
+        """Pre-activations in exact rational arithmetic at one point x (a sequence of rationals)."""
+        if not all(layer.is_exact for layer in self.layers):
+            raise ValueError("exact evaluation needs a network with rational weights and biases")
+        h = [Fraction(v) for v in x]
+        out = []
+        for layer in self.layers:
+            z = [sum((w * v for w, v in zip(row, h)), start=b)
+                 for row, b in zip(layer.exact_weights, layer.exact_bias)]
+            out.append(z)
+            h = [max(v, Fraction(0)) for v in z] if layer.activation == "relu" else z
+        return out
+
+    def split_pattern(self, pattern: Sequence[int]) -> list[np.ndarray | None]:
+        """Per-layer 0/1 vectors of a flat pattern (None for identity layers)."""
+        parts = []
+        for l, layer in enumerate(self.layers):
+            if layer.activation == "relu":
+                o = self.relu_offset[l]
+                parts.append(np.asarray(pattern[o:o + layer.n_out], dtype=bool))
+            else:
+                parts.append(None)
+        return parts
+
+    def pattern_text(self, pattern: Sequence[int]) -> str:
+        """A pattern as bits grouped by ReLU layer, e.g. ``10|01``."""
+        return "|".join("".join("1" if b else "0" for b in part)
+                        for part in self.split_pattern(pattern) if part is not None)
+
+    def describe(self) -> str:
+        acts = "-".join(str(w) + ("" if layer.activation == "relu" else "id")
+                        for w, layer in zip(self.widths[:-1], self.layers[:-1]))
+        arch = f"{self.input_dim}-{acts}-{self.output_dim}" if acts else f"{self.input_dim}-{self.output_dim}"
+        return f"{self.name or 'network'} ({arch})"
+
+
+def network_from_lists(layers, lower, upper, name=None, *, source=None) -> Network:
+    """Build a :class:`Network` from ``[(weights, bias, activation), ...]`` and domain bounds.
+
+    Numbers may be ints, Fractions, "p/q" strings (kept exactly) or floats (approximate).
+    """
+    domain = Box.from_numbers(lower, upper, source=source)
+    built = [Layer.from_numbers(w, b, a, index=i, source=source) for i, (w, b, a) in enumerate(layers)]
+    return Network(built, domain, name, source=source)

@@ -1,0 +1,192 @@
+"""The result type shared by every engine, and the run context engines report into.
+
+Counts (REFERENCE.md §0): ``activation_regions`` = A_full (full-dimensional cells with a
+distinct activation pattern); ``degenerate_patterns`` = strict patterns an engine met whose set
+has no interior (A_strict - A_full for the MIP engine; never added to a count);
+``linear_regions`` and ``affine_maps`` are filled in by the linear-region analysis.
+A run that was stopped (time limit, Ctrl-C) has ``complete = False`` and its count is a lower
+bound ("at least N").
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .network import Box, Network
+
+
+@dataclass
+class Region:
+    """One activation region: its pattern, an interior witness point and its margin (ball radius)."""
+
+    bits: np.ndarray
+    witness: np.ndarray
+    margin: float
+
+    def to_json(self, net: Network) -> dict:
+        return {"pattern": net.pattern_text(self.bits), "witness": [float(v) for v in self.witness],
+                "margin": float(self.margin)}
+
+
+@dataclass
+class CountResult:
+    network: str
+    method: str
+    domain: Box
+    activation_regions: int
+    complete: bool
+    seconds: float
+    degenerate_patterns: int | None = None
+    stop_reason: str | None = None
+    regions: list[Region] | None = None
+    stats: dict = field(default_factory=dict)
+    linear_regions: int | None = None
+    affine_maps: int | None = None
+    connectivity: str | None = None
+    checks: dict | None = None
+    bounds: dict | None = None
+    method_detail: str = ""
+
+    @property
+    def count_text(self) -> str:
+        return str(self.activation_regions) if self.complete else f"at least {self.activation_regions}"
+
+    def to_json(self) -> dict:
+        out = {
+            "network": self.network,
+            "method": self.method,
+            "domain": self.domain.to_json(),
+            "domain_text": self.domain.describe(),
+            "activation_regions": self.activation_regions,
+            "count_is": "exact" if self.complete else "lower bound",
+            "degenerate_patterns": self.degenerate_patterns,
+            "linear_regions": self.linear_regions,
+            "affine_maps": self.affine_maps,
+            "connectivity": self.connectivity,
+            "complete": self.complete,
+            "stop_reason": self.stop_reason,
+            "seconds": round(self.seconds, 6),
+            "stats": self.stats,
+        }
+        if self.checks is not None:
+            out["checks"] = self.checks
+        if self.bounds is not None:
+            out["bounds"] = self.bounds
+        return out
+
+    def format_human(self) -> str:
+        """The report printed by ``mip-regions count``."""
+        lines = [f"network              {self.network}",
+                 f"domain               {self.domain.describe()}",
+                 f"method               {self.method}" + (f" ({self.method_detail})" if self.method_detail else "")]
+        exactness = "exact" if self.complete else f"LOWER BOUND, run stopped: {self.stop_reason}"
+        lines.append(f"activation regions   {self.count_text}   (full-dimensional cells; {exactness})")
+        if self.linear_regions is not None:
+            lines.append(f"linear regions       {self.linear_regions}   "
+                         f"(connected pieces with one affine map; connectivity '{self.connectivity}')")
+        if self.affine_maps is not None:
+            lines.append(f"affine maps          {self.affine_maps}   (distinct affine maps over the cells)")
+        if self.degenerate_patterns is not None:
+            lines.append(f"degenerate patterns  {self.degenerate_patterns}   "
+                         "(strict patterns with no interior: found and discarded, not counted)")
+        stats = ", ".join(f"{k} {v}" for k, v in self.stats.items())
+        lines.append(f"time                 {self.seconds:.3f} s" + (f"   ({stats})" if stats else ""))
+        if self.checks:
+            for name, text in self.checks.items():
+                lines.append(f"check                {name}: {text}")
+        return "\n".join(lines)
+
+
+class RunContext:
+    """What an engine reports into: regions (streamed to a sink), stop conditions, progress.
+
+    ``time_limit`` in seconds (None: no limit). ``sink`` is a callable taking a :class:`Region`
+    (e.g. a JSON-lines writer); ``keep_regions`` keeps them in memory for the result.
+    """
+
+    def __init__(self, net: Network, method: str, *, time_limit=None, sink=None, keep_regions=True,
+                 progress=None):
+        self.net, self.method = net, method
+        self.start = time.perf_counter()
+        self.deadline = None if time_limit is None else self.start + float(time_limit)
+        self.sink, self.keep = sink, keep_regions
+        self.regions: list[Region] = []
+        self.count = 0
+        self.degenerate = 0
+        self.stats: dict = {}
+        self.stop_reason: str | None = None
+        self.progress = sys.stderr.isatty() if progress is None else progress
+        self._next_progress = self.start + 2.0
+
+    # -- reporting ------------------------------------------------------------------------
+    def add_region(self, bits, witness, margin) -> None:
+        region = Region(np.asarray(bits, dtype=bool), np.asarray(witness, dtype=float), float(margin))
+        self.count += 1
+        if self.keep:
+            self.regions.append(region)
+        if self.sink is not None:
+            self.sink(region)
+        self.tick()
+
+    def add_degenerate(self, n: int = 1) -> None:
+        self.degenerate += n
+
+    def bump(self, key: str, n=1) -> None:
+        self.stats[key] = self.stats.get(key, 0) + n
+
+    # -- stopping -------------------------------------------------------------------------
+    def elapsed(self) -> float:
+        return time.perf_counter() - self.start
+
+    def remaining(self) -> float | None:
+        return None if self.deadline is None else max(0.0, self.deadline - time.perf_counter())
+
+    def expired(self) -> bool:
+        if self.deadline is not None and time.perf_counter() >= self.deadline:
+            self.stop_reason = self.stop_reason or "time limit reached"
+            return True
+        return self.stop_reason is not None
+
+    def stop(self, reason: str) -> None:
+        self.stop_reason = self.stop_reason or reason
+
+    def tick(self) -> None:
+        if not self.progress:
+            return
+        now = time.perf_counter()
+        if now >= self._next_progress:
+            self._next_progress = now + 1.0
+            secs = now - self.start
+            sys.stderr.write(f"\r[{self.method}] {self.count} regions, {self.degenerate} degenerate, "
+                             f"{self.stats.get('solves', 0)} solves, {secs:.0f} s, "
+                             f"{self.count / max(secs, 1e-9):.1f} regions/s   ")
+            sys.stderr.flush()
+
+    def result(self, *, degenerate_known=True) -> CountResult:
+        if self.progress and time.perf_counter() > self.start + 2.0:
+            sys.stderr.write("\n")
+        return CountResult(
+            network=self.net.describe(), method=self.method, domain=self.net.domain,
+            activation_regions=self.count, complete=self.stop_reason is None,
+            seconds=self.elapsed(), degenerate_patterns=self.degenerate if degenerate_known else None,
+            stop_reason=self.stop_reason, regions=self.regions if self.keep else None,
+            stats=dict(self.stats))
+
+
+class RegionWriter:
+    """Streams regions as JSON lines (one object per region) to a file as they are found."""
+
+    def __init__(self, net: Network, path):
+        self.net = net
+        self.fh = open(path, "w")
+
+    def __call__(self, region: Region) -> None:
+        self.fh.write(json.dumps(region.to_json(self.net)) + "\n")
+
+    def close(self) -> None:
+        self.fh.close()
