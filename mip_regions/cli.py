@@ -64,12 +64,101 @@ def cmd_count(args) -> int:
     return 0
 
 
+def _add_build(sub):
+    p = sub.add_parser("build", help="write one of the paper's networks to a file",
+                       description="Build a network of the ternary paper and write it as a network file. "
+                                   "Depth L is the number of affine maps (output map included).")
+    kinds = p.add_subparsers(dest="kind", metavar="KIND", required=True)
+    m = kinds.add_parser("montufar", help="Montufar's folding network, eqs. (5)-(7): p^(n0 (L-1)) regions on [0,1]^n0")
+    m.add_argument("--n0", type=int, required=True, help="input dimension")
+    m.add_argument("--p", type=int, required=True, help="folds per coordinate (hidden width p*n0)")
+    m.add_argument("--depth", type=int, required=True, help="L, number of affine maps (>= 2)")
+    m.add_argument("--width", type=int, help="pad every hidden layer to this width with identically-zero units")
+    m.add_argument("-o", "--output", required=True, help="network file to write")
+    t = kinds.add_parser("ternary", help="the ternary construction, eqs. (12)-(15): q^(n0 (L'-1)/2) regions")
+    t.add_argument("--n0", type=int, required=True, help="input dimension")
+    t.add_argument("--q", type=int, required=True, help="folds per coordinate")
+    t.add_argument("--depth", type=int, required=True, help="L', odd, >= 3")
+    t.add_argument("--width", type=int, help="pad every hidden layer to a uniform width n' (>= 2q(n0+1))")
+    t.add_argument("-o", "--output", required=True, help="network file to write")
+    p.set_defaults(func=cmd_build)
+
+
+def cmd_build(args) -> int:
+    from .constructions import montufar, ternary
+    from .netfile import write_network
+    if args.kind == "montufar":
+        net = montufar(args.n0, args.p, args.depth, args.width)
+    else:
+        net = ternary(args.n0, args.q, args.depth, args.width)
+    write_network(net, args.output)
+    print(f"wrote {args.output}: {net.describe()}")
+    return 0
+
+
+def _add_ternarize(sub):
+    p = sub.add_parser("ternarize", help="turn an integer network into a ternary one computing the same function",
+                       description="Replace every non-ternary integer layer by an identity copy layer and a "
+                                   "{-1,0,1} layer (the weight-w gadget, eqs. 8-10). 'shared' uses one bank "
+                                   "of M copies per source node plus B constants (Fig. 4c); 'edge' uses M "
+                                   "copies per edge (Fig. 4b).")
+    p.add_argument("input", help="network file with integer weights and biases")
+    p.add_argument("-o", "--output", required=True, help="ternary network file to write")
+    p.add_argument("--sharing", choices=("shared", "edge"), default="shared",
+                   help="copy nodes shared per source node (default) or one set per edge")
+    p.set_defaults(func=cmd_ternarize)
+
+
+def cmd_ternarize(args) -> int:
+    from .netfile import write_network
+    from .ternarize import ternarize
+    net = read_network(args.input)
+    try:
+        out, report = ternarize(net, args.sharing)
+    except MipRegionsError as exc:
+        raise MipRegionsError(f"{args.input}: {exc}") from None
+    write_network(out, args.output)
+    print(f"wrote {args.output}: {out.describe()}")
+    print(f"copy nodes per converted layer: shared {report.copy_nodes_shared} "
+          f"(total {sum(report.copy_nodes_shared)}), edge by edge {report.copy_nodes_edge} "
+          f"(total {sum(report.copy_nodes_edge)})")
+    return 0
+
+
+def _add_show(sub):
+    p = sub.add_parser("show", help="describe a network file (layers, widths, ternary or not, domain)")
+    p.add_argument("file", help="network file")
+    p.set_defaults(func=cmd_show)
+
+
+def cmd_show(args) -> int:
+    from .graph import is_ternary, layer_table
+    net = read_network(args.file)
+    print(f"network  {net.describe()}")
+    print(f"domain   {net.domain.describe()}")
+    print(f"depth    {net.depth} affine maps; {net.num_relu} ReLU units; "
+          f"ternary: {'yes' if is_ternary(net) else 'no'}; exact rationals: {'yes' if net.is_exact else 'no'}")
+    rows = layer_table(net)
+    print(f"{'layer':>5} {'activation':>10} {'width':>6} {'params':>7} {'nonzero W':>9} {'nonzero b':>9} "
+          f"{'max|W|':>7} {'ternary':>7}")
+    for r in rows:
+        print(f"{r['layer']:>5} {r['activation']:>10} {r['width']:>6} {r['parameters']:>7} "
+              f"{r['nonzero_weights']:>9} {r['nonzero_biases']:>9} {r['max_abs_weight']:>7g} "
+              f"{'yes' if r['ternary'] else 'no':>7}")
+    print(f"total parameters {sum(r['parameters'] for r in rows)}, "
+          f"nodes {net.input_dim + sum(net.widths)} (inputs {net.input_dim})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mip-regions", description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"mip-regions {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     _add_count(sub)
+    _add_build(sub)
+    _add_ternarize(sub)
+    _add_show(sub)
     return parser
 
 

@@ -9,8 +9,12 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import numpy as np
+
 from mip_regions.constructions import montufar, ternary
 from mip_regions.netfile import dumps_network
+from mip_regions.network import network_from_lists
+from mip_regions.ternarize import ternarize
 
 MODELS = Path(__file__).resolve().parent.parent / "models"
 
@@ -25,6 +29,18 @@ def instances():
             for depth in (3, 5):
                 yield f"ternary_n0-{n0}_q-{q}_L-{depth}.json", ternary(n0, q, depth)
     yield "ternary_n0-1_q-2_L-5_w-8.json", ternary(1, 2, 5, width=8)
+    net = random_integer_net()
+    yield "random-int_n0-2_4-4_seed-0.json", net
+    yield "random-int_n0-2_4-4_seed-0_ternarized.json", ternarize(net, "shared")[0]
+
+
+def random_integer_net():
+    """A 2-4-4-1 ReLU network with integer weights in [-3, 3] and biases in [-2, 2] on [-1, 1]^2."""
+    rng = np.random.default_rng(0)
+    layers = [(rng.integers(-3, 4, (4, 2)).tolist(), rng.integers(-2, 3, 4).tolist(), "relu"),
+              (rng.integers(-3, 4, (4, 4)).tolist(), rng.integers(-2, 3, 4).tolist(), "relu"),
+              (rng.integers(-3, 4, (1, 4)).tolist(), [0], "identity")]
+    return network_from_lists(layers, [-1, -1], [1, 1], name="random integer 2-4-4-1 seed=0")
 
 
 def main(check: bool = False) -> int:
