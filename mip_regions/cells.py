@@ -34,7 +34,8 @@ def affine_preactivations(net: Network, pattern, *, exact: bool = False):
     """Per-layer affine pre-activation maps ``(A^l, c^l)`` on the cell of ``pattern``.
 
     Returns a list over all layers (the output layer last: its map is the network's affine map
-    on the cell). With ``exact=True`` (rational networks only) the arrays hold Fractions.
+    on the cell). With ``exact=True`` the arrays hold Fractions (exact for rational networks, the stored
+    float64 values taken exactly otherwise).
     """
     parts = net.split_pattern(pattern)
     n0 = net.input_dim
@@ -44,10 +45,11 @@ def affine_preactivations(net: Network, pattern, *, exact: bool = False):
     else:
         A, c = np.eye(n0), np.zeros(n0)
     maps = []
-    for layer, bits in zip(net.layers, parts):
+    rational = net.rational_layers() if exact else [None] * len(net.layers)
+    for layer, bits, rat in zip(net.layers, parts, rational):
         if exact:
-            W = np.array(layer.exact_weights, dtype=object)
-            b = np.array(layer.exact_bias, dtype=object)
+            W = np.array(rat[0], dtype=object)
+            b = np.array(rat[1], dtype=object)
         else:
             W, b = layer.weights, layer.bias
         A, c = W @ A, W @ c + b

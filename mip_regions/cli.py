@@ -32,8 +32,10 @@ def _add_count(sub):
                     "or Ctrl-C reports its count as a lower bound ('at least N').")
     p.add_argument("file", help="network file (JSON, format mip-regions/network; see README)")
     p.add_argument("--method", choices=METHODS, default="auto",
-                   help="counting engine: mip = Serra et al.'s big-M MIP on Pyomo + HiGHS, the reference "
-                        "(default: auto, the fastest exact engine available)")
+                   help="counting engine: lp = exact depth-first cell enumeration with HiGHS LPs; "
+                        "exact1d = exact rational breakpoints (n0 = 1); mip = Serra et al.'s big-M MIP on "
+                        "Pyomo + HiGHS, the reference; sample = distinct patterns at random points, a lower "
+                        "bound only; auto (default) = exact1d for n0 = 1, lp otherwise")
     p.add_argument("--time-limit", type=float, metavar="S",
                    help="stop after S seconds and report what was found as a lower bound")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
@@ -44,19 +46,36 @@ def _add_count(sub):
                    help="mip: big-M bounds from interval arithmetic only, or tightened by LP (default lp)")
     p.add_argument("--no-harvest", action="store_true",
                    help="mip: do not collect the incumbents HiGHS reports during a solve (one pattern per solve)")
+    p.add_argument("--samples", type=int, metavar="N", help="sample: number of points (default 100000)")
+    p.add_argument("--seed", type=int, help="sample: random seed (default 0)")
+    p.add_argument("--certify", action="store_true",
+                   help="re-check every region's witness in exact rational arithmetic and check that the "
+                        "cells' volumes add up to the domain's (exact, n0 <= 2); a failed check is an error")
     p.set_defaults(func=cmd_count)
 
 
 def cmd_count(args) -> int:
+    from .counting import resolve_method
     net = read_network(args.file)
+    method = resolve_method(net, args.method)
     options = {}
-    method = args.method
-    if method in ("mip", "auto"):
+    if method == "mip":
         options = {"tighten": args.tighten, "harvest": not args.no_harvest}
+    elif args.tighten != "lp" or args.no_harvest:
+        raise MipRegionsError("--tighten and --no-harvest apply to --method mip only")
+    if method == "sample":
+        options = {"samples": args.samples, "seed": args.seed}
+    elif args.samples is not None or args.seed is not None:
+        raise MipRegionsError("--samples and --seed apply to --method sample only")
     if args.time_limit is not None and args.time_limit <= 0:
         raise MipRegionsError("--time-limit must be positive")
+    if args.certify and method == "sample":
+        raise MipRegionsError("--certify needs an exact method; sampling gives a lower bound only")
     result = count_regions(net, method, time_limit=args.time_limit, regions_out=args.regions_out,
-                           keep_regions=False, **options)
+                           keep_regions=args.certify, **options)
+    if args.certify:
+        from .certify import certify
+        result.checks = certify(net, result)
     if args.json:
         print(json.dumps(result.to_json()))
     else:
@@ -173,6 +192,8 @@ def main(argv=None) -> int:
     except KeyboardInterrupt:
         print("mip-regions: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. output piped into head
+        return 0
 
 
 if __name__ == "__main__":

@@ -6,48 +6,79 @@ from .errors import EngineError
 from .network import Network
 from .result import CountResult, RegionWriter, RunContext
 
-METHODS = ("auto", "mip")
+METHODS = ("auto", "lp", "exact1d", "mip", "sample")
+DETAIL = {
+    "lp": "depth-first cell enumeration with highspy LPs",
+    "exact1d": "exact rational breakpoint propagation (n0 = 1)",
+    "sample": "distinct patterns at random points: a LOWER BOUND, not a count",
+}
+OPTIONS = {"mip": {"tighten": "lp", "harvest": True}, "sample": {"samples": 100_000, "seed": 0},
+           "lp": {}, "exact1d": {}}
 
 
 def resolve_method(net: Network, method: str) -> str:
-    """``auto`` picks the fastest exact engine for the network (currently the MIP engine)."""
+    """``auto``: exact1d when n0 = 1, lp otherwise (the MIP engine stays the reference)."""
     if method not in METHODS:
         raise EngineError(f"unknown method {method!r} (choose from {', '.join(METHODS)})")
     if method == "auto":
-        return "mip"
+        return "exact1d" if net.input_dim == 1 else "lp"
+    if method == "exact1d" and net.input_dim != 1:
+        raise EngineError(f"method exact1d needs a 1-D input; this network has n0 = {net.input_dim} "
+                          "(use --method lp)")
     return method
+
+
+def _engine(method):
+    if method == "mip":
+        from .engines.mip import run_mip
+        return run_mip
+    if method == "lp":
+        from .engines.lp import run_lp
+        return run_lp
+    if method == "exact1d":
+        from .engines.exact1d import run_exact1d
+        return run_exact1d
+    from .engines.sample import run_sample
+    return run_sample
 
 
 def count_regions(net: Network, method: str = "auto", *, time_limit=None, regions_out=None,
                   keep_regions: bool = True, progress=None, **options) -> CountResult:
     """Count the activation regions (full-dimensional cells) of ``net`` over its domain.
 
+    Methods: ``lp`` (exact, DFS over cells with LPs), ``exact1d`` (exact, n0 = 1), ``mip``
+    (exact, Serra et al.'s MIP, the reference), ``sample`` (lower bound only), ``auto``.
     ``time_limit`` (seconds) and Ctrl-C stop the run cleanly: the result then has
     ``complete=False`` and its count is a lower bound. ``regions_out`` streams every region
-    as a JSON line while the run goes on. Engine options: mip: ``tighten`` ('none'|'lp'),
-    ``harvest`` (bool).
+    as a JSON line while the run goes on. Options: mip ``tighten`` ('none'|'lp'), ``harvest``;
+    sample ``samples``, ``seed``. Options that do not apply to the chosen method are an error.
     """
     method = resolve_method(net, method)
-    sink = RegionWriter(net, regions_out) if regions_out else None
-    label = method
+    allowed = OPTIONS[method]
+    extra = {k: v for k, v in options.items() if v is not None}
+    wrong = sorted(set(extra) - set(allowed))
+    if wrong:
+        raise EngineError(f"option(s) {', '.join(wrong)} do not apply to method {method!r}")
+    opts = {**allowed, **extra}
     if method == "mip":
-        from .engines.mip import run_mip
-        tighten = options.pop("tighten", "lp")
-        harvest = options.pop("harvest", True)
-        label = "mip"
-        detail = f"Pyomo + HiGHS big-M MIP, tighten={tighten}, harvest={'on' if harvest else 'off'}"
-        engine = lambda ctx: run_mip(net, ctx, tighten=tighten, harvest=harvest)  # noqa: E731
-    if options:
-        raise EngineError(f"options {sorted(options)} do not apply to method {method!r}")
-    ctx = RunContext(net, label, time_limit=time_limit, sink=sink, keep_regions=keep_regions,
+        detail = (f"Pyomo + HiGHS big-M MIP, tighten={opts['tighten']}, "
+                  f"harvest={'on' if opts['harvest'] else 'off'}")
+    elif method == "sample":
+        if int(opts["samples"]) < 1:
+            raise EngineError("--samples must be at least 1")
+        detail = f"{DETAIL['sample']}; {opts['samples']} points, seed {opts['seed']}"
+    else:
+        detail = DETAIL[method]
+    sink = RegionWriter(net, regions_out) if regions_out else None
+    ctx = RunContext(net, method, time_limit=time_limit, sink=sink, keep_regions=keep_regions,
                      progress=progress)
     try:
-        engine(ctx)
+        _engine(method)(net, ctx, **opts)
     except KeyboardInterrupt:
         ctx.stop("interrupted (Ctrl-C)")
     finally:
         if sink is not None:
             sink.close()
-    result = ctx.result()
+    result = ctx.result(degenerate_known=(method == "mip"))
     result.method_detail = detail
     return result

@@ -269,15 +269,24 @@ class Network:
             return np.zeros((pres[0].shape[0], 0), dtype=bool)
         return np.concatenate(cols, axis=1)
 
+    def rational_layers(self) -> list[tuple[tuple, tuple]]:
+        """``(weights, bias)`` of every layer as Fractions: the exact values for rational layers,
+        the exact values of the stored float64 numbers otherwise (cached)."""
+        if not hasattr(self, "_rational"):
+            self._rational = [
+                (layer.exact_weights, layer.exact_bias) if layer.is_exact else
+                (tuple(tuple(Fraction(float(v)) for v in row) for row in layer.weights),
+                 tuple(Fraction(float(v)) for v in layer.bias))
+                for layer in self.layers]
+        return self._rational
+
     def exact_preactivations(self, x: Iterable) -> list[list[Fraction]]:
-        """Pre-activations in exact rational arithmetic at one point x (a sequence of rationals)."""
-        if not all(layer.is_exact for layer in self.layers):
-            raise ValueError("exact evaluation needs a network with rational weights and biases")
+        """Pre-activations in exact rational arithmetic at one point x (a sequence of rationals);
+        float networks are evaluated exactly on their stored float64 values."""
         h = [Fraction(v) for v in x]
         out = []
-        for layer in self.layers:
-            z = [sum((w * v for w, v in zip(row, h)), start=b)
-                 for row, b in zip(layer.exact_weights, layer.exact_bias)]
+        for layer, (EW, Eb) in zip(self.layers, self.rational_layers()):
+            z = [sum((w * v for w, v in zip(row, h)), start=b) for row, b in zip(EW, Eb)]
             out.append(z)
             h = [max(v, Fraction(0)) for v in z] if layer.activation == "relu" else z
         return out

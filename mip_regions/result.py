@@ -84,7 +84,7 @@ class CountResult:
         lines = [f"network              {self.network}",
                  f"domain               {self.domain.describe()}",
                  f"method               {self.method}" + (f" ({self.method_detail})" if self.method_detail else "")]
-        exactness = "exact" if self.complete else f"LOWER BOUND, run stopped: {self.stop_reason}"
+        exactness = "exact" if self.complete else f"LOWER BOUND: {self.stop_reason}"
         lines.append(f"activation regions   {self.count_text}   (full-dimensional cells; {exactness})")
         if self.linear_regions is not None:
             lines.append(f"linear regions       {self.linear_regions}   "
