@@ -33,7 +33,8 @@ class MarginLP:
     def __init__(self, lower: np.ndarray, upper: np.ndarray):
         n0 = lower.size
         self.n0 = n0
-        self.h = new_highs(primal_feasibility_tolerance=1e-9, dual_feasibility_tolerance=1e-9)
+        self.h = new_highs(primal_feasibility_tolerance=1e-9, dual_feasibility_tolerance=1e-9,
+                           presolve="off")
         h = self.h
         width = float(np.max(upper - lower))
         h.addVars(n0, lower.astype(float), upper.astype(float))

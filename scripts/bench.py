@@ -1,0 +1,104 @@
+"""Benchmark every engine on a fixed, seeded suite and print one table.
+
+Each (case, engine) runs in a fresh process (so peak memory is its own) with a per-case time
+limit; a run that hits the limit shows its count as ">= N". Rates are regions per second; the
+last column is each engine's rate divided by the lp engine's rate on the same case (ratios from
+one run are what to compare; absolute times vary by about 25% between runs).
+
+Run: python scripts/bench.py [--time-limit S] [--quick] [--out DIR]   (writes bench.csv, bench.md)
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import multiprocessing as mp
+import resource
+import sys
+from pathlib import Path
+
+
+def cases(quick: bool):
+    from mip_regions.constructions import montufar, ternary
+    from mip_regions.random_nets import random_mlp, random_ternary_mlp
+    out = [("random 2-8-8", lambda: random_mlp([2, 8, 8], 0)),
+           ("random 2-12-12", lambda: random_mlp([2, 12, 12], 0)),
+           ("random 3-10-10", lambda: random_mlp([3, 10, 10], 0)),
+           ("random 4-8-8-8", lambda: random_mlp([4, 8, 8, 8], 0)),
+           ("random 4-16-16", lambda: random_mlp([4, 16, 16], 0)),
+           ("ternary-random 2-8-8", lambda: random_ternary_mlp([2, 8, 8], 0)),
+           ("ternary-random 3-8-8-8", lambda: random_ternary_mlp([3, 8, 8, 8], 0)),
+           ("montufar 1,3,4", lambda: montufar(1, 3, 4)),
+           ("ternary 1,3,5", lambda: ternary(1, 3, 5)),
+           ("ternary 2,3,5", lambda: ternary(2, 3, 5)),
+           ("montufar 2,3,4", lambda: montufar(2, 3, 4))]
+    if not quick:
+        out += [("random 6-16-16-16", lambda: random_mlp([6, 16, 16, 16], 0)),
+                ("random 10-10-10-10", lambda: random_mlp([10, 10, 10, 10], 0))]
+    return out
+
+
+ENGINES = ["lp", "exact1d", "mip", "sample"]
+
+
+def _run(case, engine, time_limit, quick, q):
+    import time
+    from mip_regions import count_regions
+    net = dict(cases(quick))[case]()
+    if engine == "exact1d" and net.input_dim != 1:
+        q.put(None)
+        return
+    opts = {"samples": 1_000_000} if engine == "sample" else {}
+    t = time.perf_counter()
+    r = count_regions(net, engine, time_limit=time_limit, keep_regions=False, **opts)
+    secs = time.perf_counter() - t
+    q.put({"regions": r.activation_regions, "complete": r.complete, "seconds": secs,
+           "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--time-limit", type=float, default=30.0, help="per (case, engine) limit in seconds")
+    ap.add_argument("--quick", action="store_true", help="leave out the two largest random networks")
+    ap.add_argument("--engines", default=",".join(ENGINES), help="comma-separated subset of " + ",".join(ENGINES))
+    ap.add_argument("--out", default="out/bench", help="folder for bench.csv and bench.md")
+    args = ap.parse_args()
+    engines = args.engines.split(",")
+    ctx = mp.get_context("spawn")
+    rows = []
+    for case, _ in cases(args.quick):
+        lp_rate = None
+        for engine in engines:
+            q = ctx.Queue()
+            p = ctx.Process(target=_run, args=(case, engine, args.time_limit, args.quick, q))
+            p.start()
+            res = q.get()
+            p.join()
+            if res is None:
+                continue
+            rate = res["regions"] / max(res["seconds"], 1e-9)
+            if engine == "lp":
+                lp_rate = rate
+            label = ("%d" if res["complete"] else ">= %d") % res["regions"]
+            if engine == "sample":
+                label = f">= {res['regions']} (estimate)"
+            rows.append({"case": case, "engine": engine, "regions": label,
+                         "seconds": round(res["seconds"], 3), "regions_per_s": round(rate, 1),
+                         "peak_mb": round(res["peak_mb"], 1),
+                         "rate_vs_lp": round(rate / lp_rate, 4) if lp_rate else ""})
+            print(" | ".join(str(v) for v in rows[-1].values()), flush=True)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / "bench.csv", "w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    md = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
+    md += ["| " + " | ".join(str(v) for v in r.values()) + " |" for r in rows]
+    (out / "bench.md").write_text("\n".join(md) + "\n")
+    print("\n".join(md))
+    print(f"\nwritten: {out / 'bench.csv'}, {out / 'bench.md'}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,105 @@
+"""lp and exact1d against the oracle table, the MIP engine and exact certificates."""
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from mip_regions import EngineError, count_regions
+from mip_regions.certify import CertificationError, certify
+from mip_regions.constructions import montufar, serra_zigzag, ternary
+from mip_regions.random_nets import random_mlp, random_ternary_mlp
+from oracle import ROWS
+
+
+@pytest.mark.parametrize("row", sorted(ROWS))
+def test_lp_matches_oracle(row):
+    build, a_full, *_ = ROWS[row]
+    net = build()
+    res = count_regions(net, "lp")
+    assert res.complete and res.activation_regions == a_full
+    assert res.degenerate_patterns is None  # this engine never sees degenerate patterns
+    if net.input_dim <= 2:
+        checks = certify(net, res)
+        assert checks["completeness"].startswith("passed")
+
+
+@pytest.mark.parametrize("row", sorted(r for r in ROWS if ROWS[r][0]().input_dim == 1))
+def test_exact1d_matches_oracle_and_certifies(row):
+    build, a_full, *_ = ROWS[row]
+    net = build()
+    res = count_regions(net, "exact1d")
+    assert res.activation_regions == a_full
+    assert certify(net, res)["existence"].startswith("passed")
+
+
+@pytest.mark.parametrize("depth", [2, 3, 4, 5])
+def test_zigzag_attains_prod_n_plus_1(depth):
+    assert count_regions(serra_zigzag(depth), "exact1d").activation_regions == 4 ** (depth - 1)
+    assert count_regions(serra_zigzag(depth), "lp").activation_regions == 4 ** (depth - 1)
+
+
+RANDOM = [("generic", [2, 6, 6], 1), ("generic", [2, 8, 8], 0), ("generic", [3, 5, 5], 2),
+          ("ternary", [2, 6, 6], 3), ("ternary", [2, 8, 8], 4), ("ternary", [3, 4, 4], 5),
+          ("ternary", [2, 5, 5, 5], 6), ("generic", [1, 6, 6], 7), ("ternary", [1, 6, 6], 8)]
+
+
+@pytest.mark.parametrize("kind,widths,seed", RANDOM)
+def test_engines_agree_with_mip_on_random_networks(kind, widths, seed):
+    make = random_mlp if kind == "generic" else random_ternary_mlp
+    net = make(widths, seed)
+    mip = count_regions(net, "mip")
+    lp = count_regions(net, "lp")
+    assert lp.activation_regions == mip.activation_regions
+    # same set of patterns, not just the same number
+    assert {r.bits.tobytes() for r in lp.regions} == {r.bits.tobytes() for r in mip.regions}
+    if net.input_dim == 1:
+        assert count_regions(net, "exact1d").activation_regions == mip.activation_regions
+    if net.input_dim <= 2:
+        assert certify(net, lp)["completeness"].startswith("passed")
+
+
+def test_random_ternary_networks_are_degenerate_and_still_agree():
+    # ternary nets are full of identically-zero units and coincident hyperplanes
+    for seed in range(10, 16):
+        net = random_ternary_mlp([2, 6, 6], seed)
+        a = count_regions(net, "lp").activation_regions
+        b = count_regions(net, "mip").activation_regions
+        assert a == b
+
+
+def test_certify_detects_a_missing_region_and_a_bad_witness():
+    net = montufar(2, 2, 3)
+    res = count_regions(net, "lp")
+    res.regions.pop()
+    with pytest.raises(CertificationError, match="deficit 1/16"):
+        certify(net, res)
+    res = count_regions(net, "lp")
+    res.regions[0].witness = np.array([0.5, 0.5])  # on a fold: units exactly at 0
+    with pytest.raises(CertificationError, match="existence check failed"):
+        certify(net, res)
+
+
+def test_sample_is_a_lower_bound_never_a_count():
+    net = montufar(2, 3, 3)
+    res = count_regions(net, "sample", samples=200, seed=1)
+    assert not res.complete and res.activation_regions <= 81
+    assert res.to_json()["count_is"] == "lower bound"
+    assert "at least" in res.format_human()
+    with pytest.raises(EngineError):
+        count_regions(net, "sample", tighten="lp")
+
+
+def test_auto_picks_exact1d_in_1d_and_lp_otherwise():
+    assert count_regions(ternary(1, 2, 5)).method == "exact1d"
+    assert count_regions(ternary(2, 2, 3)).method == "lp"
+    with pytest.raises(EngineError, match="needs a 1-D input"):
+        count_regions(ternary(2, 2, 3), "exact1d")
+
+
+def test_lp_time_limit_gives_lower_bound_and_streams(tmp_path):
+    out = tmp_path / "r.jsonl"
+    res = count_regions(random_mlp([4, 16, 16], 0), "lp", time_limit=0.2, regions_out=str(out),
+                        keep_regions=False)
+    assert not res.complete and res.regions is None
+    assert len(out.read_text().splitlines()) == res.activation_regions > 0
