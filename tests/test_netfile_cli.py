@@ -90,7 +90,7 @@ def test_invalid_json_and_missing_file(tmp_path, capsys):
 
 def test_cli_count_json_on_a_shipped_model(capsys, tmp_path):
     out = tmp_path / "regions.jsonl"
-    assert main(["count", str(ROOT / "models/ternary_n0-1_q-2_L-5_w-8.json"), "--json",
+    assert main(["count", str(ROOT / "models/ternary_n0-1_q-2_L-5_w-8.json"), "--json", "--method", "mip",
                  "--regions-out", str(out)]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["activation_regions"] == 4 and doc["degenerate_patterns"] == 2
@@ -103,7 +103,7 @@ def test_cli_count_json_on_a_shipped_model(capsys, tmp_path):
 
 def test_console_script_human_report():
     proc = subprocess.run([sys.executable, "-m", "mip_regions.cli", "count",
-                           str(ROOT / "models/montufar_n0-1_p-2_L-4.json")],
+                           str(ROOT / "models/montufar_n0-1_p-2_L-4.json"), "--method", "mip"],
                           capture_output=True, text=True, check=True)
     assert "activation regions   8   (full-dimensional cells; exact)" in proc.stdout
     assert "degenerate patterns  3" in proc.stdout and "domain               [0, 1]" in proc.stdout
@@ -119,3 +119,19 @@ def test_constructions_file_is_ternary_example():
     net = ternary(1, 2, 5)
     assert net.layers[0].weights[:, 0].tolist() == [1, 1, 1, 1, 0, 0, 0, 0]
     assert net.layers[1].weights.tolist() == [[1, 1, 0, 0, 0, 0, 0, 0], [1, 1, 1, 1, -1, -1, 0, 0]]
+
+
+def test_cli_default_method_and_certify(capsys):
+    assert main(["count", str(ROOT / "models/ternary_n0-2_q-2_L-5.json"), "--certify", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["method"] == "lp" and doc["activation_regions"] == 16 and doc["degenerate_patterns"] is None
+    assert doc["checks"]["completeness"].startswith("passed")
+
+
+def test_cli_rejects_options_of_other_methods(capsys):
+    path = str(ROOT / "models/ternary_n0-1_q-2_L-3.json")
+    assert main(["count", path, "--samples", "10"]) == 2
+    assert "--samples and --seed apply to --method sample only" in capsys.readouterr().err
+    assert main(["count", path, "--method", "sample", "--certify"]) == 2
+    assert main(["count", str(ROOT / "models/ternary_n0-2_q-2_L-3.json"), "--method", "exact1d"]) == 2
+    assert "needs a 1-D input" in capsys.readouterr().err
