@@ -1,19 +1,22 @@
 """Exact enumeration of activation regions by depth-first search over cells, with highspy LPs.
 
-A DFS node is a full-dimensional cell C (constraints decided so far) with an interior witness
-point. For the next ReLU layer, each unit's pre-activation is affine on C (cells.py):
+A DFS node is a full-dimensional cell C (the constraints decided so far) with a set W of
+interior points (each at distance > tol from every constraint of C). For the next ReLU layer,
+each unit's pre-activation is affine on C (cells.py), and the unit is decided as follows:
 
 * identically zero on C (a = 0, c = 0): inactive, no boundary (REFERENCE.md §6.2);
-* constant on C (a = 0): its sign;
-* sign fixed over the interval hull of C (cheap, no LP): that sign;
-* otherwise the side containing the witness is feasible for free, and one margin LP
-  ``max t  s.t.  C's rows with margin t, -s (a.x + c) >= t ||a||`` decides the other side; a
-  positive t* splits C and gives the other child its own witness (the LP optimum).
+  constant on C (a = 0): its sign;
+* sign fixed over a bounding box of C (bound propagation of C's constraints, no LP): that sign;
+* points of W strictly on both sides of the hyperplane: it cuts C (no LP);
+* otherwise one margin LP ``max t  s.t.  C's rows with margin t, s (a.x + c) >= t ||a||`` for
+  the side s that no point of W is on: t* > tol means the hyperplane cuts C and the optimum is a
+  new point of W; t* <= tol means the sign is fixed on C.
 
-Leaves are the activation regions; every leaf has an interior witness and a positive margin (the
-distance from the witness to the nearest constraint of its cell, or the box). One HiGHS instance
-is reused for the whole run: rows are added when the DFS descends and deleted when it returns,
-so HiGHS re-solves from the previous basis.
+C is then split by the first cutting unit; each child keeps the points of W on its side and
+re-examines only the units that cut C (a unit that does not cut C cannot cut a child). Leaves
+are the activation regions, reported with the point of W of largest margin (distance to the
+nearest constraint or box face). One HiGHS instance is reused for the whole run: rows are added
+when the DFS descends and deleted when it returns.
 """
 
 from __future__ import annotations
@@ -77,37 +80,47 @@ def run_lp(net: Network, ctx: RunContext) -> None:
     tol = MARGIN_TOL * float(np.max(hi - lo))
     lp = MarginLP(lo, hi)
     layers = net.layers[:-1]
-    relu_layers = [l for l, layer in enumerate(layers) if layer.activation == "relu"]
-    total_bits = net.num_relu
-
-    # initial witness: the box centre (margin: half the smallest side)
-    x0 = (lo + hi) / 2
-    # Cell constraints are kept as rows (unit normal r, offset q): r.x + q >= 0.
-    cell_rows: list[np.ndarray] = []
+    bits = np.zeros(net.num_relu, dtype=bool)
+    cell_rows: list[np.ndarray] = []    # constraints r.x + q >= 0 of the current cell (unit r)
     cell_offs: list[float] = []
-    bits = np.zeros(total_bits, dtype=bool)
+    layer_maps = {}   # layer -> its pre-activation map on the cell being split (DFS keeps it valid)
+    max_points = 4 * (n0 + 1)
 
-    def margin_of(x):
-        m = float(np.min(np.minimum(x - lo, hi - x)))
+    def best_witness(W):
+        m = np.minimum(W - lo, hi - W).min(axis=1)
         if cell_rows:
-            R = np.array(cell_rows)
-            m = min(m, float(np.min(R @ x + np.array(cell_offs))))
-        return m
+            m = np.minimum(m, (W @ np.array(cell_rows).T + np.array(cell_offs)).min(axis=1))
+        k = int(np.argmax(m))
+        return W[k], float(m[k])
 
-    def hull_bounds(P, p):
-        """Interval bounds of P x + p over the domain box (cheap sign filter)."""
-        Pp, Pm = np.maximum(P, 0), np.minimum(P, 0)
-        return Pp @ lo + Pm @ hi + p, Pp @ hi + Pm @ lo + p
+    def tighten_box(blo, bhi, r, q):
+        """Bound propagation of one constraint r.x + q >= 0 into the box [blo, bhi]: a valid
+        bounding box of the cell, tighter than the domain (a cheap sign filter)."""
+        mx = np.maximum(r * blo, r * bhi)
+        need = -q - (mx.sum() - mx)          # r_j x_j >= need_j
+        nlo, nhi = blo.copy(), bhi.copy()
+        pos, neg = r > 1e-12, r < -1e-12
+        nlo[pos] = np.maximum(blo[pos], need[pos] / r[pos])
+        nhi[neg] = np.minimum(bhi[neg], need[neg] / r[neg])
+        return nlo, nhi
 
-    def layer_step(l, A, c, x):
-        """Process layers from l on, for the cell with input map h^{l-1} = A x + c and witness x."""
+    def side_lp(r, q, s):
+        """Largest margin of C ∩ {s (r.x + q) >= 0}: (t*, point) or (None, None)."""
+        lp.push(s * r, -s * q)
+        t, y = lp.solve()
+        lp.pop()
+        return (t, y) if t is not None and t > tol else (None, None)
+
+    def layer_step(l, A, c, W, blo, bhi):
+        """Continue from layer l for the current cell, whose layer-l input is h = A x + c."""
         while l < len(layers) and layers[l].activation == "identity":
             A, c = layers[l].weights @ A, layers[l].weights @ c + layers[l].bias
             l += 1
         if ctx.expired():
             raise _Stop
         if l == len(layers):
-            ctx.add_region(bits.copy(), x, margin_of(x))
+            x, margin = best_witness(W)
+            ctx.add_region(bits.copy(), x, margin)
             return
         layer = layers[l]
         P, p = layer.weights @ A, layer.weights @ c + layer.bias
@@ -115,64 +128,73 @@ def run_lp(net: Network, ctx: RunContext) -> None:
         norms = np.linalg.norm(P, axis=1)
         off = net.relu_offset[l]
         zero_grad = norms <= ZERO_TOL * scale
-        Lb, Ub = hull_bounds(P, p)
-        fixed_on = (zero_grad & (p > ZERO_TOL * scale)) | (~zero_grad & (Lb > 0))
-        fixed_off = (zero_grad & (p <= ZERO_TOL * scale)) | (~zero_grad & (Ub <= 0))
-        undecided = [i for i in range(layer.n_out) if not (fixed_on[i] or fixed_off[i])]
-        bits[off: off + layer.n_out] = fixed_on
-        split_units(l, P, p, norms, undecided, 0, x)
+        # identically zero (a = 0, c = 0) and constant units are decided here, the rest in split
+        bits[off: off + layer.n_out] = zero_grad & (p > ZERO_TOL * scale)
+        safe = np.where(zero_grad, 1.0, norms)
+        layer_maps[l] = (P, p)
+        split(l, P / safe[:, None], p / safe, np.nonzero(~zero_grad)[0], W, blo, bhi)
 
-    def split_units(l, P, p, norms, undecided, k, x):
-        """Decide units undecided[k:] of layer l on the current cell (witness x), recursively."""
+    def split(l, R, Q, cand, W, blo, bhi):
+        """Decide the candidate units of layer l on the current cell; split by the first that cuts."""
         off = net.relu_offset[l]
-        while k < len(undecided):
-            i = undecided[k]
-            r, q = P[i] / norms[i], p[i] / norms[i]
-            v = float(r @ x + q)
-            s_w = 1.0 if v > 0 else -1.0
-            # the other side: s * (r.x + q) >= t with s = -s_w
-            s = -s_w
-            lp.push(s * r, -s * q)
-            t, y = lp.solve()
-            other = t is not None and t > tol
-            if abs(v) <= tol:
-                # the witness is (numerically) on the hyperplane: its own side needs an LP too
-                lp.pop()
-                lp.push(s_w * r, -s_w * q)
-                t2, y2 = lp.solve()
-                lp.pop()
-                if t2 is None or t2 <= tol:
-                    s_w, x = None, None
-                else:
-                    x = y2
-                lp.push(s * r, -s * q)
-            if other:
-                bits[off + i] = s > 0
-                cell_rows.append(s * r)
-                cell_offs.append(s * q)
-                split_units(l, P, p, norms, undecided, k + 1, y)
-                cell_rows.pop()
-                cell_offs.pop()
-            lp.pop()
-            if s_w is None:
-                return
-            bits[off + i] = s_w > 0
-            lp.push(s_w * r, -s_w * q)
-            cell_rows.append(s_w * r)
-            cell_offs.append(s_w * q)
+        cutting = []
+        for i in cand:
+            r, q = R[i], Q[i]
+            rl, rh = r * blo, r * bhi
+            if np.minimum(rl, rh).sum() + q >= -tol:   # no room on the negative side
+                bits[off + i] = True
+                continue
+            if np.maximum(rl, rh).sum() + q <= tol:    # no room on the positive side
+                bits[off + i] = False
+                continue
+            vals = W @ r + q
+            has_pos, has_neg = bool((vals > tol).any()), bool((vals < -tol).any())
+            if has_pos and has_neg:
+                cutting.append(i)
+                continue
+            if has_pos or has_neg:
+                t, y = side_lp(r, q, -1.0 if has_pos else 1.0)
+                if t is None:
+                    bits[off + i] = has_pos
+                    continue
+                W = np.vstack([W, y])
+                cutting.append(i)
+                continue
+            # every known point is (numerically) on the hyperplane: look at both sides
+            tp, yp = side_lp(r, q, 1.0)
+            tn, yn = side_lp(r, q, -1.0)
+            if tp is not None and tn is not None:
+                W = np.vstack([W, yp, yn])
+                cutting.append(i)
+            elif tp is not None or tn is not None:
+                W = np.vstack([W, yp if tp is not None else yn])
+                bits[off + i] = tp is not None
+            else:
+                raise RuntimeError("a full-dimensional cell has no interior on either side of a hyperplane")
+        if not cutting:
+            D = bits[off: off + layers[l].n_out].astype(float)
+            P, p = layer_maps[l]
+            layer_step(l + 1, P * D[:, None], p * D, W, blo, bhi)
+            return
+        i, rest = cutting[0], cutting[1:]
+        vals = W @ R[i] + Q[i]
+        for s in (1.0, -1.0):
+            Wc = W[s * vals > tol][-max_points:]
+            r, q = s * R[i], s * Q[i]
+            bits[off + i] = s > 0
+            nlo, nhi = tighten_box(blo, bhi, r, q)
+            lp.push(r, -q)
+            cell_rows.append(r)
+            cell_offs.append(q)
             try:
-                split_units(l, P, p, norms, undecided, k + 1, x)
+                split(l, R, Q, rest, Wc, nlo, nhi)
             finally:
                 lp.pop()
                 cell_rows.pop()
                 cell_offs.pop()
-            return
-        # every unit of layer l decided: next layer's input map
-        D = bits[off: off + layers[l].n_out].astype(float)
-        layer_step(l + 1, P * D[:, None], p * D, x)
 
     try:
-        layer_step(0, np.eye(n0), np.zeros(n0), x0)
+        layer_step(0, np.eye(n0), np.zeros(n0), ((lo + hi) / 2)[None, :], lo, hi)
     except _Stop:
         pass
     ctx.stats["lps"] = lp.solves
