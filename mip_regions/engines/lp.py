@@ -93,16 +93,19 @@ def run_lp(net: Network, ctx: RunContext) -> None:
         k = int(np.argmax(m))
         return W[k], float(m[k])
 
-    def tighten_box(blo, bhi, r, q):
-        """Bound propagation of one constraint r.x + q >= 0 into the box [blo, bhi]: a valid
-        bounding box of the cell, tighter than the domain (a cheap sign filter)."""
-        mx = np.maximum(r * blo, r * bhi)
-        need = -q - (mx.sum() - mx)          # r_j x_j >= need_j
-        nlo, nhi = blo.copy(), bhi.copy()
-        pos, neg = r > 1e-12, r < -1e-12
-        nlo[pos] = np.maximum(blo[pos], need[pos] / r[pos])
-        nhi[neg] = np.minimum(bhi[neg], need[neg] / r[neg])
-        return nlo, nhi
+    def tighten_box(blo, bhi, passes=2):
+        """Bound propagation of the cell's constraints r.x + q >= 0 into the box [blo, bhi]: a
+        valid bounding box of the cell, tighter than the domain (a cheap sign filter)."""
+        Rm, q = np.array(cell_rows), np.array(cell_offs)
+        pos, neg = Rm > 1e-12, Rm < -1e-12
+        safe = np.where(pos | neg, Rm, 1.0)
+        for _ in range(passes):
+            mx = np.maximum(Rm * blo, Rm * bhi)
+            need = -q[:, None] - (mx.sum(axis=1)[:, None] - mx)     # r_kj x_j >= need_kj
+            cand = need / safe
+            blo = np.maximum(blo, np.where(pos, cand, -np.inf).max(axis=0))
+            bhi = np.minimum(bhi, np.where(neg, cand, np.inf).min(axis=0))
+        return blo, bhi
 
     def side_lp(r, q, s):
         """Largest margin of C ∩ {s (r.x + q) >= 0}: (t*, point) or (None, None)."""
@@ -182,10 +185,10 @@ def run_lp(net: Network, ctx: RunContext) -> None:
             Wc = W[s * vals > tol][-max_points:]
             r, q = s * R[i], s * Q[i]
             bits[off + i] = s > 0
-            nlo, nhi = tighten_box(blo, bhi, r, q)
             lp.push(r, -q)
             cell_rows.append(r)
             cell_offs.append(q)
+            nlo, nhi = tighten_box(blo, bhi)
             try:
                 split(l, R, Q, rest, Wc, nlo, nhi)
             finally:
