@@ -21,6 +21,7 @@ import numpy as np
 
 from .cells import affine_preactivations, relu_rows
 from .errors import MipRegionsError
+from .geometry import box_bounds, cell_interval, cell_polygon, polygon_area
 from .network import Network
 from .result import CountResult
 
@@ -29,15 +30,9 @@ class CertificationError(MipRegionsError):
     """A certificate check failed: the count is not proven."""
 
 
-def _box(net: Network):
-    if net.domain.is_exact:
-        return list(net.domain.exact_lower), list(net.domain.exact_upper)
-    return [Fraction(float(v)) for v in net.domain.lower], [Fraction(float(v)) for v in net.domain.upper]
-
-
 def check_witness(net: Network, bits, witness) -> str | None:
     """None if the witness proves the region exists, else the reason it does not."""
-    lo, hi = _box(net)
+    lo, hi = box_bounds(net, True)
     x = [Fraction(float(v)) for v in witness]
     if not all(l < v < u for l, v, u in zip(lo, x, hi)):
         return "witness not strictly inside the domain"
@@ -57,48 +52,12 @@ def check_witness(net: Network, bits, witness) -> str | None:
     return None
 
 
-def _clip(poly, a, c):
-    """Sutherland-Hodgman: the part of a convex polygon (list of 2-D Fraction points) with a.x + c >= 0."""
-    out = []
-    n = len(poly)
-    for k in range(n):
-        P, Q = poly[k], poly[(k + 1) % n]
-        vP = a[0] * P[0] + a[1] * P[1] + c
-        vQ = a[0] * Q[0] + a[1] * Q[1] + c
-        if vP >= 0:
-            out.append(P)
-        if (vP > 0 and vQ < 0) or (vP < 0 and vQ > 0):
-            s = vP / (vP - vQ)
-            out.append((P[0] + s * (Q[0] - P[0]), P[1] + s * (Q[1] - P[1])))
-    return out
-
-
 def cell_volume(net: Network, bits) -> Fraction:
     """Exact length (n0 = 1) or area (n0 = 2) of the closed cell of ``bits`` in the box."""
-    lo, hi = _box(net)
-    A, c = relu_rows(net, affine_preactivations(net, bits, exact=True))
-    signs = [1 if b else -1 for b in bits]
     if net.input_dim == 1:
-        left, right = lo[0], hi[0]
-        for k in range(len(c)):
-            a, s = A[k][0] * signs[k], c[k] * signs[k]
-            if a > 0:
-                left = max(left, -s / a)
-            elif a < 0:
-                right = min(right, -s / a)
-            elif s < 0:
-                return Fraction(0)
+        left, right = cell_interval(net, bits, exact=True)
         return max(right - left, Fraction(0))
-    poly = [(lo[0], lo[1]), (hi[0], lo[1]), (hi[0], hi[1]), (lo[0], hi[1])]
-    for k in range(len(c)):
-        if A[k][0] == 0 and A[k][1] == 0 and c[k] == 0:
-            continue
-        poly = _clip(poly, (A[k][0] * signs[k], A[k][1] * signs[k]), c[k] * signs[k])
-        if len(poly) < 3:
-            return Fraction(0)
-    area = sum((poly[k][0] * poly[(k + 1) % len(poly)][1] - poly[(k + 1) % len(poly)][0] * poly[k][1]
-                for k in range(len(poly))), start=Fraction(0))
-    return abs(area) / 2
+    return Fraction(polygon_area(cell_polygon(net, bits, exact=True)))
 
 
 def certify(net: Network, result: CountResult) -> dict:
@@ -121,7 +80,7 @@ def certify(net: Network, result: CountResult) -> dict:
     checks["existence"] = (f"passed: {len(result.regions)} witnesses checked in exact rational arithmetic "
                            "(strictly inside the box, pattern matches, no unit at 0)")
     if net.input_dim <= 2:
-        lo, hi = _box(net)
+        lo, hi = box_bounds(net, True)
         box_vol = (hi[0] - lo[0]) * ((hi[1] - lo[1]) if net.input_dim == 2 else 1)
         total = sum((cell_volume(net, r.bits) for r in result.regions), start=Fraction(0))
         if total != box_vol:

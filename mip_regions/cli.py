@@ -51,6 +51,15 @@ def _add_count(sub):
     p.add_argument("--certify", action="store_true",
                    help="re-check every region's witness in exact rational arithmetic and check that the "
                         "cells' volumes add up to the domain's (exact, n0 <= 2); a failed check is an error")
+    p.add_argument("--connectivity", choices=("touch", "facet"), default="touch",
+                   help="linear regions: join same-map cells whose closures touch (default, even at one "
+                        "point) or only cells that share a facet")
+    p.add_argument("--no-linear", action="store_true",
+                   help="skip linear regions and affine maps (the activation count only; regions are then "
+                        "not kept in memory, for very long runs)")
+    p.add_argument("--graph-out", metavar="FILE",
+                   help="write the region adjacency graph (nodes: regions with pattern, witness, map id; "
+                        "edges: shared facets) as networkx node-link JSON, or GraphML if FILE ends in .graphml")
     p.set_defaults(func=cmd_count)
 
 
@@ -71,11 +80,17 @@ def cmd_count(args) -> int:
         raise MipRegionsError("--time-limit must be positive")
     if args.certify and method == "sample":
         raise MipRegionsError("--certify needs an exact method; sampling gives a lower bound only")
+    linear = not args.no_linear and method != "sample"
+    if args.graph_out and (args.no_linear or method == "sample"):
+        raise MipRegionsError("--graph-out needs an exact method and the linear-region analysis")
     result = count_regions(net, method, time_limit=args.time_limit, regions_out=args.regions_out,
-                           keep_regions=args.certify, **options)
+                           keep_regions=args.certify or bool(args.graph_out), linear=linear,
+                           connectivity=args.connectivity, **options)
     if args.certify:
         from .certify import certify
         result.checks = certify(net, result)
+    if args.graph_out:
+        write_graph(net, result, args.graph_out)
     if args.json:
         print(json.dumps(result.to_json()))
     else:
@@ -169,6 +184,70 @@ def cmd_show(args) -> int:
     return 0
 
 
+def write_graph(net, result, path) -> None:
+    """Write the region adjacency graph (node-link JSON, or GraphML for *.graphml)."""
+    import networkx as nx
+    from .linear_regions import adjacency_graph
+    if result.regions is None or not result.complete:
+        raise MipRegionsError("--graph-out needs a complete enumeration with its regions")
+    G = adjacency_graph(net, result.regions, result.map_ids)
+    for k, label in enumerate(result.lr_labels or []):
+        G.nodes[k]["linear_region"] = label
+    if str(path).endswith(".graphml"):
+        for _, data in G.nodes(data=True):
+            data["witness"] = json.dumps(data["witness"])
+        nx.write_graphml(G, path)
+    else:
+        with open(path, "w") as fh:
+            json.dump(nx.node_link_data(G, edges="edges"), fh)
+
+
+def _add_plot(sub):
+    p = sub.add_parser("plot", help="draw the regions of a network (PNG)",
+                       description="n0 = 2: cells coloured by linear region, cell boundaries thin and "
+                                   "linear-region boundaries thick. n0 = 1: the output with its breakpoints. "
+                                   "n0 > 2: a 2-D slice given by --slice. Needs matplotlib (extra 'plot').")
+    p.add_argument("file", help="network file")
+    p.add_argument("-o", "--output", required=True, help="PNG file to write")
+    p.add_argument("--method", choices=("auto", "lp", "exact1d", "mip"), default="auto",
+                   help="exact engine used to find the regions (default auto)")
+    p.add_argument("--connectivity", choices=("touch", "facet"), default="touch",
+                   help="linear regions: closures touch (default) or share a facet")
+    p.add_argument("--slice", metavar="P:D1:D2",
+                   help="for n0 > 2: point and two directions, comma-separated coordinates, e.g. 0,0,0:1,0,0:0,1,0")
+    p.add_argument("--extent", metavar="U0,U1,V0,V1", default="-1,1,-1,1",
+                   help="with --slice: range of the two slice coordinates (default -1,1,-1,1)")
+    p.set_defaults(func=cmd_plot)
+
+
+def _floats(text, what):
+    try:
+        return [float(v) for v in text.split(",")]
+    except ValueError:
+        raise MipRegionsError(f"{what}: expected comma-separated numbers, got {text!r}") from None
+
+
+def cmd_plot(args) -> int:
+    from .plot import _pyplot, plot_regions, slice_network
+    _pyplot()  # fail early, with the install hint, when matplotlib is missing
+    net = read_network(args.file)
+    if args.slice:
+        parts = args.slice.split(":")
+        if len(parts) != 3:
+            raise MipRegionsError("--slice: expected POINT:D1:D2")
+        ext = _floats(args.extent, "--extent")
+        if len(ext) != 4 or not (ext[0] < ext[1] and ext[2] < ext[3]):
+            raise MipRegionsError("--extent: expected U0,U1,V0,V1 with U0 < U1 and V0 < V1")
+        net = slice_network(net, *(_floats(p, "--slice") for p in parts), extent=(ext[:2], ext[2:]))
+    elif net.input_dim > 2:
+        raise MipRegionsError(f"{args.file}: n0 = {net.input_dim}; give --slice POINT:D1:D2 for a 2-D slice")
+    result = count_regions(net, args.method, linear=True, connectivity=args.connectivity)
+    plot_regions(net, result, args.output)
+    print(f"wrote {args.output}: activation regions {result.activation_regions}, linear regions "
+          f"{result.linear_regions}, affine maps {result.affine_maps}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mip-regions", description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -178,6 +257,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_build(sub)
     _add_ternarize(sub)
     _add_show(sub)
+    _add_plot(sub)
     return parser
 
 

@@ -42,15 +42,21 @@ def _engine(method):
     return run_sample
 
 
+LINEAR_LIMIT = 100_000   # regions kept in memory for the linear-region analysis
+
+
 def count_regions(net: Network, method: str = "auto", *, time_limit=None, regions_out=None,
-                  keep_regions: bool = True, progress=None, **options) -> CountResult:
+                  keep_regions: bool = True, progress=None, linear: bool = False,
+                  connectivity: str = "touch", **options) -> CountResult:
     """Count the activation regions (full-dimensional cells) of ``net`` over its domain.
 
     Methods: ``lp`` (exact, DFS over cells with LPs), ``exact1d`` (exact, n0 = 1), ``mip``
     (exact, Serra et al.'s MIP, the reference), ``sample`` (lower bound only), ``auto``.
     ``time_limit`` (seconds) and Ctrl-C stop the run cleanly: the result then has
     ``complete=False`` and its count is a lower bound. ``regions_out`` streams every region
-    as a JSON line while the run goes on. Options: mip ``tighten`` ('none'|'lp'), ``harvest``;
+    as a JSON line while the run goes on. ``linear=True`` also computes ``linear_regions`` and
+    ``affine_maps`` (linear_regions.py, ``connectivity`` 'touch' or 'facet') when the run is
+    complete and has at most LINEAR_LIMIT regions. Options: mip ``tighten`` ('none'|'lp'), ``harvest``;
     sample ``samples``, ``seed``. Options that do not apply to the chosen method are an error.
     """
     method = resolve_method(net, method)
@@ -70,8 +76,8 @@ def count_regions(net: Network, method: str = "auto", *, time_limit=None, region
     else:
         detail = DETAIL[method]
     sink = RegionWriter(net, regions_out) if regions_out else None
-    ctx = RunContext(net, method, time_limit=time_limit, sink=sink, keep_regions=keep_regions,
-                     progress=progress)
+    ctx = RunContext(net, method, time_limit=time_limit, sink=sink, keep_regions=keep_regions or linear,
+                     progress=progress, keep_limit=None if keep_regions else LINEAR_LIMIT)
     try:
         _engine(method)(net, ctx, **opts)
     except KeyboardInterrupt:
@@ -81,4 +87,18 @@ def count_regions(net: Network, method: str = "auto", *, time_limit=None, region
             sink.close()
     result = ctx.result(degenerate_known=(method == "mip"))
     result.method_detail = detail
+    if linear:
+        if not result.complete:
+            result.notes.append("linear regions and affine maps not computed: the enumeration is incomplete")
+        elif ctx.dropped:
+            result.notes.append(f"linear regions and affine maps not computed: more than {LINEAR_LIMIT} "
+                                "regions (use the Python API with keep_regions=True)")
+        else:
+            import time
+            from .linear_regions import analyse
+            t0 = time.perf_counter()
+            analyse(net, result, connectivity)
+            result.stats["linear_s"] = round(time.perf_counter() - t0, 3)
+        if not keep_regions:
+            result.regions = None
     return result

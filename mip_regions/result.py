@@ -51,6 +51,9 @@ class CountResult:
     checks: dict | None = None
     bounds: dict | None = None
     method_detail: str = ""
+    map_ids: list | None = None        # per region: index of its affine map (linear_regions.analyse)
+    lr_labels: list | None = None      # per region: index of its linear region
+    notes: list = field(default_factory=list)
 
     @property
     def count_text(self) -> str:
@@ -73,6 +76,8 @@ class CountResult:
             "seconds": round(self.seconds, 6),
             "stats": self.stats,
         }
+        if self.notes:
+            out["notes"] = self.notes
         if self.checks is not None:
             out["checks"] = self.checks
         if self.bounds is not None:
@@ -96,6 +101,8 @@ class CountResult:
                          "(strict patterns with no interior: found and discarded, not counted)")
         stats = ", ".join(f"{k} {v}" for k, v in self.stats.items())
         lines.append(f"time                 {self.seconds:.3f} s" + (f"   ({stats})" if stats else ""))
+        for note in self.notes:
+            lines.append(f"note                 {note}")
         if self.checks:
             for name, text in self.checks.items():
                 lines.append(f"check                {name}: {text}")
@@ -110,11 +117,13 @@ class RunContext:
     """
 
     def __init__(self, net: Network, method: str, *, time_limit=None, sink=None, keep_regions=True,
-                 progress=None):
+                 progress=None, keep_limit: int | None = None):
         self.net, self.method = net, method
         self.start = time.perf_counter()
         self.deadline = None if time_limit is None else self.start + float(time_limit)
         self.sink, self.keep = sink, keep_regions
+        self.keep_limit = keep_limit      # stop keeping regions in memory past this many
+        self.dropped = False
         self.regions: list[Region] = []
         self.count = 0
         self.degenerate = 0
@@ -129,6 +138,8 @@ class RunContext:
         self.count += 1
         if self.keep:
             self.regions.append(region)
+            if self.keep_limit is not None and self.count > self.keep_limit:
+                self.keep, self.dropped, self.regions = False, True, []
         if self.sink is not None:
             self.sink(region)
         self.tick()

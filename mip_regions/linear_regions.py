@@ -1,0 +1,154 @@
+"""Linear regions, distinct affine maps and the region adjacency graph (REFERENCE.md §6.1).
+
+For an activation region S the network is affine, ``F(x) = G_S x + c_S`` with
+``G_S = W^L D_{L-1} W^{L-1} ... D_1 W^1`` (D = diag(S_l) for ReLU layers, I for identity
+layers), exact rationals for rational networks and float64 otherwise (equal within
+``MAP_RTOL`` relative).
+
+* ``affine_maps``: the number of distinct (G_S, c_S).
+* ``linear_regions``: connected components of the union of closed cells with the same map.
+  Connectivity ``touch`` (default): two closed cells are joined when their closures meet, even in
+  a single point (REFERENCE §5 row 54 gives 5), decided by an LP on the union of their
+  non-strict constraints. ``facet``: joined only across a shared facet (row 54 gives 6).
+* The adjacency graph: nodes are activation regions, edges join cells that share a facet; the
+  neighbour across the facet of unit i is found by stepping off the facet's Chebyshev centre.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+
+from .cells import MARGIN_TOL, ZERO_TOL, affine_preactivations, relu_rows, zero_units
+from .highs_lp import new_highs, solve_dense_lp
+from .network import Network
+from .result import CountResult
+
+CONNECTIVITY = ("touch", "facet")
+MAP_RTOL = 1e-9
+TOUCH_TOL = 1e-9
+
+
+def affine_map(net: Network, bits, *, exact: bool | None = None):
+    """(G, c) of the output on the cell of ``bits``: Fractions when exact, else float arrays."""
+    exact = net.is_exact if exact is None else exact
+    G, c = affine_preactivations(net, bits, exact=exact)[-1]
+    return G, c
+
+
+def map_key(net: Network, G, c):
+    """Hashable key of an affine map: exact tuple, or float rounded to MAP_RTOL of its scale."""
+    if net.is_exact:
+        return tuple(G.ravel().tolist()) + tuple(c.tolist())
+    v = np.concatenate([np.asarray(G, float).ravel(), np.asarray(c, float)])
+    scale = max(1.0, float(np.abs(v).max(initial=0.0)))
+    return tuple(np.round(v / (scale * MAP_RTOL)).astype(np.int64).tolist())
+
+
+def cell_constraints(net: Network, bits):
+    """Closed cell ``{x : s_i (a_i.x + c_i) >= 0}`` as (A, c, s) without identically-zero units."""
+    bits = np.asarray(bits, dtype=bool)
+    A, c = relu_rows(net, affine_preactivations(net, bits))
+    keep = ~zero_units(net, bits, A, c)
+    return A[keep], c[keep], np.where(bits[keep], 1.0, -1.0)
+
+
+def closures_touch(net: Network, bits_a, bits_b, *, highs=None) -> bool:
+    """Do the closed cells of two patterns meet (in the box)? One feasibility LP."""
+    A1, c1, s1 = cell_constraints(net, bits_a)
+    A2, c2, s2 = cell_constraints(net, bits_b)
+    A = np.vstack([s1[:, None] * A1, s2[:, None] * A2]) if len(c1) + len(c2) else np.zeros((0, net.input_dim))
+    rlo = np.concatenate([-s1 * c1, -s2 * c2])
+    # feasibility with a small slack t >= -TOUCH_TOL: max t s.t. s(a.x + c) >= t
+    n0 = net.input_dim
+    rows = np.hstack([A, -np.ones((A.shape[0], 1))])
+    sol = solve_dense_lp(np.r_[np.zeros(n0), 1.0], rows, rlo, np.full(len(rlo), np.inf),
+                         np.r_[net.domain.lower, -1.0], np.r_[net.domain.upper, 1.0], highs=highs)
+    return sol.status == "optimal" and sol.objective >= -TOUCH_TOL
+
+
+def adjacency_graph(net: Network, regions, map_ids=None) -> nx.Graph:
+    """Region adjacency graph: an edge for every facet two activation regions share.
+
+    For each region and each unit i whose hyperplane bounds it, an LP finds the Chebyshev centre
+    x_f of the facet (unit i's hyperplane, and those that coincide with it, held at 0; every other
+    constraint with margin t); when t > 0, the point just across, ``x_f -+ (t/2) a_i/||a_i||``,
+    is evaluated and its pattern looked up among the regions.
+    """
+    index = {np.asarray(r.bits, bool).tobytes(): k for k, r in enumerate(regions)}
+    G = nx.Graph()
+    for k, r in enumerate(regions):
+        G.add_node(k, pattern=net.pattern_text(r.bits), witness=[float(v) for v in r.witness],
+                   map_id=None if map_ids is None else int(map_ids[k]))
+    lo, hi = net.domain.lower, net.domain.upper
+    n0 = net.input_dim
+    tol = MARGIN_TOL * float(np.max(hi - lo))
+    h = new_highs(primal_feasibility_tolerance=1e-9, dual_feasibility_tolerance=1e-9)
+    for k, r in enumerate(regions):
+        A, c, s = cell_constraints(net, r.bits)
+        norms = np.linalg.norm(A, axis=1)
+        live = norms > ZERO_TOL * (1 + np.abs(c))
+        A, c, s, norms = A[live], c[live], s[live], norms[live]
+        U = np.hstack([A / norms[:, None], (c / norms)[:, None]])
+        done = set()
+        for i in range(len(c)):
+            if i in done:
+                continue
+            same = np.nonzero(np.all(np.abs(U - U[i]) <= 1e-9, axis=1) | np.all(np.abs(U + U[i]) <= 1e-9, axis=1))[0]
+            done.update(same.tolist())
+            other = np.setdiff1d(np.arange(len(c)), same)
+            An = (s[other] / norms[other])[:, None] * A[other]
+            rows = np.vstack([np.hstack([An, -np.ones((len(other), 1))]),
+                              np.hstack([np.eye(n0), -np.ones((n0, 1))]),
+                              np.hstack([-np.eye(n0), -np.ones((n0, 1))]),
+                              np.hstack([A[i][None, :] / norms[i], np.zeros((1, 1))])])
+            rlo = np.concatenate([-(s[other] * c[other]) / norms[other], lo, -hi, [-c[i] / norms[i]]])
+            rhi = np.concatenate([np.full(len(other) + 2 * n0, np.inf), [-c[i] / norms[i]]])
+            sol = solve_dense_lp(np.r_[np.zeros(n0), 1.0], rows, rlo, rhi, np.r_[lo, -np.inf],
+                                 np.r_[hi, np.inf], highs=h)
+            if sol.status != "optimal" or sol.objective <= tol:
+                continue
+            t = float(sol.objective)
+            step = -s[i] * (t / 2) * A[i] / norms[i]
+            x_across = sol.x[:n0] + step
+            j = index.get(net.patterns(x_across[None, :])[0].tobytes())
+            if j is not None and j != k:
+                G.add_edge(k, j)
+    return G
+
+
+def analyse(net: Network, result: CountResult, connectivity: str = "touch") -> list[int]:
+    """Fill ``result.affine_maps``, ``linear_regions`` and ``connectivity``; return each region's
+    linear-region label. Needs a complete result with its regions in memory."""
+    if connectivity not in CONNECTIVITY:
+        raise ValueError(f"connectivity must be one of {CONNECTIVITY}")
+    regions = result.regions
+    keys, map_ids = {}, []
+    for r in regions:
+        G, c = affine_map(net, r.bits)
+        map_ids.append(keys.setdefault(map_key(net, G, c), len(keys)))
+    uf = nx.utils.UnionFind(range(len(regions)))
+    groups = {}
+    for k, m in enumerate(map_ids):
+        groups.setdefault(m, []).append(k)
+    if connectivity == "facet":
+        graph = adjacency_graph(net, regions, map_ids)
+        for a, b in graph.edges:
+            if map_ids[a] == map_ids[b]:
+                uf.union(a, b)
+    else:
+        h = new_highs(primal_feasibility_tolerance=1e-10)
+        for members in groups.values():
+            for x in range(len(members)):
+                for y in range(x + 1, len(members)):
+                    a, b = members[x], members[y]
+                    if uf[a] != uf[b] and closures_touch(net, regions[a].bits, regions[b].bits, highs=h):
+                        uf.union(a, b)
+    roots = {}
+    labels = [roots.setdefault(uf[k], len(roots)) for k in range(len(regions))]
+    result.affine_maps = len(keys)
+    result.linear_regions = len(roots)
+    result.connectivity = connectivity
+    result.map_ids = map_ids
+    result.lr_labels = labels
+    return labels
