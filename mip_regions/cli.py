@@ -60,6 +60,9 @@ def _add_count(sub):
     p.add_argument("--graph-out", metavar="FILE",
                    help="write the region adjacency graph (nodes: regions with pattern, witness, map id; "
                         "edges: shared facets) as networkx node-link JSON, or GraphML if FILE ends in .graphml")
+    p.add_argument("--bounds", action="store_true",
+                   help="print the count between the best lower and upper bounds of the architecture, "
+                        "with the ratio to each")
     p.set_defaults(func=cmd_count)
 
 
@@ -91,10 +94,80 @@ def cmd_count(args) -> int:
         result.checks = certify(net, result)
     if args.graph_out:
         write_graph(net, result, args.graph_out)
+    if args.bounds:
+        from .bounds import architecture_of, best_bounds, bound_table
+        rows = bound_table(net.input_dim, architecture_of(net))
+        low, up = best_bounds(rows)
+        result.bounds = {"table": [r.to_json() for r in rows],
+                         "best_lower": low.to_json() if low else None, "best_upper": up.to_json() if up else None}
     if args.json:
         print(json.dumps(result.to_json()))
     else:
         print(result.format_human())
+        if args.bounds:
+            print(format_between(result))
+    return 0
+
+
+def format_between(result) -> str:
+    """``lower <= count <= upper`` with the ratios (lower bounds are maxima over weights)."""
+    b = result.bounds
+    n = result.activation_regions
+    lines = []
+    low, up = b["best_lower"], b["best_upper"]
+    text = f"bounds               {low['value'] if low else '-'} <= {result.count_text} <= {up['value'] if up else '-'}"
+    lines.append(text)
+    if low:
+        lines.append(f"  best lower         {low['value']} ({low['name']}; on the maximum over all weights of this "
+                     f"architecture); count / lower = {n / low['value']:.4g}")
+    if up:
+        lines.append(f"  best upper         {up['value']} ({up['name']}); count / upper = {n / up['value']:.4g}")
+    return "\n".join(lines)
+
+
+def _add_bounds(sub):
+    p = sub.add_parser("bounds", help="table of the known upper and lower bounds for an architecture",
+                       description="Upper bounds hold for every network of the architecture; lower bounds are "
+                                   "on the maximum over all weights. Give a network FILE, or --n0 and --widths "
+                                   "(hidden layers; widths with suffix 'id' are identity layers, e.g. 8id,2,8id,2).")
+    p.add_argument("file", nargs="?", help="network file (its hidden layers and input dimension are used)")
+    p.add_argument("--n0", type=int, help="input dimension")
+    p.add_argument("--widths", help="hidden widths, comma-separated, e.g. 4,4,4 or 8id,2,8id,2")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_bounds)
+
+
+def cmd_bounds(args) -> int:
+    from .bounds import architecture_of, bound_table
+    if args.file:
+        if args.n0 is not None or args.widths:
+            raise MipRegionsError("give either a network FILE or --n0 and --widths, not both")
+        net = read_network(args.file)
+        n0, arch = net.input_dim, architecture_of(net)
+    else:
+        if args.n0 is None or not args.widths:
+            raise MipRegionsError("give a network FILE, or --n0 N and --widths W1,W2,...")
+        arch = []
+        for part in args.widths.split(","):
+            part = part.strip()
+            act = "identity" if part.endswith("id") else "relu"
+            try:
+                arch.append((int(part[:-2] if act == "identity" else part), act))
+            except ValueError:
+                raise MipRegionsError(f"--widths: cannot read {part!r} (expected an integer, or an integer "
+                                      "followed by 'id')") from None
+        n0 = args.n0
+    rows = bound_table(n0, arch)
+    if args.json:
+        print(json.dumps({"n0": n0, "hidden_layers": [{"width": m, "activation": a} for m, a in arch],
+                          "bounds": [r.to_json() for r in rows]}))
+        return 0
+    desc = ",".join(f"{m}{'id' if a == 'identity' else ''}" for m, a in arch)
+    print(f"architecture  n0 = {n0}, hidden layers {desc} (depth L = {len(arch) + 1} affine maps)")
+    print(f"{'bound':<34} {'kind':<26} {'value':>14}  source / conditions")
+    for r in rows:
+        value = "-" if r.value is None else str(r.value)
+        print(f"{r.name:<34} {r.kind:<26} {value:>14}  {r.note}")
     return 0
 
 
@@ -258,6 +331,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_ternarize(sub)
     _add_show(sub)
     _add_plot(sub)
+    _add_bounds(sub)
     return parser
 
 
