@@ -11,11 +11,12 @@ Run: python scripts/bench.py [--time-limit S] [--quick] [--out DIR]   (writes be
 from __future__ import annotations
 
 import argparse
-import csv
 import multiprocessing as mp
 import resource
 import sys
 from pathlib import Path
+
+from mip_regions.tables import write_tables
 
 
 def cases(quick: bool):
@@ -88,15 +89,7 @@ def main():
                          "rate_vs_lp": round(rate / lp_rate, 4) if lp_rate else ""})
             print(" | ".join(str(v) for v in rows[-1].values()), flush=True)
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    with open(out / "bench.csv", "w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
-    md = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
-    md += ["| " + " | ".join(str(v) for v in r.values()) + " |" for r in rows]
-    (out / "bench.md").write_text("\n".join(md) + "\n")
-    print("\n".join(md))
+    print(write_tables(rows, out, "bench"))
     print(f"\nwritten: {out / 'bench.csv'}, {out / 'bench.md'}", file=sys.stderr)
 
 

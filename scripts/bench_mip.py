@@ -7,11 +7,11 @@ Run: python scripts/bench_mip.py [--out DIR]   (writes bench_mip.csv and bench_m
 from __future__ import annotations
 
 import argparse
-import csv
 from pathlib import Path
 
 from mip_regions import count_regions
 from mip_regions.random_nets import random_mlp
+from mip_regions.tables import write_tables
 
 CASES = [[2, 8, 8], [2, 12, 12], [3, 10, 10]]
 CONFIGS = [("lp", True), ("lp", False), ("none", True), ("none", False)]
@@ -39,16 +39,7 @@ def main():
     base = {(r["net"]): r["regions_per_s"] for r in rows if r["tighten"] == "none" and not r["harvest"]}
     for r in rows:
         r["speedup_vs_plain"] = round(r["regions_per_s"] / base[r["net"]], 2)
-    out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
-    with open(out / "bench_mip.csv", "w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
-    head = "| " + " | ".join(rows[0]) + " |"
-    md = [head, "|" + "---|" * len(rows[0])] + ["| " + " | ".join(str(v) for v in r.values()) + " |" for r in rows]
-    (out / "bench_mip.md").write_text("\n".join(md) + "\n")
-    print("\n".join(md))
+    print(write_tables(rows, Path(args.out), "bench_mip"))
 
 
 if __name__ == "__main__":

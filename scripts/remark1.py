@@ -18,13 +18,13 @@ Writes out/paper/remark1.csv, remark1.md and remark1.png. Run: python scripts/re
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from pathlib import Path
 
 from mip_regions import count_regions
 from mip_regions.bounds import prop1_lower, ternary_lower
 from mip_regions.constructions import montufar, ternary
+from mip_regions.tables import write_tables
 
 EXACT_LIMIT = 5000   # compute exact counts only for bounds up to this many regions
 
@@ -65,13 +65,7 @@ def main():
     rows = [rows_for(n0, n, L) for n0 in (1, 2) for n in (2, 3, 4, 6) for L in (3, 5, 7) if n >= n0 + 1]
     for r in rows:
         print(" | ".join(str(v) for v in r.values()))
-    with open(out / "remark1.csv", "w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
-    md = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
-    md += ["| " + " | ".join(str(v) for v in r.values()) + " |" for r in rows]
-    (out / "remark1.md").write_text("\n".join(md) + "\n")
+    write_tables(rows, out, "remark1")
     bad = [r for r in rows if r["general_exact"] != "" and r["general_exact"] != r["general_bound"]]
     bad += [r for r in rows if r["tern_2n_2L-1_exact"] != "" and r["tern_2n_2L-1_exact"] != r["tern_2n_2L-1_bound"]]
     bad += [r for r in rows if r["tern_2n^2_L_exact"] != "" and r["tern_2n^2_L_exact"] != r["tern_2n^2_L_bound"]]

@@ -18,7 +18,6 @@ Run: python scripts/reproduce_ternary.py [--out DIR] [--quick]
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 import time
 from pathlib import Path
@@ -26,6 +25,7 @@ from pathlib import Path
 from mip_regions import count_regions
 from mip_regions.bounds import architecture_of, prop1_lower, serra2018, ternary_lower
 from mip_regions.constructions import montufar, ternary
+from mip_regions.tables import write_tables
 
 GRID = [(1, 2, 3), (1, 2, 5), (1, 2, 7), (1, 2, 9), (1, 3, 3), (1, 3, 5), (1, 3, 7), (1, 4, 3), (1, 4, 5),
         (1, 4, 7), (2, 2, 3), (2, 2, 5), (2, 2, 7), (2, 3, 3), (2, 3, 5), (2, 3, 7), (2, 4, 3), (2, 4, 5),
@@ -59,16 +59,6 @@ def run(grid):
         rows.append(row)
         print(" | ".join(str(v) for v in row.values()), flush=True)
     return rows, failures
-
-
-def write_tables(rows, out: Path):
-    with open(out / "ternary_grid.csv", "w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
-    md = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
-    md += ["| " + " | ".join(str(v) for v in r.values()) + " |" for r in rows]
-    (out / "ternary_grid.md").write_text("\n".join(md) + "\n")
 
 
 def plot(rows, out: Path):
@@ -108,7 +98,7 @@ def main():
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     rows, failures = run(QUICK if args.quick else GRID)
-    write_tables(rows, out)
+    write_tables(rows, out, "ternary_grid")
     plot(rows, out)
     print(f"written: {out / 'ternary_grid.csv'}, {out / 'ternary_grid.md'}, {out / 'counts_vs_depth.png'}")
     if failures:
