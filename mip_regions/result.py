@@ -173,8 +173,10 @@ class RunContext:
         if now >= self._next_progress:
             self._next_progress = now + 1.0
             secs = now - self.start
-            sys.stderr.write(f"\r[{self.method}] {self.count} regions, {self.degenerate} degenerate, "
-                             f"{self.stats.get('solves', 0)} solves, {secs:.0f} s, "
+            solver = (f"{self.stats['solves']} MIP solves, {self.degenerate} degenerate, "
+                      if "solves" in self.stats else
+                      f"{self.stats['lps']} LPs, " if "lps" in self.stats else "")
+            sys.stderr.write(f"\r[{self.method}] {self.count} regions, {solver}{secs:.0f} s, "
                              f"{self.count / max(secs, 1e-9):.1f} regions/s   ")
             sys.stderr.flush()
 

@@ -112,6 +112,7 @@ def run_lp(net: Network, ctx: RunContext) -> None:
         lp.push(s * r, -s * q)
         t, y = lp.solve()
         lp.pop()
+        ctx.stats["lps"] = lp.solves
         return (t, y) if t is not None and t > tol else (None, None)
 
     def layer_step(l, A, c, W, blo, bhi):
