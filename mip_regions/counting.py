@@ -13,7 +13,7 @@ DETAIL = {
     "sample": "distinct patterns at random points: a LOWER BOUND, not a count",
 }
 OPTIONS = {"mip": {"tighten": "lp", "harvest": True}, "sample": {"samples": 100_000, "seed": 0},
-           "lp": {}, "exact1d": {}}
+           "lp": {"lp_solver": "auto"}, "exact1d": {}}
 
 
 def resolve_method(net: Network, method: str) -> str:
@@ -73,6 +73,12 @@ def count_regions(net: Network, method: str = "auto", *, time_limit=None, region
         if int(opts["samples"]) < 1:
             raise EngineError("--samples must be at least 1")
         detail = f"{DETAIL['sample']}; {opts['samples']} points, seed {opts['seed']}"
+    elif method == "lp":
+        from .margin_lp import glpk_available
+        solver = opts["lp_solver"]
+        if solver == "auto":
+            solver = "glpk" if glpk_available() else "highs"
+        detail = f"{DETAIL['lp']} ({solver})".replace("highspy LPs", "LPs")
     else:
         detail = DETAIL[method]
     sink = RegionWriter(net, regions_out) if regions_out else None

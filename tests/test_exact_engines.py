@@ -13,10 +13,12 @@ from oracle import ROWS
 
 
 @pytest.mark.parametrize("row", sorted(ROWS))
-def test_lp_matches_oracle(row):
+@pytest.mark.parametrize("lp_solver", ["glpk", "highs"])
+def test_lp_matches_oracle(row, lp_solver):
     build, a_full, *_ = ROWS[row]
     net = build()
-    res = count_regions(net, "lp")
+    res = count_regions(net, "lp", lp_solver=lp_solver)
+    assert res.stats["lp_solver"] == lp_solver
     assert res.complete and res.activation_regions == a_full
     assert res.degenerate_patterns is None  # this engine never sees degenerate patterns
     if net.input_dim <= 2:
@@ -50,9 +52,11 @@ def test_engines_agree_with_mip_on_random_networks(kind, widths, seed):
     net = make(widths, seed)
     mip = count_regions(net, "mip")
     lp = count_regions(net, "lp")
-    assert lp.activation_regions == mip.activation_regions
+    highs = count_regions(net, "lp", lp_solver="highs")
+    assert lp.activation_regions == mip.activation_regions == highs.activation_regions
     # same set of patterns, not just the same number
-    assert {r.bits.tobytes() for r in lp.regions} == {r.bits.tobytes() for r in mip.regions}
+    assert {r.bits.tobytes() for r in lp.regions} == {r.bits.tobytes() for r in mip.regions} == \
+        {r.bits.tobytes() for r in highs.regions}
     if net.input_dim == 1:
         assert count_regions(net, "exact1d").activation_regions == mip.activation_regions
     if net.input_dim <= 2:

@@ -15,70 +15,29 @@ each unit's pre-activation is affine on C (cells.py), and the unit is decided as
 C is then split by the first cutting unit; each child keeps the points of W on its side and
 re-examines only the units that cut C (a unit that does not cut C cannot cut a child). Leaves
 are the activation regions, reported with the point of W of largest margin (distance to the
-nearest constraint or box face). One HiGHS instance is reused for the whole run: rows are added
-when the DFS descends and deleted when it returns.
+nearest constraint or box face). One LP solver instance (GLPK or HiGHS, margin_lp.py) is reused
+for the whole run: rows are added when the DFS descends and deleted when it returns.
 """
 
 from __future__ import annotations
 
-import highspy
 import numpy as np
 
 from ..cells import MARGIN_TOL, ZERO_TOL
-from ..highs_lp import INF, new_highs
+from ..margin_lp import make_margin_lp
 from ..network import Network
 from ..result import RunContext
 
 
-class MarginLP:
-    """max t over {box with margin t} ∩ {pushed rows r.x - t >= rhs}, rows added/removed as a stack."""
+def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto") -> None:
+    """Enumerate the activation regions of ``net`` into ``ctx`` (module docstring).
 
-    def __init__(self, lower: np.ndarray, upper: np.ndarray):
-        n0 = lower.size
-        self.n0 = n0
-        self.h = new_highs(primal_feasibility_tolerance=1e-9, dual_feasibility_tolerance=1e-9,
-                           presolve="off")
-        h = self.h
-        width = float(np.max(upper - lower))
-        h.addVars(n0, lower.astype(float), upper.astype(float))
-        h.addVar(-INF, width)
-        h.changeColCost(n0, 1.0)
-        h.changeObjectiveSense(highspy.ObjSense.kMaximize)
-        self.idx = np.arange(n0 + 1, dtype=np.int32)
-        for j in range(n0):
-            # x_j - t >= lo_j ;  -x_j - t >= -hi_j
-            h.addRow(float(lower[j]), INF, 2, np.array([j, n0], dtype=np.int32), np.array([1.0, -1.0]))
-            h.addRow(float(-upper[j]), INF, 2, np.array([j, n0], dtype=np.int32), np.array([-1.0, -1.0]))
-        self.base = 2 * n0
-        self.rows = self.base
-        self.solves = 0
-
-    def push(self, coef: np.ndarray, rhs: float) -> None:
-        vals = np.append(coef, -1.0)
-        self.h.addRow(float(rhs), INF, self.n0 + 1, self.idx, vals)
-        self.rows += 1
-
-    def pop(self, k: int = 1) -> None:
-        if k:
-            self.h.deleteRows(k, np.arange(self.rows - k, self.rows, dtype=np.int32))
-            self.rows -= k
-
-    def solve(self):
-        """(t*, x*) or (None, None) when the LP is not optimal."""
-        self.h.run()
-        self.solves += 1
-        if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-            return None, None
-        sol = self.h.getSolution().col_value
-        return float(sol[self.n0]), np.array(sol[: self.n0])
-
-
-def run_lp(net: Network, ctx: RunContext) -> None:
-    """Enumerate the activation regions of ``net`` into ``ctx`` (module docstring)."""
+    ``lp_solver``: 'glpk' or 'highs' (margin_lp.py); 'auto' takes glpk when it is installed."""
     lo, hi = net.domain.lower.astype(float), net.domain.upper.astype(float)
     n0 = net.input_dim
     tol = MARGIN_TOL * float(np.max(hi - lo))
-    lp = MarginLP(lo, hi)
+    lp = make_margin_lp(lo, hi, lp_solver)
+    ctx.stats["lp_solver"] = lp.name
     layers = net.layers[:-1]
     bits = np.zeros(net.num_relu, dtype=bool)
     cell_rows: list[np.ndarray] = []    # constraints r.x + q >= 0 of the current cell (unit r)
@@ -93,19 +52,15 @@ def run_lp(net: Network, ctx: RunContext) -> None:
         k = int(np.argmax(m))
         return W[k], float(m[k])
 
-    def tighten_box(blo, bhi, passes=2):
-        """Bound propagation of the cell's constraints r.x + q >= 0 into the box [blo, bhi]: a
-        valid bounding box of the cell, tighter than the domain (a cheap sign filter)."""
-        Rm, q = np.array(cell_rows), np.array(cell_offs)
-        pos, neg = Rm > 1e-12, Rm < -1e-12
-        safe = np.where(pos | neg, Rm, 1.0)
-        for _ in range(passes):
-            mx = np.maximum(Rm * blo, Rm * bhi)
-            need = -q[:, None] - (mx.sum(axis=1)[:, None] - mx)     # r_kj x_j >= need_kj
-            cand = need / safe
-            blo = np.maximum(blo, np.where(pos, cand, -np.inf).max(axis=0))
-            bhi = np.minimum(bhi, np.where(neg, cand, np.inf).min(axis=0))
-        return blo, bhi
+    def tighten_box(blo, bhi, r, q):
+        """Bound propagation of the new constraint r.x + q >= 0 into the cell's bounding box
+        [blo, bhi] (a valid box around the cell, tighter than the domain: a cheap sign filter)."""
+        mx = np.maximum(r * blo, r * bhi)
+        need = -q - (mx.sum() - mx)          # r_j x_j >= need_j
+        pos, neg = r > 1e-12, r < -1e-12
+        nlo = np.where(pos, np.maximum(blo, need / np.where(pos, r, 1.0)), blo)
+        nhi = np.where(neg, np.minimum(bhi, need / np.where(neg, r, 1.0)), bhi)
+        return nlo, nhi
 
     def side_lp(r, q, s):
         """Largest margin of C ∩ {s (r.x + q) >= 0}: (t*, point) or (None, None)."""
@@ -142,45 +97,49 @@ def run_lp(net: Network, ctx: RunContext) -> None:
         """Decide the candidate units of layer l on the current cell; split by the first that cuts."""
         off = net.relu_offset[l]
         cutting = []
-        for i in cand:
-            r, q = R[i], Q[i]
-            rl, rh = r * blo, r * bhi
-            if np.minimum(rl, rh).sum() + q >= -tol:   # no room on the negative side
-                bits[off + i] = True
-                continue
-            if np.maximum(rl, rh).sum() + q <= tol:    # no room on the positive side
-                bits[off + i] = False
-                continue
-            vals = W @ r + q
-            has_pos, has_neg = bool((vals > tol).any()), bool((vals < -tol).any())
-            if has_pos and has_neg:
+        if len(cand):
+            Rc, Qc = R[cand], Q[cand]
+            low, high = Rc * blo, Rc * bhi
+            on = np.minimum(low, high).sum(axis=1) + Qc >= -tol     # no room on the negative side
+            dead = np.maximum(low, high).sum(axis=1) + Qc <= tol    # no room on the positive side
+            bits[off + cand[on]] = True
+            bits[off + cand[dead]] = False
+            keep = ~(on | dead)
+            cand, Rc, Qc = cand[keep], Rc[keep], Qc[keep]
+            V = W @ Rc.T + Qc
+            has_pos, has_neg = (V > tol).any(axis=0), (V < -tol).any(axis=0)
+        for k, i in enumerate(cand):
+            if has_pos[k] and has_neg[k]:
                 cutting.append(i)
                 continue
-            if has_pos or has_neg:
-                t, y = side_lp(r, q, -1.0 if has_pos else 1.0)
+            new = []
+            if has_pos[k] or has_neg[k]:
+                t, y = side_lp(Rc[k], Qc[k], -1.0 if has_pos[k] else 1.0)
                 if t is None:
-                    bits[off + i] = has_pos
+                    bits[off + i] = has_pos[k]
                     continue
-                W = np.vstack([W, y])
-                cutting.append(i)
-                continue
-            # every known point is (numerically) on the hyperplane: look at both sides
-            tp, yp = side_lp(r, q, 1.0)
-            tn, yn = side_lp(r, q, -1.0)
-            if tp is not None and tn is not None:
-                W = np.vstack([W, yp, yn])
-                cutting.append(i)
-            elif tp is not None or tn is not None:
-                W = np.vstack([W, yp if tp is not None else yn])
-                bits[off + i] = tp is not None
+                new.append(y)
             else:
-                raise RuntimeError("a full-dimensional cell has no interior on either side of a hyperplane")
+                # every known point is (numerically) on the hyperplane: look at both sides
+                tp, yp = side_lp(Rc[k], Qc[k], 1.0)
+                tn, yn = side_lp(Rc[k], Qc[k], -1.0)
+                if tp is None and tn is None:
+                    raise RuntimeError("a full-dimensional cell has no interior on either side of a hyperplane")
+                new = [y for y in (yp, yn) if y is not None]
+                if tp is None or tn is None:
+                    bits[off + i] = tp is not None
+                    new_points(new, Rc, Qc, k, has_pos, has_neg)
+                    W = np.vstack([W] + new)
+                    continue
+            cutting.append(i)
+            new_points(new, Rc, Qc, k, has_pos, has_neg)
+            W = np.vstack([W] + new)
         if not cutting:
             D = bits[off: off + layers[l].n_out].astype(float)
             P, p = layer_maps[l]
             layer_step(l + 1, P * D[:, None], p * D, W, blo, bhi)
             return
-        i, rest = cutting[0], cutting[1:]
+        i, rest = cutting[0], np.array(cutting[1:], dtype=int)
         vals = W @ R[i] + Q[i]
         for s in (1.0, -1.0):
             Wc = W[s * vals > tol][-max_points:]
@@ -189,13 +148,20 @@ def run_lp(net: Network, ctx: RunContext) -> None:
             lp.push(r, -q)
             cell_rows.append(r)
             cell_offs.append(q)
-            nlo, nhi = tighten_box(blo, bhi)
+            nlo, nhi = tighten_box(blo, bhi, r, q)
             try:
                 split(l, R, Q, rest, Wc, nlo, nhi)
             finally:
                 lp.pop()
                 cell_rows.pop()
                 cell_offs.pop()
+
+    def new_points(points, Rc, Qc, k, has_pos, has_neg):
+        """Record on which side of the later candidates' hyperplanes the new points lie."""
+        for y in points:
+            v = Rc[k + 1:] @ y + Qc[k + 1:]
+            has_pos[k + 1:] |= v > tol
+            has_neg[k + 1:] |= v < -tol
 
     try:
         layer_step(0, np.eye(n0), np.zeros(n0), ((lo + hi) / 2)[None, :], lo, hi)
