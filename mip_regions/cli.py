@@ -24,13 +24,63 @@ full-dimensional cells. 'activation regions' are cells with a distinct activatio
 """
 
 
+def add_domain_options(p):
+    p.add_argument("--domain", metavar="LO:HI",
+                   help="input box: LO:HI for every coordinate, or LO1:HI1,LO2:HI2,... per coordinate "
+                        "(numbers may be p/q; write --domain=-1:1 when LO is negative); required for ONNX files without mip-regions metadata, and "
+                        "overrides the domain stored in a network file")
+    p.add_argument("--domain-file", metavar="FILE",
+                   help='JSON file {"lower": [...], "upper": [...]} with per-coordinate bounds')
+
+
+def parse_domain(args):
+    """(lower, upper) lists from --domain / --domain-file, or (None, None)."""
+    if args.domain and args.domain_file:
+        raise MipRegionsError("give --domain or --domain-file, not both")
+    if args.domain_file:
+        try:
+            doc = json.loads(open(args.domain_file).read())
+            return list(doc["lower"]), list(doc["upper"])
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise MipRegionsError(f"{args.domain_file}: expected a JSON object with 'lower' and 'upper' "
+                                  f"lists ({exc})") from None
+    if args.domain:
+        lower, upper = [], []
+        for part in args.domain.split(","):
+            bits = part.split(":")
+            if len(bits) != 2:
+                raise MipRegionsError(f"--domain: expected LO:HI, got {part!r}")
+            lower.append(bits[0].strip())
+            upper.append(bits[1].strip())
+        return lower, upper
+    return None, None
+
+
+def load_network(path, args=None):
+    """A network from a JSON network file or an ONNX model (by extension), with the domain
+    options of ``args`` applied."""
+    from .network import with_domain
+    lower, upper = parse_domain(args) if args is not None and hasattr(args, "domain") else (None, None)
+    if str(path).lower().endswith(".onnx"):
+        from .onnx_io import read_onnx
+        net = read_onnx(path, lower, upper)
+        return net
+    net = read_network(path)
+    if lower is not None:
+        if len(lower) == 1 and net.input_dim > 1:
+            lower, upper = lower * net.input_dim, upper * net.input_dim
+        net = with_domain(net, lower, upper)
+    return net
+
+
 def _add_count(sub):
     p = sub.add_parser(
         "count", help="count the activation regions of a network file",
         description="Count the activation regions (full-dimensional cells with a distinct activation "
                     "pattern) of the network in FILE over its domain. A run stopped by --time-limit "
                     "or Ctrl-C reports its count as a lower bound ('at least N').")
-    p.add_argument("file", help="network file (JSON, format mip-regions/network; see README)")
+    p.add_argument("file", help="network file (JSON, format mip-regions/network; see README) or ONNX model (.onnx)")
+    add_domain_options(p)
     p.add_argument("--method", choices=METHODS, default="auto",
                    help="counting engine: lp = exact depth-first cell enumeration with HiGHS LPs; "
                         "exact1d = exact rational breakpoints (n0 = 1); mip = Serra et al.'s big-M MIP on "
@@ -71,7 +121,7 @@ def _add_count(sub):
 
 def cmd_count(args) -> int:
     from .counting import resolve_method
-    net = read_network(args.file)
+    net = load_network(args.file, args)
     method = resolve_method(net, args.method)
     options = {}
     if method == "mip":
@@ -149,7 +199,7 @@ def cmd_bounds(args) -> int:
     if args.file:
         if args.n0 is not None or args.widths:
             raise MipRegionsError("give either a network FILE or --n0 and --widths, not both")
-        net = read_network(args.file)
+        net = load_network(args.file)
         n0, arch = net.input_dim, architecture_of(net)
     else:
         if args.n0 is None or not args.widths:
@@ -226,7 +276,7 @@ def _add_ternarize(sub):
 def cmd_ternarize(args) -> int:
     from .netfile import write_network
     from .ternarize import ternarize
-    net = read_network(args.input)
+    net = load_network(args.input)
     try:
         out, report = ternarize(net, args.sharing)
     except MipRegionsError as exc:
@@ -241,13 +291,14 @@ def cmd_ternarize(args) -> int:
 
 def _add_show(sub):
     p = sub.add_parser("show", help="describe a network file (layers, widths, ternary or not, domain)")
-    p.add_argument("file", help="network file")
+    p.add_argument("file", help="network file or ONNX model")
+    add_domain_options(p)
     p.set_defaults(func=cmd_show)
 
 
 def cmd_show(args) -> int:
     from .graph import is_ternary, layer_table
-    net = read_network(args.file)
+    net = load_network(args.file, args)
     print(f"network  {net.describe()}")
     print(f"domain   {net.domain.describe()}")
     print(f"depth    {net.depth} affine maps; {net.num_relu} ReLU units; "
@@ -287,7 +338,8 @@ def _add_plot(sub):
                        description="n0 = 2: cells coloured by linear region, cell boundaries thin and "
                                    "linear-region boundaries thick. n0 = 1: the output with its breakpoints. "
                                    "n0 > 2: a 2-D slice given by --slice. Needs matplotlib (extra 'plot').")
-    p.add_argument("file", help="network file")
+    p.add_argument("file", help="network file or ONNX model")
+    add_domain_options(p)
     p.add_argument("-o", "--output", required=True, help="PNG file to write")
     p.add_argument("--method", choices=("auto", "lp", "exact1d", "mip"), default="auto",
                    help="exact engine used to find the regions (default auto)")
@@ -310,7 +362,7 @@ def _floats(text, what):
 def cmd_plot(args) -> int:
     from .plot import _pyplot, plot_regions, slice_network
     _pyplot()  # fail early, with the install hint, when matplotlib is missing
-    net = read_network(args.file)
+    net = load_network(args.file, args)
     if args.slice:
         parts = args.slice.split(":")
         if len(parts) != 3:
@@ -328,6 +380,31 @@ def cmd_plot(args) -> int:
     return 0
 
 
+def _add_convert(sub):
+    p = sub.add_parser("convert", help="convert between the JSON network format and ONNX",
+                       description="IN and OUT are .json (mip-regions network) or .onnx; the direction follows "
+                                   "the extensions. ONNX output stores the domain in its metadata; numbers "
+                                   "become float32 (integers, hence ternary networks, stay exact).")
+    p.add_argument("input", help="IN (.json or .onnx)")
+    p.add_argument("output", help="OUT (.json or .onnx)")
+    add_domain_options(p)
+    p.set_defaults(func=cmd_convert)
+
+
+def cmd_convert(args) -> int:
+    from .netfile import write_network
+    net = load_network(args.input, args)
+    if str(args.output).lower().endswith(".onnx"):
+        from .onnx_io import write_onnx
+        write_onnx(net, args.output)
+    elif str(args.output).lower().endswith(".json"):
+        write_network(net, args.output)
+    else:
+        raise MipRegionsError(f"{args.output}: the output must end in .json or .onnx")
+    print(f"wrote {args.output}: {net.describe()}, domain {net.domain.describe()}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mip-regions", description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -339,6 +416,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_show(sub)
     _add_plot(sub)
     _add_bounds(sub)
+    _add_convert(sub)
     return parser
 
 

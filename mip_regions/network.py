@@ -322,3 +322,8 @@ def network_from_lists(layers, lower, upper, name=None, *, source=None) -> Netwo
     domain = Box.from_numbers(lower, upper, source=source)
     built = [Layer.from_numbers(w, b, a, index=i, source=source) for i, (w, b, a) in enumerate(layers)]
     return Network(built, domain, name, source=source)
+
+
+def with_domain(net: Network, lower, upper) -> Network:
+    """The same layers over another box (numbers as accepted by :meth:`Box.from_numbers`)."""
+    return Network(net.layers, Box.from_numbers(lower, upper), net.name)

@@ -31,3 +31,13 @@ def test_remark1(tmp_path):
     assert (r["general_bound"], r["tern_2n_2L-1_bound"], r["tern_2n^2_L_bound"]) == ("16", "4", "8")
     assert r["general_exact"] == "16" and r["tern_2n_2L-1_exact"] == "4" and r["tern_2n^2_L_exact"] == "8"
     assert (tmp_path / "remark1.png").exists()
+
+
+def test_train_toy_onnx_worked_example(tmp_path):
+    import pytest
+    pytest.importorskip("torch", reason="the worked example needs torch (pip install -e '.[torch]')")
+    pytest.importorskip("matplotlib", reason="the worked example needs matplotlib")
+    proc = run("train_toy_onnx.py", "--out", str(tmp_path), "--steps", "100")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (tmp_path / "toy_mlp.onnx").exists() and (tmp_path / "regions.png").stat().st_size > 1000
+    assert "activation regions" in (tmp_path / "summary.md").read_text()

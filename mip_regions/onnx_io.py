@@ -1,0 +1,141 @@
+"""ONNX import and export (optional extra ``onnx``).
+
+Import reads a chain of Gemm / MatMul (+ Add) / Relu / Identity / Flatten nodes from the graph
+input to its output. Every affine node (Gemm, or MatMul with its following Add) becomes one
+layer; a Relu right after it makes that layer ReLU, otherwise it is an identity layer. Weights
+must be initializers. Any other operator is an error naming the node, its op type and what is
+supported.
+
+Export writes the same chain with Gemm (transB = 1) and Relu nodes, opset 13, and stores the
+domain and name in the model's metadata so that a round trip keeps them. Numbers become float32:
+integers (and so every ternary network) survive exactly; on import, a network whose numbers are
+all integers is read back as an exact integer network.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+
+from .errors import MipRegionsError, NetworkError
+from .network import Network, network_from_lists
+
+SUPPORTED = ("Gemm", "MatMul", "Add", "Relu", "Identity", "Flatten")
+DOMAIN_KEY = "mip-regions.domain"
+NAME_KEY = "mip-regions.name"
+
+
+def _onnx():
+    try:
+        import onnx
+    except ImportError:
+        raise MipRegionsError("ONNX support needs the onnx package: pip install -e '.[onnx]'") from None
+    return onnx
+
+
+def layers_to_network(specs, lower, upper, name, source=None) -> Network:
+    """``[(W, b, activation)]`` with float arrays -> Network; all-integer numbers are kept exact.
+    A ReLU last layer gets an identity output map after it (the output map must be identity)."""
+    specs = list(specs)
+    if not specs:
+        raise NetworkError("no affine layer found", source=source)
+    if specs[-1][2] == "relu":
+        n = specs[-1][0].shape[0]
+        specs.append((np.eye(n), np.zeros(n), "identity"))
+    numbers = np.concatenate([np.concatenate([W.ravel(), b.ravel()]) for W, b, _ in specs]
+                             + [np.asarray(lower, float), np.asarray(upper, float)])
+    integral = bool(np.all(np.isfinite(numbers)) and np.all(numbers == np.round(numbers)))
+    conv = (lambda a: np.asarray(a).astype(np.int64).tolist()) if integral else (lambda a: np.asarray(a, float).tolist())
+    return network_from_lists([(conv(W), conv(b), act) for W, b, act in specs], conv(lower), conv(upper),
+                              name=name, source=source)
+
+
+def read_onnx(path, lower=None, upper=None) -> Network:
+    """Import an ONNX MLP. The domain comes from ``lower``/``upper`` or else from the model's
+    mip-regions metadata; without either it is an error."""
+    onnx = _onnx()
+    from onnx import numpy_helper
+    src = str(path)
+    try:
+        model = onnx.load(src)
+    except Exception as exc:  # onnx raises several types for unreadable files
+        raise NetworkError(f"cannot read ONNX model ({exc})", source=src) from None
+    graph = model.graph
+    meta = {p.key: p.value for p in model.metadata_props}
+    init = {t.name: numpy_helper.to_array(t).astype(np.float64) for t in graph.initializer}
+    inputs = [i.name for i in graph.input if i.name not in init]
+    if len(inputs) != 1:
+        raise NetworkError(f"expected one graph input, found {inputs}", source=src)
+    current = inputs[0]
+    specs = []
+    for node in graph.node:
+        where = f"node {node.name or '(unnamed)'} ({node.op_type})"
+        if node.op_type not in SUPPORTED:
+            raise NetworkError(f"{where}: operator {node.op_type} is not supported "
+                               f"(supported: {', '.join(SUPPORTED)})", source=src)
+        data_in = [n for n in node.input if n not in init and n]
+        if data_in != [current]:
+            raise NetworkError(f"{where}: the graph is not a single chain of layers", source=src)
+        attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+        if node.op_type == "Gemm":
+            if attrs.get("transA", 0):
+                raise NetworkError(f"{where}: transA = 1 is not supported", source=src)
+            W = init[node.input[1]]
+            W = W if attrs.get("transB", 0) else W.T
+            W = W * attrs.get("alpha", 1.0)
+            b = init[node.input[2]] * attrs.get("beta", 1.0) if len(node.input) > 2 and node.input[2] else np.zeros(W.shape[0])
+            specs.append((W, np.broadcast_to(b, (W.shape[0],)).astype(float), "identity"))
+        elif node.op_type == "MatMul":
+            if node.input[0] != current or node.input[1] not in init:
+                raise NetworkError(f"{where}: expected x @ W with W an initializer", source=src)
+            W = init[node.input[1]].T
+            specs.append((W, np.zeros(W.shape[0]), "identity"))
+        elif node.op_type == "Add":
+            other = [n for n in node.input if n in init]
+            if len(other) != 1 or not specs or specs[-1][2] != "identity" or specs[-1][1].any():
+                raise NetworkError(f"{where}: Add is supported only as the bias of a MatMul", source=src)
+            W, _, _ = specs[-1]
+            specs[-1] = (W, np.broadcast_to(init[other[0]], (W.shape[0],)).astype(float), "identity")
+        elif node.op_type == "Relu":
+            if not specs or specs[-1][2] == "relu":
+                raise NetworkError(f"{where}: Relu must follow an affine node", source=src)
+            specs[-1] = (specs[-1][0], specs[-1][1], "relu")
+        current = node.output[0]
+    if lower is None and DOMAIN_KEY in meta:
+        dom = json.loads(meta[DOMAIN_KEY])
+        lower, upper = dom["lower"], dom["upper"]
+    if lower is None:
+        raise NetworkError("no input domain: give --domain LO:HI or --domain-file FILE", source=src)
+    n0 = specs[0][0].shape[1] if specs else 0
+    if len(lower) == 1 and n0 > 1:
+        lower, upper = list(lower) * n0, list(upper) * n0
+    return layers_to_network(specs, lower, upper, meta.get(NAME_KEY) or graph.name or None, source=src)
+
+
+def write_onnx(net: Network, path) -> None:
+    """Export a network as Gemm/Relu ONNX (opset 13), float32, with its domain in the metadata."""
+    onnx = _onnx()
+    from onnx import TensorProto, helper, numpy_helper
+    nodes, inits = [], []
+    current = "x"
+    for l, layer in enumerate(net.layers):
+        w, b = f"W{l}", f"b{l}"
+        inits += [numpy_helper.from_array(layer.weights.astype(np.float32), w),
+                  numpy_helper.from_array(layer.bias.astype(np.float32), b)]
+        out = f"h{l}"
+        nodes.append(helper.make_node("Gemm", [current, w, b], [out], name=f"gemm{l}", transB=1))
+        current = out
+        if layer.activation == "relu":
+            nodes.append(helper.make_node("Relu", [current], [f"r{l}"], name=f"relu{l}"))
+            current = f"r{l}"
+    nodes.append(helper.make_node("Identity", [current], ["y"], name="output"))
+    graph = helper.make_graph(nodes, net.name or "mip-regions network",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", net.input_dim])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", net.output_dim])],
+                              inits)
+    model = helper.make_model(graph, producer_name="mip-regions", opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    helper.set_model_props(model, {DOMAIN_KEY: json.dumps(net.domain.to_json()), NAME_KEY: net.name or ""})
+    onnx.checker.check_model(model)
+    onnx.save(model, str(path))
