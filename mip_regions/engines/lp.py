@@ -40,15 +40,18 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto") -> None:
     ctx.stats["lp_solver"] = lp.name
     layers = net.layers[:-1]
     bits = np.zeros(net.num_relu, dtype=bool)
-    cell_rows: list[np.ndarray] = []    # constraints r.x + q >= 0 of the current cell (unit r)
-    cell_offs: list[float] = []
+    # constraints r.x + q >= 0 of the current cell (unit r), as a stack: rows [0, depth[0])
+    cell_R = np.empty((net.num_relu + 1, n0))
+    cell_q = np.empty(net.num_relu + 1)
+    depth = [0]
     layer_maps = {}   # layer -> its pre-activation map on the cell being split (DFS keeps it valid)
     max_points = 4 * (n0 + 1)
 
     def best_witness(W):
         m = np.minimum(W - lo, hi - W).min(axis=1)
-        if cell_rows:
-            m = np.minimum(m, (W @ np.array(cell_rows).T + np.array(cell_offs)).min(axis=1))
+        d = depth[0]
+        if d:
+            m = np.minimum(m, (W @ cell_R[:d].T + cell_q[:d]).min(axis=1))
         k = int(np.argmax(m))
         return W[k], float(m[k])
 
@@ -108,8 +111,9 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto") -> None:
             cand, Rc, Qc = cand[keep], Rc[keep], Qc[keep]
             V = W @ Rc.T + Qc
             has_pos, has_neg = (V > tol).any(axis=0), (V < -tol).any(axis=0)
+            cand = cand.tolist()
         for k, i in enumerate(cand):
-            if has_pos[k] and has_neg[k]:
+            if has_pos[k] and has_neg[k]:  # known points on both sides: it cuts, no LP
                 cutting.append(i)
                 continue
             new = []
@@ -146,15 +150,15 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto") -> None:
             r, q = s * R[i], s * Q[i]
             bits[off + i] = s > 0
             lp.push(r, -q)
-            cell_rows.append(r)
-            cell_offs.append(q)
+            d = depth[0]
+            cell_R[d], cell_q[d] = r, q
+            depth[0] = d + 1
             nlo, nhi = tighten_box(blo, bhi, r, q)
             try:
                 split(l, R, Q, rest, Wc, nlo, nhi)
             finally:
                 lp.pop()
-                cell_rows.pop()
-                cell_offs.pop()
+                depth[0] = d
 
     def new_points(points, Rc, Qc, k, has_pos, has_neg):
         """Record on which side of the later candidates' hyperplanes the new points lie."""
