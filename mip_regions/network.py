@@ -100,14 +100,6 @@ class Box:
     def is_exact(self) -> bool:
         return self.exact_lower is not None and self.exact_upper is not None
 
-    def exact_volume(self) -> Fraction | None:
-        if not self.is_exact:
-            return None
-        return math.prod((u - l for l, u in zip(self.exact_lower, self.exact_upper)), start=Fraction(1))
-
-    def volume(self) -> float:
-        return float(np.prod(self.upper - self.lower))
-
     def bounds_text(self, j: int) -> tuple[str, str]:
         if self.is_exact:
             return str(self.exact_lower[j]), str(self.exact_upper[j])
@@ -242,9 +234,6 @@ class Network:
     def is_exact(self) -> bool:
         """True when every weight, bias and domain bound is rational (exact checks possible)."""
         return self.domain.is_exact and all(layer.is_exact for layer in self.layers)
-
-    def relu_widths(self) -> list[int]:
-        return [layer.n_out for layer in self.layers[:-1] if layer.activation == "relu"]
 
     # -- evaluation -------------------------------------------------------------------------
     def preactivations(self, X) -> list[np.ndarray]:

@@ -1,35 +1,18 @@
-"""Pre-activation bounds [L, U] of every unit over the domain, by interval arithmetic.
+"""Exact pre-activation bounds [L, U] of every unit over the domain, by interval arithmetic.
 
 REFERENCE.md §6.5: with ``h^{l-1}`` in ``[lo, hi]``,
 ``L_i = W+_i lo + W-_i hi + b_i`` and ``U_i = W+_i hi + W-_i lo + b_i`` (W+ = max(W,0),
 W- = min(W,0)); ReLU units pass on ``[max(L,0), max(U,0)]``, identity units ``[L, U]``.
-For rational networks the bounds are computed exactly (Fractions), so that stability
-decisions (``U <= 0`` stably inactive, ``L > 0`` stably active) are exact.
+For rational networks the bounds are computed exactly (Fractions), so that stability decisions
+(``U <= 0`` stably inactive, ``L > 0`` stably active) are exact. The float propagation, which
+also uses LP-tightened bounds, lives in the big-M model builder (bigm_model.py).
 """
 
 from __future__ import annotations
 
 from fractions import Fraction
 
-import numpy as np
-
 from .network import Network
-
-
-def interval_bounds(net: Network) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Per layer ``(L, U)`` arrays (float64; exact values rounded when the network is rational)."""
-    if net.is_exact:
-        return [(np.array([float(v) for v in L]), np.array([float(v) for v in U]))
-                for L, U in exact_interval_bounds(net)]
-    lo, hi = net.domain.lower.astype(float), net.domain.upper.astype(float)
-    out = []
-    for layer in net.layers:
-        Wp, Wm = np.maximum(layer.weights, 0), np.minimum(layer.weights, 0)
-        L = Wp @ lo + Wm @ hi + layer.bias
-        U = Wp @ hi + Wm @ lo + layer.bias
-        out.append((L, U))
-        lo, hi = (np.maximum(L, 0), np.maximum(U, 0)) if layer.activation == "relu" else (L, U)
-    return out
 
 
 def exact_interval_bounds(net: Network) -> list[tuple[list[Fraction], list[Fraction]]]:

@@ -33,7 +33,7 @@ def main():
                 "net": "-".join(map(str, widths)), "tighten": tighten, "harvest": harvest,
                 "regions": r.count_text, "degenerate": r.degenerate_patterns, "solves": s["solves"],
                 "seconds": round(r.seconds, 2), "ms_per_solve": round(1000 * s["solve_s"] / s["solves"], 1),
-                "patterns_per_solve": s["harvested_per_solve"],
+                "patterns_per_solve": s["patterns_per_solve"],
                 "regions_per_s": round(r.activation_regions / r.seconds, 1)})
             print(rows[-1], flush=True)
     base = {(r["net"]): r["regions_per_s"] for r in rows if r["tighten"] == "none" and not r["harvest"]}

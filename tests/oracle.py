@@ -5,12 +5,7 @@ Each row: id -> (builder, A_full, A_strict, LR, maps). Builders return a Network
 """
 
 from mip_regions.constructions import montufar, ternary
-from mip_regions.network import network_from_lists
-
-
-def with_domain(net, lower, upper):
-    layers = [(l.exact_weights, l.exact_bias, l.activation) for l in net.layers]
-    return network_from_lists(layers, lower, upper, name=f"{net.name} on {lower}..{upper}")
+from mip_regions.network import network_from_lists, with_domain
 
 
 def shallow(rows, biases, out, lower, upper, name):

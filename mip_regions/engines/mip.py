@@ -97,4 +97,4 @@ def run_mip(net: Network, ctx: RunContext, *, tighten: str = "lp", harvest: bool
             ctx.stop("the solver returned an already-cut pattern (numerical trouble)")
             break
     ctx.stats["solve_s"] = round(solve_s, 3)
-    ctx.stats["harvested_per_solve"] = round((len(seen)) / max(ctx.stats.get("solves", 1), 1), 2)
+    ctx.stats["patterns_per_solve"] = round((len(seen)) / max(ctx.stats.get("solves", 1), 1), 2)
