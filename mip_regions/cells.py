@@ -35,21 +35,23 @@ def affine_preactivations(net: Network, pattern, *, exact: bool = False):
 
     Returns a list over all layers (the output layer last: its map is the network's affine map
     on the cell). With ``exact=True`` the arrays hold Fractions (exact for rational networks, the stored
-    float64 values taken exactly otherwise).
+    float64 values taken exactly otherwise; Python ints for integer networks).
     """
     parts = net.split_pattern(pattern)
     n0 = net.input_dim
     if exact:
-        A = np.array([[Fraction(int(i == j)) for j in range(n0)] for i in range(n0)], dtype=object)
-        c = np.array([Fraction(0)] * n0, dtype=object)
+        # integer networks: Python ints (exact and much cheaper than Fractions)
+        one, zero = (1, 0) if net.is_integer else (Fraction(1), Fraction(0))
+        A = np.array([[one if i == j else zero for j in range(n0)] for i in range(n0)], dtype=object)
+        c = np.array([zero] * n0, dtype=object)
+        rational = net.exact_arrays()
     else:
         A, c = np.eye(n0), np.zeros(n0)
+        rational = [None] * len(net.layers)
     maps = []
-    rational = net.rational_layers() if exact else [None] * len(net.layers)
     for layer, bits, rat in zip(net.layers, parts, rational):
         if exact:
-            W = np.array(rat[0], dtype=object)
-            b = np.array(rat[1], dtype=object)
+            W, b = rat
         else:
             W, b = layer.weights, layer.bias
         A, c = W @ A, W @ c + b

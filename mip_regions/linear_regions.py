@@ -53,10 +53,10 @@ def cell_constraints(net: Network, bits):
     return A[keep], c[keep], np.where(bits[keep], 1.0, -1.0)
 
 
-def closures_touch(net: Network, bits_a, bits_b, *, highs=None) -> bool:
-    """Do the closed cells of two patterns meet (in the box)? One feasibility LP."""
-    A1, c1, s1 = cell_constraints(net, bits_a)
-    A2, c2, s2 = cell_constraints(net, bits_b)
+def closures_touch(net: Network, bits_a, bits_b, *, highs=None, constraints=None) -> bool:
+    """Do the closed cells of two patterns meet (in the box)? One feasibility LP.
+    ``constraints`` may supply the two cells' (A, c, s) from :func:`cell_constraints`."""
+    (A1, c1, s1), (A2, c2, s2) = constraints or (cell_constraints(net, bits_a), cell_constraints(net, bits_b))
     A = np.vstack([s1[:, None] * A1, s2[:, None] * A2]) if len(c1) + len(c2) else np.zeros((0, net.input_dim))
     rlo = np.concatenate([-s1 * c1, -s2 * c2])
     # feasibility with a small slack t >= -TOUCH_TOL: max t s.t. s(a.x + c) >= t
@@ -138,11 +138,19 @@ def analyse(net: Network, result: CountResult, connectivity: str = "touch") -> l
                 uf.union(a, b)
     else:
         h = new_highs(primal_feasibility_tolerance=1e-10)
+        cons = {}
+
+        def constraints(k):
+            if k not in cons:
+                cons[k] = cell_constraints(net, regions[k].bits)
+            return cons[k]
+
         for members in groups.values():
             for x in range(len(members)):
                 for y in range(x + 1, len(members)):
                     a, b = members[x], members[y]
-                    if uf[a] != uf[b] and closures_touch(net, regions[a].bits, regions[b].bits, highs=h):
+                    if uf[a] != uf[b] and closures_touch(net, regions[a].bits, regions[b].bits, highs=h,
+                                                         constraints=(constraints(a), constraints(b))):
                         uf.union(a, b)
     roots = {}
     labels = [roots.setdefault(uf[k], len(roots)) for k in range(len(regions))]

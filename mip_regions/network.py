@@ -258,6 +258,25 @@ class Network:
             return np.zeros((pres[0].shape[0], 0), dtype=bool)
         return np.concatenate(cols, axis=1)
 
+    @property
+    def is_integer(self) -> bool:
+        """True when every weight and bias is an exact integer (exact maps can use Python ints)."""
+        if not hasattr(self, "_is_integer"):
+            self._is_integer = all(
+                layer.is_exact and all(v.denominator == 1 for row in layer.exact_weights for v in row)
+                and all(v.denominator == 1 for v in layer.exact_bias) for layer in self.layers)
+        return self._is_integer
+
+    def exact_arrays(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """``(W, b)`` of every layer as numpy object arrays of exact numbers: Python ints for
+        integer networks, Fractions otherwise (see :meth:`rational_layers`); cached."""
+        if not hasattr(self, "_exact_arrays"):
+            conv = int if self.is_integer else (lambda v: v)
+            self._exact_arrays = [(np.array([[conv(v) for v in row] for row in W], dtype=object),
+                                   np.array([conv(v) for v in b], dtype=object))
+                                  for W, b in self.rational_layers()]
+        return self._exact_arrays
+
     def rational_layers(self) -> list[tuple[tuple, tuple]]:
         """``(weights, bias)`` of every layer as Fractions: the exact values for rational layers,
         the exact values of the stored float64 numbers otherwise (cached)."""
