@@ -65,10 +65,11 @@ def cell_interval(net, bits, *, exact: bool = True):
     for k in range(len(c)):
         s = 1 if bits[k] else -1
         a, b = A[k][0] * s, c[k] * s
+        root = Fraction(-b) / a if exact and a != 0 else (-b / a if a != 0 else None)
         if a > 0:
-            left = max(left, -b / a)
+            left = max(left, root)
         elif a < 0:
-            right = min(right, -b / a)
+            right = min(right, root)
         elif b < 0:
             return hi[0], lo[0]
     return left, right
