@@ -187,6 +187,8 @@ class BigMModel:
     def add_nogood(self, z: np.ndarray) -> None:
         """Cut off one assignment of the unstable binaries:
         ``sum_{z*=1} (1 - z) + sum_{z*=0} z >= 1``."""
+        if not self.z_vars:  # no binaries: the single pattern needs no cut (the loop stops)
+            return
         expr = sum((1 - v) if on else v for v, on in zip(self.z_vars, z))
         self.m.cuts.add(expr >= 1)
 

@@ -107,3 +107,28 @@ def test_lp_time_limit_gives_lower_bound_and_streams(tmp_path):
                         keep_regions=False)
     assert not res.complete and res.regions is None
     assert len(out.read_text().splitlines()) == res.activation_regions > 0
+
+
+EDGE = {
+    "affine only": (lambda: __import__("mip_regions").network_from_lists(
+        [([[1, 2]], [0], "identity")], [0, 0], [1, 1]), 0),
+    "dead and constant units": (lambda: __import__("mip_regions").network_from_lists(
+        [([[0, 0], [0, 0]], [0, 1], "relu"), ([[1, 1]], [0], "identity")], [0, 0], [1, 1]), 0),
+    "identity layers only": (lambda: __import__("mip_regions").network_from_lists(
+        [([[1, 0], [0, 1]], [0, 0], "identity"), ([[1, 1]], [0], "identity")], [-1, -1], [1, 1]), 0),
+    # the hyperplane x = 0 lies on the domain's face: one degenerate pattern (REFERENCE row 55)
+    "hyperplane on the boundary": (lambda: __import__("mip_regions").network_from_lists(
+        [([[1]], [0], "relu"), ([[1]], [0], "identity")], [0], [1]), 1),
+    "unit dead on the domain": (lambda: __import__("mip_regions").network_from_lists(
+        [([[1]], [0], "relu"), ([[1]], [0], "identity")], [-1], [0]), 0),
+}
+
+
+@pytest.mark.parametrize("case", sorted(EDGE))
+def test_one_region_edge_cases_in_every_engine(case):
+    build, degenerate = EDGE[case]
+    net = build()
+    for method in ["lp", "mip"] + (["exact1d"] if net.input_dim == 1 else []):
+        res = count_regions(net, method, linear=True)
+        assert (res.activation_regions, res.linear_regions, res.affine_maps) == (1, 1, 1), method
+    assert count_regions(net, "mip").degenerate_patterns == degenerate
