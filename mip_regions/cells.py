@@ -95,8 +95,13 @@ class CellCheck:
     reason: str              # "" when full, otherwise why not
 
 
-def check_cell(net: Network, pattern, *, highs=None) -> CellCheck:
-    """Decide whether the activation cell of ``pattern`` is full-dimensional (two-sided margin LP)."""
+def check_cell(net: Network, pattern, *, highs=None, one_sided: bool = False) -> CellCheck:
+    """Decide whether the activation cell of ``pattern`` is full-dimensional (two-sided margin LP).
+
+    With ``one_sided=True`` it decides instead whether the pattern is a *strict* pattern (Serra's
+    one-sided margin: some x in the closed box with every active unit > 0 and every inactive
+    unit <= 0); the MIP engine uses it to tell degenerate patterns from numerical artefacts.
+    """
     bits = np.asarray(pattern, dtype=bool)
     A, c = relu_rows(net, affine_preactivations(net, bits))
     zero = zero_units(net, bits, A, c)
@@ -106,22 +111,27 @@ def check_cell(net: Network, pattern, *, highs=None) -> CellCheck:
     A, c, s = A[keep], c[keep], np.where(bits[keep], 1.0, -1.0)
     norms = np.linalg.norm(A, axis=1)
     const = norms <= ZERO_TOL * (1.0 + np.abs(c))
-    if (s[const] * c[const] <= 0).any():
+    sc, cc = s[const], c[const]
+    ok = ((sc > 0) & (cc > 0)) | ((sc < 0) & ((cc <= 0) if one_sided else (cc < 0)))
+    if not ok.all():
         return CellCheck(False, 0.0, None, "a constant pre-activation has the wrong sign")
     A, c, s, norms = A[~const], c[~const], s[~const], norms[~const]
     lo, hi = net.domain.lower, net.domain.upper
     n0 = net.input_dim
     # rows: s_i (a_i.x + c_i)/||a_i|| - t >= 0 ;  x_j - t >= lo_j ;  -x_j - t >= -hi_j
+    # (one-sided: the margin t only on active units, none on inactive units and the box)
     An = (s / norms)[:, None] * A
-    rows = np.vstack([np.hstack([An, -np.ones((len(c), 1))]),
-                      np.hstack([np.eye(n0), -np.ones((n0, 1))]),
-                      np.hstack([-np.eye(n0), -np.ones((n0, 1))])])
+    tcol = -np.ones(len(c)) if not one_sided else -(s > 0).astype(float)
+    tbox = 0.0 if one_sided else -1.0
+    rows = np.vstack([np.hstack([An, tcol[:, None]]),
+                      np.hstack([np.eye(n0), np.full((n0, 1), tbox)]),
+                      np.hstack([-np.eye(n0), np.full((n0, 1), tbox)])])
     rlo = np.concatenate([-(s * c) / norms, lo, -hi])
     rhi = np.full(rows.shape[0], np.inf)
     obj = np.zeros(n0 + 1)
     obj[-1] = 1.0
     sol = solve_dense_lp(obj, rows, rlo, rhi, np.concatenate([lo, [-np.inf]]),
-                         np.concatenate([hi, [np.inf]]), highs=highs)
+                         np.concatenate([hi, [float(np.max(hi - lo))]]), highs=highs)
     if sol.status != "optimal":
         return CellCheck(False, 0.0, None, f"margin LP {sol.status}")
     t = float(sol.objective)
@@ -133,4 +143,4 @@ def check_cell(net: Network, pattern, *, highs=None) -> CellCheck:
 def cell_checker():
     """A :func:`check_cell` bound to one reused HiGHS instance (cheaper per call)."""
     h = new_highs(primal_feasibility_tolerance=1e-9, dual_feasibility_tolerance=1e-9)
-    return lambda net, pattern: check_cell(net, pattern, highs=h)
+    return lambda net, pattern, one_sided=False: check_cell(net, pattern, highs=h, one_sided=one_sided)

@@ -5,8 +5,9 @@ Loop (REFERENCE.md §6.3, "recommended exact procedure"):
 1. solve ``max f`` on the big-M model (bigm_model.py); stop when infeasible or f* <= tol;
 2. every strict pattern found (the optimum, and with ``harvest`` every improving incumbent
    HiGHS reports through its MIP-solution callback during the same solve) is checked by the
-   two-sided margin LP (cells.py): kept as a region if its cell is full-dimensional, otherwise
-   counted as a degenerate pattern;
+   two-sided margin LP (cells.py): kept as a region if its cell is full-dimensional; otherwise
+   a one-sided LP tells a degenerate pattern (strict, on a lower-dimensional set) from a
+   pattern that only the MIP's tolerances admitted (``spurious_patterns`` in the stats);
 3. each pattern gets a no-good cut; re-solve.
 
 HiGHS has no lazy-constraint callback and no solution pool (SOLVER_NOTES.md), so harvesting
@@ -67,8 +68,10 @@ def run_mip(net: Network, ctx: RunContext, *, tighten: str = "lp", harvest: bool
         ctx.bump("cell_lps")
         if cell.full:
             ctx.add_region(bits, cell.witness, cell.margin)
+        elif check(net, bits, one_sided=True).full:
+            ctx.add_degenerate()           # a real strict pattern on a lower-dimensional set
         else:
-            ctx.add_degenerate()
+            ctx.bump("spurious_patterns")  # MIP tolerance artefact: not even a strict pattern
         return True
 
     solve_s = 0.0
