@@ -80,6 +80,13 @@ class HighsMarginLP:
             self.h.deleteRows(k, np.arange(self.rows - k, self.rows, dtype=np.int32))
             self.rows -= k
 
+    def probe(self, coef, rhs: float, tol: float):
+        """Push ``coef.x - t >= rhs``, solve, pop: (t*, x*) when t* > tol, else (None, None)."""
+        self.push(np.asarray(coef, dtype=float), rhs)
+        t, x = self.solve()
+        self.pop()
+        return (t, x) if t is not None and t > tol else (None, None)
+
     def solve(self):
         """(t*, x*) or (None, None) when the LP is not optimal."""
         self.h.run()
@@ -112,6 +119,7 @@ class GlpkMarginLP:
         for j in range(n0 + 1):
             self.ind[j + 1] = j + 1
         self.num = g.intArray(2)
+        self._setitem = g._swiglpk.doubleArray___setitem__   # skips the Python wrapper layer
         self.parm = parm = g.glp_smcp()
         g.glp_init_smcp(parm)
         parm.msg_lev = g.GLP_MSG_OFF
@@ -154,6 +162,39 @@ class GlpkMarginLP:
         """Remove the last k pushed rows (they become free rows)."""
         for _ in range(k):
             self.g.glp_set_row_bnds(self.lp, self.stack.pop(), self.g.GLP_FR, 0.0, 0.0)
+
+    def probe(self, coef, rhs: float, tol: float):
+        """Push ``coef.x - t >= rhs``, solve, pop: (t*, x*) when t* > tol, else (None, None).
+        The point is read only when it is needed."""
+        g, lp = self.g, self.lp
+        i = len(self.stack) + 1
+        if i > self.rows:
+            g.glp_add_rows(lp, 1)
+            self.rows = i
+        setitem, val = self._setitem, self.val
+        for j, v in enumerate(coef, start=1):
+            setitem(val, j, v)
+        setitem(val, self.n0 + 1, -1.0)
+        g.glp_set_mat_row(lp, i, self.n0 + 1, self.ind, val)
+        g.glp_set_row_bnds(lp, i, g.GLP_LO, rhs, 0.0)
+        self._run()
+        ok = g.glp_get_status(lp) == g.GLP_OPT
+        t = g.glp_get_obj_val(lp) if ok else None
+        x = None
+        if t is not None and t > tol:
+            x = np.array([g.glp_get_col_prim(lp, j + 1) for j in range(self.n0)])
+        g.glp_set_row_bnds(lp, i, g.GLP_FR, 0.0, 0.0)
+        return (t, x) if x is not None else (None, None)
+
+    def _run(self):
+        g = self.g
+        self.solves += 1
+        ret = g.glp_simplex(self.lp, self.parm)
+        if ret != 0:  # e.g. a singular warm basis: restart from the standard basis once
+            g.glp_std_basis(self.lp)
+            ret = g.glp_simplex(self.lp, self.parm)
+            if ret != 0:
+                raise EngineError(f"GLPK simplex failed (code {ret}); try --lp-solver highs")
 
     def solve(self):
         """(t*, x*) or (None, None) when the LP is not optimal."""

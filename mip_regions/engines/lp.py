@@ -66,12 +66,9 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto") -> None:
         return nlo, nhi
 
     def side_lp(r, q, s):
-        """Largest margin of C ∩ {s (r.x + q) >= 0}: (t*, point) or (None, None)."""
-        lp.push(s * r, -s * q)
-        t, y = lp.solve()
-        lp.pop()
-        ctx.stats["lps"] = lp.solves
-        return (t, y) if t is not None and t > tol else (None, None)
+        """Largest margin of C ∩ {s (r.x + q) >= 0}: (t*, point) when t* > tol, else (None, None)."""
+        ctx.stats["lps"] = lp.solves + 1
+        return lp.probe([s * v for v in r], -s * q, tol)
 
     def layer_step(l, A, c, W, blo, bhi):
         """Continue from layer l for the current cell, whose layer-l input is h = A x + c."""
@@ -110,23 +107,23 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto") -> None:
             keep = ~(on | dead)
             cand, Rc, Qc = cand[keep], Rc[keep], Qc[keep]
             V = W @ Rc.T + Qc
-            has_pos, has_neg = (V > tol).any(axis=0), (V < -tol).any(axis=0)
-            cand = cand.tolist()
+            has_pos, has_neg = (V > tol).any(axis=0).tolist(), (V < -tol).any(axis=0).tolist()
+            cand, Rl, Ql = cand.tolist(), Rc.tolist(), Qc.tolist()
         for k, i in enumerate(cand):
             if has_pos[k] and has_neg[k]:  # known points on both sides: it cuts, no LP
                 cutting.append(i)
                 continue
             new = []
             if has_pos[k] or has_neg[k]:
-                t, y = side_lp(Rc[k], Qc[k], -1.0 if has_pos[k] else 1.0)
+                t, y = side_lp(Rl[k], Ql[k], -1.0 if has_pos[k] else 1.0)
                 if t is None:
                     bits[off + i] = has_pos[k]
                     continue
                 new.append(y)
             else:
                 # every known point is (numerically) on the hyperplane: look at both sides
-                tp, yp = side_lp(Rc[k], Qc[k], 1.0)
-                tn, yn = side_lp(Rc[k], Qc[k], -1.0)
+                tp, yp = side_lp(Rl[k], Ql[k], 1.0)
+                tn, yn = side_lp(Rl[k], Ql[k], -1.0)
                 if tp is None and tn is None:
                     raise RuntimeError("a full-dimensional cell has no interior on either side of a hyperplane")
                 new = [y for y in (yp, yn) if y is not None]
@@ -163,9 +160,11 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto") -> None:
     def new_points(points, Rc, Qc, k, has_pos, has_neg):
         """Record on which side of the later candidates' hyperplanes the new points lie."""
         for y in points:
-            v = Rc[k + 1:] @ y + Qc[k + 1:]
-            has_pos[k + 1:] |= v > tol
-            has_neg[k + 1:] |= v < -tol
+            for m, v in enumerate((Rc[k + 1:] @ y + Qc[k + 1:]).tolist(), start=k + 1):
+                if v > tol:
+                    has_pos[m] = True
+                elif v < -tol:
+                    has_neg[m] = True
 
     try:
         layer_step(0, np.eye(n0), np.zeros(n0), ((lo + hi) / 2)[None, :], lo, hi)
