@@ -150,10 +150,10 @@ class GlpkMarginLP:
         else:
             i = g.glp_add_rows(self.lp, 1)
             self.rows = i
-        val = self.val
-        for j in range(self.n0):
-            val[j + 1] = float(coef[j])
-        val[self.n0 + 1] = -1.0
+        setitem, val = self._setitem, self.val
+        for j, v in enumerate(coef.tolist(), start=1):
+            setitem(val, j, v)
+        setitem(val, self.n0 + 1, -1.0)
         g.glp_set_mat_row(self.lp, i, self.n0 + 1, self.ind, val)
         g.glp_set_row_bnds(self.lp, i, g.GLP_LO, float(rhs), 0.0)
         self.stack.append(i)
