@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import threading
+
 from .errors import EngineError
 from .network import Network
 from .result import CountResult, RegionWriter, RunContext
@@ -84,13 +87,23 @@ def count_regions(net: Network, method: str = "auto", *, time_limit=None, region
     sink = RegionWriter(net, regions_out) if regions_out else None
     ctx = RunContext(net, method, time_limit=time_limit, sink=sink, keep_regions=keep_regions or linear,
                      progress=progress, keep_limit=None if keep_regions else LINEAR_LIMIT)
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        def on_sigint(signum, frame):
+            ctx.interrupted = True   # solvers that swallow the interrupt report it through this flag
+            raise KeyboardInterrupt
+        previous = signal.signal(signal.SIGINT, on_sigint)
     try:
         _engine(method)(net, ctx, **opts)
     except KeyboardInterrupt:
-        ctx.stop("interrupted (Ctrl-C)")
+        ctx.interrupted = True
     finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
         if sink is not None:
             sink.close()
+    if ctx.interrupted:
+        ctx.stop_reason = "interrupted (Ctrl-C)"
     result = ctx.result(degenerate_known=(method == "mip"))
     result.method_detail = detail
     if linear:

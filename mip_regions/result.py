@@ -129,6 +129,7 @@ class RunContext:
         self.degenerate = 0
         self.stats: dict = {}
         self.stop_reason: str | None = None
+        self.interrupted = False
         self.progress = sys.stderr.isatty() if progress is None else progress
         self._next_progress = self.start + 2.0
 
