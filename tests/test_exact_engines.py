@@ -132,3 +132,13 @@ def test_one_region_edge_cases_in_every_engine(case):
         res = count_regions(net, method, linear=True)
         assert (res.activation_regions, res.linear_regions, res.affine_maps) == (1, 1, 1), method
     assert count_regions(net, "mip").degenerate_patterns == degenerate
+
+
+def test_certify_completeness_in_three_dimensions():
+    pytest.importorskip("scipy", reason="volumes for n0 > 2 need scipy")
+    net = random_mlp([3, 6, 6], 1)
+    res = count_regions(net)
+    assert certify(net, res)["completeness"].startswith("passed: cell volumes add up to the domain's volume 8")
+    res.regions.pop()
+    with pytest.raises(CertificationError, match="relative deficit"):
+        certify(net, res)
