@@ -151,8 +151,8 @@ class GlpkMarginLP:
             i = g.glp_add_rows(self.lp, 1)
             self.rows = i
         setitem, val = self._setitem, self.val
-        for j, v in enumerate(coef.tolist(), start=1):
-            setitem(val, j, v)
+        for j, v in enumerate(coef, start=1):
+            setitem(val, j, float(v))
         setitem(val, self.n0 + 1, -1.0)
         g.glp_set_mat_row(self.lp, i, self.n0 + 1, self.ind, val)
         g.glp_set_row_bnds(self.lp, i, g.GLP_LO, float(rhs), 0.0)
@@ -167,23 +167,13 @@ class GlpkMarginLP:
         """Push ``coef.x - t >= rhs``, solve, pop: (t*, x*) when t* > tol, else (None, None).
         The point is read only when it is needed."""
         g, lp = self.g, self.lp
-        i = len(self.stack) + 1
-        if i > self.rows:
-            g.glp_add_rows(lp, 1)
-            self.rows = i
-        setitem, val = self._setitem, self.val
-        for j, v in enumerate(coef, start=1):
-            setitem(val, j, v)
-        setitem(val, self.n0 + 1, -1.0)
-        g.glp_set_mat_row(lp, i, self.n0 + 1, self.ind, val)
-        g.glp_set_row_bnds(lp, i, g.GLP_LO, rhs, 0.0)
+        self.push(coef, rhs)
         self._run()
-        ok = g.glp_get_status(lp) == g.GLP_OPT
-        t = g.glp_get_obj_val(lp) if ok else None
+        t = g.glp_get_obj_val(lp) if g.glp_get_status(lp) == g.GLP_OPT else None
         x = None
         if t is not None and t > tol:
             x = np.array([g.glp_get_col_prim(lp, j + 1) for j in range(self.n0)])
-        g.glp_set_row_bnds(lp, i, g.GLP_FR, 0.0, 0.0)
+        self.pop()
         return (t, x) if x is not None else (None, None)
 
     def _run(self):
@@ -195,18 +185,3 @@ class GlpkMarginLP:
             ret = g.glp_simplex(self.lp, self.parm)
             if ret != 0:
                 raise EngineError(f"GLPK simplex failed (code {ret}); try --lp-solver highs")
-
-    def solve(self):
-        """(t*, x*) or (None, None) when the LP is not optimal."""
-        g = self.g
-        self.solves += 1
-        ret = g.glp_simplex(self.lp, self.parm)
-        if ret != 0:  # e.g. a singular warm basis: restart from the standard basis once
-            g.glp_std_basis(self.lp)
-            ret = g.glp_simplex(self.lp, self.parm)
-            if ret != 0:
-                raise EngineError(f"GLPK simplex failed (code {ret}); try --lp-solver highs")
-        if g.glp_get_status(self.lp) != g.GLP_OPT:
-            return None, None
-        x = np.array([g.glp_get_col_prim(self.lp, j + 1) for j in range(self.n0)])
-        return float(g.glp_get_obj_val(self.lp)), x
