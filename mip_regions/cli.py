@@ -318,15 +318,17 @@ def cmd_show(args) -> int:
 def write_graph(net, result, path) -> None:
     """Write the region adjacency graph (node-link JSON, or GraphML for *.graphml)."""
     import networkx as nx
-    from .linear_regions import adjacency_graph
+    from .linear_regions import adjacency_graph, affine_map, map_json
     if result.regions is None or not result.complete:
         raise MipRegionsError("--graph-out needs a complete enumeration with its regions")
     G = adjacency_graph(net, result.regions, result.map_ids)
     for k, label in enumerate(result.lr_labels or []):
         G.nodes[k]["linear_region"] = label
+        G.nodes[k]["map"] = map_json(*affine_map(net, result.regions[k].bits))
     if str(path).endswith(".graphml"):
         for _, data in G.nodes(data=True):
             data["witness"] = json.dumps(data["witness"])
+            data["map"] = json.dumps(data.get("map"))
         nx.write_graphml(G, path)
     else:
         with open(path, "w") as fh:

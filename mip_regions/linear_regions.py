@@ -36,6 +36,18 @@ def affine_map(net: Network, bits, *, exact: bool | None = None):
     return G, c
 
 
+def map_json(G, c) -> dict:
+    """An affine map as JSON: exact numbers as ints or "p/q" strings, floats as floats."""
+    def enc(v):
+        if isinstance(v, (int, np.integer)):
+            return int(v)
+        if hasattr(v, "denominator"):
+            return int(v) if v.denominator == 1 else str(v)
+        return float(v)
+    return {"gradient": [[enc(v) for v in row] for row in np.asarray(G).tolist()],
+            "offset": [enc(v) for v in np.asarray(c).tolist()]}
+
+
 def map_key(net: Network, G, c):
     """Hashable key of an affine map: exact tuple, or float rounded to MAP_RTOL of its scale."""
     if net.is_exact:

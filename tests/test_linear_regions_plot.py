@@ -66,7 +66,14 @@ def test_graph_out_node_link_and_graphml(tmp_path, capsys):
     assert main(["count", model, "--graph-out", str(out)]) == 0
     G = nx.node_link_graph(json.loads(out.read_text()), edges="edges")
     assert nx.is_isomorphic(G, nx.grid_2d_graph(4, 4))
-    assert {"pattern", "witness", "map_id", "linear_region"} <= set(G.nodes[0])
+    assert {"pattern", "witness", "map_id", "linear_region", "map"} <= set(G.nodes[0])
+    # every node's exact affine map agrees with the network at its witness
+    from mip_regions import read_network
+    net = read_network(model)
+    for _, data in G.nodes(data=True):
+        grad, off = data["map"]["gradient"], data["map"]["offset"]
+        y = net.forward([data["witness"]])[0]
+        assert abs(sum(g * x for g, x in zip(grad[0], data["witness"])) + off[0] - y[0]) < 1e-9
     gml = tmp_path / "g.graphml"
     assert main(["count", model, "--graph-out", str(gml)]) == 0
     assert nx.read_graphml(gml).number_of_edges() == 24
