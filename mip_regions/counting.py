@@ -11,8 +11,8 @@ from .result import CountResult, RegionWriter, RunContext
 
 METHODS = ("auto", "lp", "exact1d", "mip", "sample")
 DETAIL = {
-    "lp": "depth-first cell enumeration with highspy LPs",
-    "exact1d": "exact rational breakpoint propagation (n0 = 1)",
+    "lp": "depth-first cell enumeration with LPs",
+    "exact1d": "exact rational breakpoint propagation, n0 = 1",
     "sample": "distinct patterns at random points: a LOWER BOUND, not a count",
 }
 OPTIONS = {"mip": {"tighten": "lp", "harvest": True}, "sample": {"samples": 100_000, "seed": 0},
@@ -81,7 +81,7 @@ def count_regions(net: Network, method: str = "auto", *, time_limit=None, region
         solver = opts["lp_solver"]
         if solver == "auto":
             solver = "glpk" if glpk_available() else "highs"
-        detail = f"{DETAIL['lp']} ({solver})".replace("highspy LPs", "LPs")
+        detail = f"{DETAIL['lp']}, LP solver {solver}"
     else:
         detail = DETAIL[method]
     sink = RegionWriter(net, regions_out) if regions_out else None
