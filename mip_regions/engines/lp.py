@@ -1,4 +1,4 @@
-"""Exact enumeration of activation regions by depth-first search over cells, with highspy LPs.
+"""Exact enumeration of activation regions by depth-first search over cells, with small LPs.
 
 A DFS node is a full-dimensional cell C (the constraints decided so far) with a set W of
 interior points (each at distance > tol from every constraint of C). For the next ReLU layer,
