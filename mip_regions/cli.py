@@ -18,9 +18,18 @@ DESCRIPTION = """\
 Count the linear regions of ReLU networks exactly.
 
 Counts are over the network's input domain (a box stored in the network file) and count only
-full-dimensional cells. 'activation regions' are cells with a distinct activation pattern;
+full-dimensional cells:
+  activation regions   cells with a distinct activation pattern (the headline count)
+  linear regions       connected pieces on which the output is one affine map
+  affine maps          distinct affine maps over the cells
 'degenerate patterns' are strict activation patterns that live only on lower-dimensional sets
-(Serra's one-sided MIP finds them; they are discarded, never counted).
+(Serra's one-sided MIP finds them; they are discarded, never counted). A stopped run reports
+'at least N', a lower bound, never a count.
+
+examples:
+  mip-regions count models/ternary_n0-2_q-2_L-5.json --bounds
+  mip-regions count net.onnx --domain=-1:1 --certify
+  mip-regions build ternary --n0 1 --q 3 --depth 5 -o t.json && mip-regions plot t.json -o t.png
 """
 
 
