@@ -242,18 +242,19 @@ def _add_build(sub):
                        description="Build a network of the ternary paper and write it as a network file. "
                                    "Depth L is the number of affine maps (output map included).")
     kinds = p.add_subparsers(dest="kind", metavar="KIND", required=True)
-    m = kinds.add_parser("montufar", help="Montufar's folding network, eqs. (5)-(7): p^(n0 (L-1)) regions on [0,1]^n0")
-    m.add_argument("--n0", type=int, required=True, help="input dimension")
-    m.add_argument("--p", type=int, required=True, help="folds per coordinate (hidden width p*n0)")
-    m.add_argument("--depth", type=int, required=True, help="L, number of affine maps (>= 2)")
-    m.add_argument("--width", type=int, help="pad every hidden layer to this width with identically-zero units")
-    m.add_argument("-o", "--output", required=True, help="network file to write")
-    t = kinds.add_parser("ternary", help="the ternary construction, eqs. (12)-(15): q^(n0 (L'-1)/2) regions")
-    t.add_argument("--n0", type=int, required=True, help="input dimension")
-    t.add_argument("--q", type=int, required=True, help="folds per coordinate")
-    t.add_argument("--depth", type=int, required=True, help="L', odd, >= 3")
-    t.add_argument("--width", type=int, help="pad every hidden layer to a uniform width n' (>= 2q(n0+1))")
-    t.add_argument("-o", "--output", required=True, help="network file to write")
+    specs = [("montufar", "Montufar's folding network, eqs. (5)-(7): p^(n0 (L-1)) regions on [0,1]^n0",
+              "--p", "folds per coordinate (hidden width p*n0)", "L, number of affine maps (>= 2)",
+              "pad every hidden layer to this width with identically-zero units"),
+             ("ternary", "the ternary construction, eqs. (12)-(15): q^(n0 (L'-1)/2) regions",
+              "--q", "folds per coordinate", "L', odd, >= 3",
+              "pad every hidden layer to a uniform width n' (>= 2q(n0+1))")]
+    for name, help_, fold, fold_help, depth_help, width_help in specs:
+        k = kinds.add_parser(name, help=help_)
+        k.add_argument("--n0", type=int, required=True, help="input dimension")
+        k.add_argument(fold, type=int, required=True, help=fold_help)
+        k.add_argument("--depth", type=int, required=True, help=depth_help)
+        k.add_argument("--width", type=int, help=width_help)
+        k.add_argument("-o", "--output", required=True, help="network file to write")
     p.set_defaults(func=cmd_build)
 
 
