@@ -37,6 +37,8 @@ LP_BOUND_EPS = 1e-6   # widening of LP-tightened bounds (absolute + relative)
 
 @dataclass
 class MipSolution:
+    """Outcome of one branch-and-bound run of ``max f``."""
+
     status: str                     # "optimal", "infeasible", "time limit", "interrupted", other
     margin: float | None            # f*
     z: np.ndarray | None            # values of the unstable binaries (0/1)

@@ -184,6 +184,8 @@ def serra2018_lower(n0: int, widths) -> int:
 
 @dataclass
 class BoundRow:
+    """One bound of the table: name, kind, value (None when it does not apply) and its note."""
+
     name: str
     kind: str            # "upper" or "lower (max over weights)"
     value: int | None

@@ -89,6 +89,9 @@ def zero_units(net: Network, pattern, A: np.ndarray, c: np.ndarray) -> np.ndarra
 
 @dataclass
 class CellCheck:
+    """Outcome of the margin LP for one pattern: full-dimensional or not, the Chebyshev radius
+    t*, the centre (witness) and the reason when the cell has no interior."""
+
     full: bool
     margin: float            # t*: radius of the largest ball in cell and box (0 when not full)
     witness: np.ndarray | None

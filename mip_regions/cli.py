@@ -129,6 +129,7 @@ def _add_count(sub):
 
 
 def cmd_count(args) -> int:
+    """``mip-regions count``: count, optionally certify and bound, and report."""
     from .counting import resolve_method
     net = load_network(args.file, args)
     method = resolve_method(net, args.method)
@@ -418,6 +419,7 @@ def cmd_convert(args) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The argparse parser of every ``mip-regions`` command."""
     parser = argparse.ArgumentParser(prog="mip-regions", description=DESCRIPTION,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"mip-regions {__version__}")
@@ -433,6 +435,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    """Entry point of the console script; user-facing errors exit 2 with one line on stderr."""
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

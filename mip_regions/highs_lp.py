@@ -41,6 +41,8 @@ def new_highs(**options) -> highspy.Highs:
 
 @dataclass
 class LPSolution:
+    """Status, optimal point and objective of one dense LP."""
+
     status: str          # "optimal", "infeasible", "unbounded" or HiGHS's status text
     x: np.ndarray | None
     objective: float | None

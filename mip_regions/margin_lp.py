@@ -26,6 +26,7 @@ SOLVERS = ("auto", "glpk", "highs")
 
 
 def glpk_available() -> bool:
+    """True when swiglpk (GLPK) can be imported."""
     try:
         import swiglpk  # noqa: F401
     except ImportError:

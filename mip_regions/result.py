@@ -35,6 +35,10 @@ class Region:
 
 @dataclass
 class CountResult:
+    """What every engine returns: the counts with their domain and method, ``complete`` (False
+    means the count is a lower bound, see ``stop_reason``), the regions when kept, solver
+    statistics, and the linear-region analysis, certificate checks and bounds when computed."""
+
     network: str
     method: str
     domain: Box

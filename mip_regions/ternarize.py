@@ -62,6 +62,8 @@ def _integer_layer(layer, l):
 
 @dataclass
 class TernarizeReport:
+    """Copy-node counts of both variants per converted layer, and the variant used."""
+
     copy_nodes_shared: list[int]    # per converted layer: M n_in + B
     copy_nodes_edge: list[int]      # per converted layer: M n_in n_out + B n_out
     used: str
