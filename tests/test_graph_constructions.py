@@ -144,3 +144,13 @@ def closed_form(name):
 def test_mip_counts_closed_form_on_shipped_models(name):
     net = read_network(ROOT / "models" / f"{name}.json")
     assert count_regions(net, "mip").activation_regions == closed_form(name)
+
+
+ALL_MODELS = sorted(p.stem for p in (ROOT / "models").glob("*.json") if not p.stem.startswith("random-int"))
+
+
+@pytest.mark.parametrize("name", ALL_MODELS)
+def test_fast_engine_counts_closed_form_on_every_shipped_model(name):
+    net = read_network(ROOT / "models" / f"{name}.json")
+    res = count_regions(net)  # exact1d for n0 = 1, lp otherwise
+    assert res.complete and res.activation_regions == closed_form(name)
