@@ -98,6 +98,52 @@ class CellCheck:
     reason: str              # "" when full, otherwise why not
 
 
+def cell_constraints(net: Network, bits):
+    """Closed cell ``{x : s_i (a_i.x + c_i) >= 0}`` as (A, c, s) without identically-zero units,
+    and the mask of identically-zero units that ``bits`` marks active (such a pattern has no cell)."""
+    bits = np.asarray(bits, dtype=bool)
+    A, c = relu_rows(net, affine_preactivations(net, bits))
+    zero = zero_units(net, bits, A, c)
+    keep = ~zero
+    return A[keep], c[keep], np.where(bits[keep], 1.0, -1.0), zero & bits
+
+
+def margin_lp(net: Network, A, c, s, *, margin=None, box_margin: bool = True, equality=None, highs=None):
+    """The one margin LP every cell test here solves (rows normalised; zero rows kept as they are):
+
+        max t  s.t.  s_i (a_i.x + c_i) / ||a_i|| >= m_i t     (m_i = 1, or ``margin[i]`` in {0, 1})
+                     lower + b t <= x <= upper - b t          (b = 1 if ``box_margin`` else 0)
+                     (a.x + c0) / ||a|| = 0                   (optional ``equality`` = (a, c0))
+                     t <= the box's largest side
+
+    t* is the radius of the largest ball in the cell (two-sided margin) when every m_i = b = 1.
+    Returns an :class:`~mip_regions.highs_lp.LPSolution` over (x, t).
+    """
+    lo, hi = net.domain.lower, net.domain.upper
+    n0 = net.input_dim
+    A = np.asarray(A, dtype=float).reshape(-1, n0)
+    norms = np.linalg.norm(A, axis=1)
+    safe = np.where(norms > 0, norms, 1.0)
+    m = np.ones(len(c)) if margin is None else np.asarray(margin, dtype=float)
+    tb = -1.0 if box_margin else 0.0
+    blocks = [np.hstack([(s / safe)[:, None] * A, -m[:, None]]),
+              np.hstack([np.eye(n0), np.full((n0, 1), tb)]),
+              np.hstack([-np.eye(n0), np.full((n0, 1), tb)])]
+    rlo = [-(s * c) / safe, lo, -hi]
+    rhi = [np.full(len(c) + 2 * n0, np.inf)]
+    if equality is not None:
+        a, c0 = equality
+        na = float(np.linalg.norm(a))
+        blocks.append(np.hstack([np.asarray(a, float)[None, :] / na, np.zeros((1, 1))]))
+        rlo.append([-c0 / na])
+        rhi.append([-c0 / na])
+    obj = np.zeros(n0 + 1)
+    obj[-1] = 1.0
+    return solve_dense_lp(obj, np.vstack(blocks), np.concatenate(rlo), np.concatenate(rhi),
+                          np.concatenate([lo, [-np.inf]]), np.concatenate([hi, [float(np.max(hi - lo))]]),
+                          highs=highs)
+
+
 def check_cell(net: Network, pattern, *, highs=None, one_sided: bool = False) -> CellCheck:
     """Decide whether the activation cell of ``pattern`` is full-dimensional (two-sided margin LP).
 
@@ -105,42 +151,25 @@ def check_cell(net: Network, pattern, *, highs=None, one_sided: bool = False) ->
     one-sided margin: some x in the closed box with every active unit > 0 and every inactive
     unit <= 0); the MIP engine uses it to tell degenerate patterns from numerical artefacts.
     """
-    bits = np.asarray(pattern, dtype=bool)
-    A, c = relu_rows(net, affine_preactivations(net, bits))
-    zero = zero_units(net, bits, A, c)
-    if (zero & bits).any():
+    A, c, s, zero_active = cell_constraints(net, pattern)
+    if zero_active.any():
         return CellCheck(False, 0.0, None, "a unit that is identically zero on the cell is marked active")
-    keep = ~zero
-    A, c, s = A[keep], c[keep], np.where(bits[keep], 1.0, -1.0)
-    norms = np.linalg.norm(A, axis=1)
-    const = norms <= ZERO_TOL * (1.0 + np.abs(c))
+    const = np.linalg.norm(A, axis=1) <= ZERO_TOL * (1.0 + np.abs(c))
     sc, cc = s[const], c[const]
     ok = ((sc > 0) & (cc > 0)) | ((sc < 0) & ((cc <= 0) if one_sided else (cc < 0)))
     if not ok.all():
         return CellCheck(False, 0.0, None, "a constant pre-activation has the wrong sign")
-    A, c, s, norms = A[~const], c[~const], s[~const], norms[~const]
-    lo, hi = net.domain.lower, net.domain.upper
-    n0 = net.input_dim
-    # rows: s_i (a_i.x + c_i)/||a_i|| - t >= 0 ;  x_j - t >= lo_j ;  -x_j - t >= -hi_j
-    # (one-sided: the margin t only on active units, none on inactive units and the box)
-    An = (s / norms)[:, None] * A
-    tcol = -np.ones(len(c)) if not one_sided else -(s > 0).astype(float)
-    tbox = 0.0 if one_sided else -1.0
-    rows = np.vstack([np.hstack([An, tcol[:, None]]),
-                      np.hstack([np.eye(n0), np.full((n0, 1), tbox)]),
-                      np.hstack([-np.eye(n0), np.full((n0, 1), tbox)])])
-    rlo = np.concatenate([-(s * c) / norms, lo, -hi])
-    rhi = np.full(rows.shape[0], np.inf)
-    obj = np.zeros(n0 + 1)
-    obj[-1] = 1.0
-    sol = solve_dense_lp(obj, rows, rlo, rhi, np.concatenate([lo, [-np.inf]]),
-                         np.concatenate([hi, [float(np.max(hi - lo))]]), highs=highs)
+    A, c, s = A[~const], c[~const], s[~const]
+    # one-sided: the margin only on active units, none on inactive units and the box
+    sol = margin_lp(net, A, c, s, margin=(s > 0) if one_sided else None, box_margin=not one_sided,
+                    highs=highs)
     if sol.status != "optimal":
         return CellCheck(False, 0.0, None, f"margin LP {sol.status}")
     t = float(sol.objective)
+    lo, hi = net.domain.lower, net.domain.upper
     if t <= MARGIN_TOL * float(np.max(hi - lo)):
         return CellCheck(False, max(t, 0.0), None, "the cell has no interior (margin 0)")
-    return CellCheck(True, t, sol.x[:n0], "")
+    return CellCheck(True, t, sol.x[:net.input_dim], "")
 
 
 def cell_checker():

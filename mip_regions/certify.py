@@ -104,13 +104,13 @@ def float_completeness(net: Network, regions) -> str:
         from scipy.spatial import ConvexHull, HalfspaceIntersection
     except ImportError:
         return "not run (volumes in n0 > 2 need scipy: pip install scipy)"
-    from .linear_regions import cell_constraints
+    from .cells import cell_constraints
     lo, hi = net.domain.lower, net.domain.upper
     n0 = net.input_dim
     box = np.vstack([np.hstack([np.eye(n0), -hi[:, None]]), np.hstack([-np.eye(n0), lo[:, None]])])
     total = 0.0
     for k, reg in enumerate(regions):
-        A, c, s = cell_constraints(net, reg.bits)
+        A, c, s, _ = cell_constraints(net, reg.bits)
         live = np.linalg.norm(A, axis=1) > 0
         halfspaces = np.vstack([np.hstack([-(s[live, None] * A[live]), -(s[live] * c[live])[:, None]]), box])
         try:

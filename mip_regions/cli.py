@@ -329,13 +329,13 @@ def cmd_show(args) -> int:
 def write_graph(net, result, path) -> None:
     """Write the region adjacency graph (node-link JSON, or GraphML for *.graphml)."""
     import networkx as nx
-    from .linear_regions import adjacency_graph, affine_map, map_json
+    from .linear_regions import adjacency_graph, map_json
     if result.regions is None or not result.complete:
         raise MipRegionsError("--graph-out needs a complete enumeration with its regions")
     G = adjacency_graph(net, result.regions, result.map_ids)
     for k, label in enumerate(result.lr_labels or []):
         G.nodes[k]["linear_region"] = label
-        G.nodes[k]["map"] = map_json(*affine_map(net, result.regions[k].bits))
+        G.nodes[k]["map"] = map_json(*result.maps[result.map_ids[k]])
     if str(path).endswith(".graphml"):
         for _, data in G.nodes(data=True):
             data["witness"] = json.dumps(data["witness"])

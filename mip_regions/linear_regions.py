@@ -19,8 +19,8 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 
-from .cells import MARGIN_TOL, ZERO_TOL, affine_preactivations, relu_rows, zero_units
-from .highs_lp import new_highs, solve_dense_lp
+from .cells import MARGIN_TOL, ZERO_TOL, affine_preactivations, cell_constraints, margin_lp
+from .highs_lp import new_highs
 from .network import Network
 from .result import CountResult
 
@@ -57,25 +57,14 @@ def map_key(net: Network, G, c):
     return tuple(np.round(v / (scale * MAP_RTOL)).astype(np.int64).tolist())
 
 
-def cell_constraints(net: Network, bits):
-    """Closed cell ``{x : s_i (a_i.x + c_i) >= 0}`` as (A, c, s) without identically-zero units."""
-    bits = np.asarray(bits, dtype=bool)
-    A, c = relu_rows(net, affine_preactivations(net, bits))
-    keep = ~zero_units(net, bits, A, c)
-    return A[keep], c[keep], np.where(bits[keep], 1.0, -1.0)
-
-
 def closures_touch(net: Network, bits_a, bits_b, *, highs=None, constraints=None) -> bool:
-    """Do the closed cells of two patterns meet (in the box)? One feasibility LP.
-    ``constraints`` may supply the two cells' (A, c, s) from :func:`cell_constraints`."""
-    (A1, c1, s1), (A2, c2, s2) = constraints or (cell_constraints(net, bits_a), cell_constraints(net, bits_b))
-    A = np.vstack([s1[:, None] * A1, s2[:, None] * A2]) if len(c1) + len(c2) else np.zeros((0, net.input_dim))
-    rlo = np.concatenate([-s1 * c1, -s2 * c2])
-    # feasibility with a small slack t >= -TOUCH_TOL: max t s.t. s(a.x + c) >= t
-    n0 = net.input_dim
-    rows = np.hstack([A, -np.ones((A.shape[0], 1))])
-    sol = solve_dense_lp(np.r_[np.zeros(n0), 1.0], rows, rlo, np.full(len(rlo), np.inf),
-                         np.r_[net.domain.lower, -1.0], np.r_[net.domain.upper, 1.0], highs=highs)
+    """Do the closed cells of two patterns meet (in the box)? One LP on the union of their
+    non-strict constraints: max t with every normalised row >= t, touching iff t* >= -TOUCH_TOL.
+    ``constraints`` may supply the two cells' (A, c, s) from :func:`cells.cell_constraints`."""
+    (A1, c1, s1), (A2, c2, s2) = constraints or (cell_constraints(net, bits_a)[:3],
+                                                 cell_constraints(net, bits_b)[:3])
+    sol = margin_lp(net, np.vstack([A1, A2]), np.concatenate([c1, c2]), np.concatenate([s1, s2]),
+                    box_margin=False, highs=highs)
     return sol.status == "optimal" and sol.objective >= -TOUCH_TOL
 
 
@@ -97,7 +86,7 @@ def adjacency_graph(net: Network, regions, map_ids=None) -> nx.Graph:
     tol = MARGIN_TOL * float(np.max(hi - lo))
     h = new_highs(primal_feasibility_tolerance=1e-9, dual_feasibility_tolerance=1e-9)
     for k, r in enumerate(regions):
-        A, c, s = cell_constraints(net, r.bits)
+        A, c, s, _ = cell_constraints(net, r.bits)
         norms = np.linalg.norm(A, axis=1)
         live = norms > ZERO_TOL * (1 + np.abs(c))
         A, c, s, norms = A[live], c[live], s[live], norms[live]
@@ -109,15 +98,7 @@ def adjacency_graph(net: Network, regions, map_ids=None) -> nx.Graph:
             same = np.nonzero(np.all(np.abs(U - U[i]) <= 1e-9, axis=1) | np.all(np.abs(U + U[i]) <= 1e-9, axis=1))[0]
             done.update(same.tolist())
             other = np.setdiff1d(np.arange(len(c)), same)
-            An = (s[other] / norms[other])[:, None] * A[other]
-            rows = np.vstack([np.hstack([An, -np.ones((len(other), 1))]),
-                              np.hstack([np.eye(n0), -np.ones((n0, 1))]),
-                              np.hstack([-np.eye(n0), -np.ones((n0, 1))]),
-                              np.hstack([A[i][None, :] / norms[i], np.zeros((1, 1))])])
-            rlo = np.concatenate([-(s[other] * c[other]) / norms[other], lo, -hi, [-c[i] / norms[i]]])
-            rhi = np.concatenate([np.full(len(other) + 2 * n0, np.inf), [-c[i] / norms[i]]])
-            sol = solve_dense_lp(np.r_[np.zeros(n0), 1.0], rows, rlo, rhi, np.r_[lo, -np.inf],
-                                 np.r_[hi, np.inf], highs=h)
+            sol = margin_lp(net, A[other], c[other], s[other], equality=(A[i], c[i]), highs=h)
             if sol.status != "optimal" or sol.objective <= tol:
                 continue
             t = float(sol.objective)
@@ -130,15 +111,20 @@ def adjacency_graph(net: Network, regions, map_ids=None) -> nx.Graph:
 
 
 def analyse(net: Network, result: CountResult, connectivity: str = "touch") -> list[int]:
-    """Fill ``result.affine_maps``, ``linear_regions`` and ``connectivity``; return each region's
-    linear-region label. Needs a complete result with its regions in memory."""
+    """Fill ``result.affine_maps``, ``linear_regions``, ``connectivity``, ``maps`` (one (G, c) per
+    distinct map) and ``map_ids``; return each region's linear-region label. Needs a complete
+    result with its regions in memory."""
     if connectivity not in CONNECTIVITY:
         raise ValueError(f"connectivity must be one of {CONNECTIVITY}")
     regions = result.regions
-    keys, map_ids = {}, []
+    keys, map_ids, maps = {}, [], []
     for r in regions:
         G, c = affine_map(net, r.bits)
-        map_ids.append(keys.setdefault(map_key(net, G, c), len(keys)))
+        key = map_key(net, G, c)
+        if key not in keys:
+            keys[key] = len(maps)
+            maps.append((G, c))
+        map_ids.append(keys[key])
     uf = nx.utils.UnionFind(range(len(regions)))
     groups = {}
     for k, m in enumerate(map_ids):
@@ -154,7 +140,7 @@ def analyse(net: Network, result: CountResult, connectivity: str = "touch") -> l
 
         def constraints(k):
             if k not in cons:
-                cons[k] = cell_constraints(net, regions[k].bits)
+                cons[k] = cell_constraints(net, regions[k].bits)[:3]
             return cons[k]
 
         for members in groups.values():
@@ -170,5 +156,6 @@ def analyse(net: Network, result: CountResult, connectivity: str = "touch") -> l
     result.linear_regions = len(roots)
     result.connectivity = connectivity
     result.map_ids = map_ids
+    result.maps = maps
     result.lr_labels = labels
     return labels

@@ -56,6 +56,7 @@ class CountResult:
     bounds: dict | None = None
     method_detail: str = ""
     map_ids: list | None = None        # per region: index of its affine map (linear_regions.analyse)
+    maps: list | None = None           # per map index: its (gradient, offset)
     lr_labels: list | None = None      # per region: index of its linear region
     notes: list = field(default_factory=list)
 

@@ -6,7 +6,8 @@ each unit's pre-activation is affine on C (cells.py), and the unit is decided as
 
 * identically zero on C (a = 0, c = 0): inactive, no boundary (REFERENCE.md §6.2);
   constant on C (a = 0): its sign;
-* sign fixed over a bounding box of C (bound propagation of C's constraints, no LP): that sign;
+* sign fixed over a bounding box of C (each new constraint propagated into the parent's box,
+  no LP): that sign;
 * points of W strictly on both sides of the hyperplane: it cuts C (no LP);
 * otherwise one margin LP ``max t  s.t.  C's rows with margin t, s (a.x + c) >= t ||a||`` for
   the side s that no point of W is on: t* > tol means the hyperplane cuts C and the optimum is a
@@ -24,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..cells import MARGIN_TOL, ZERO_TOL
+from ..errors import EngineError
 from ..margin_lp import make_margin_lp
 from ..network import Network
 from ..result import RunContext
@@ -113,26 +115,24 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto") -> None:
             if has_pos[k] and has_neg[k]:  # known points on both sides: it cuts, no LP
                 cutting.append(i)
                 continue
-            new = []
             if has_pos[k] or has_neg[k]:
                 t, y = side_lp(Rl[k], Ql[k], -1.0 if has_pos[k] else 1.0)
-                if t is None:
+                if t is None:                  # the hyperplane does not cut C
                     bits[off + i] = has_pos[k]
                     continue
-                new.append(y)
+                new, cuts = [y], True
             else:
                 # every known point is (numerically) on the hyperplane: look at both sides
-                tp, yp = side_lp(Rl[k], Ql[k], 1.0)
-                tn, yn = side_lp(Rl[k], Ql[k], -1.0)
+                (tp, yp), (tn, yn) = side_lp(Rl[k], Ql[k], 1.0), side_lp(Rl[k], Ql[k], -1.0)
                 if tp is None and tn is None:
-                    raise RuntimeError("a full-dimensional cell has no interior on either side of a hyperplane")
+                    raise EngineError("a full-dimensional cell has no interior on either side of a "
+                                      "hyperplane (numerical trouble); try --lp-solver highs or --method mip")
                 new = [y for y in (yp, yn) if y is not None]
-                if tp is None or tn is None:
+                cuts = tp is not None and tn is not None
+                if not cuts:
                     bits[off + i] = tp is not None
-                    new_points(new, Rc, Qc, k, has_pos, has_neg)
-                    W = np.vstack([W] + new)
-                    continue
-            cutting.append(i)
+            if cuts:
+                cutting.append(i)
             new_points(new, Rc, Qc, k, has_pos, has_neg)
             W = np.vstack([W] + new)
         if not cutting:
