@@ -77,11 +77,8 @@ def count_regions(net: Network, method: str = "auto", *, time_limit=None, region
             raise EngineError("--samples must be at least 1")
         detail = f"{DETAIL['sample']}; {opts['samples']} points, seed {opts['seed']}"
     elif method == "lp":
-        from .margin_lp import glpk_available
-        solver = opts["lp_solver"]
-        if solver == "auto":
-            solver = "glpk" if glpk_available() else "highs"
-        detail = f"{DETAIL['lp']}, LP solver {solver}"
+        from .margin_lp import resolve_lp_solver
+        detail = f"{DETAIL['lp']}, LP solver {resolve_lp_solver(opts['lp_solver'])}"
     else:
         detail = DETAIL[method]
     sink = RegionWriter(net, regions_out) if regions_out else None

@@ -34,17 +34,20 @@ def glpk_available() -> bool:
     return True
 
 
-def make_margin_lp(lower, upper, solver: str = "auto"):
-    """A margin LP over the box [lower, upper] on the chosen back end (auto: glpk if installed)."""
+def resolve_lp_solver(solver: str = "auto") -> str:
+    """'glpk' or 'highs' for a requested solver; auto takes glpk when it is installed."""
     if solver not in SOLVERS:
         raise EngineError(f"unknown LP solver {solver!r} (choose from {', '.join(SOLVERS)})")
     if solver == "auto":
-        solver = "glpk" if glpk_available() else "highs"
-    if solver == "glpk":
-        if not glpk_available():
-            raise EngineError("the glpk LP solver needs swiglpk: pip install swiglpk")
-        return GlpkMarginLP(lower, upper)
-    return HighsMarginLP(lower, upper)
+        return "glpk" if glpk_available() else "highs"
+    if solver == "glpk" and not glpk_available():
+        raise EngineError("the glpk LP solver needs swiglpk: pip install swiglpk")
+    return solver
+
+
+def make_margin_lp(lower, upper, solver: str = "auto"):
+    """A margin LP over the box [lower, upper] on the chosen back end (:func:`resolve_lp_solver`)."""
+    return GlpkMarginLP(lower, upper) if resolve_lp_solver(solver) == "glpk" else HighsMarginLP(lower, upper)
 
 
 class HighsMarginLP:
