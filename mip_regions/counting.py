@@ -9,14 +9,15 @@ from .errors import EngineError
 from .network import Network
 from .result import CountResult, RegionWriter, RunContext
 
-METHODS = ("auto", "lp", "exact1d", "mip", "sample")
+METHODS = ("auto", "vertex", "lp", "exact1d", "mip", "sample")
 DETAIL = {
+    "vertex": "depth-first cell enumeration with vertex sets, no LP",
     "lp": "depth-first cell enumeration with LPs",
     "exact1d": "exact rational breakpoint propagation, n0 = 1",
     "sample": "distinct patterns at random points: a LOWER BOUND, not a count",
 }
 OPTIONS = {"mip": {"tighten": "lp", "harvest": True}, "sample": {"samples": 100_000, "seed": 0},
-           "lp": {"lp_solver": "auto"}, "exact1d": {}}
+           "lp": {"lp_solver": "auto"}, "exact1d": {}, "vertex": {}}
 
 
 def resolve_method(net: Network, method: str) -> str:
@@ -38,6 +39,9 @@ def _engine(method):
     if method == "lp":
         from .engines.lp import run_lp
         return run_lp
+    if method == "vertex":
+        from .engines.vertex import run_vertex
+        return run_vertex
     if method == "exact1d":
         from .engines.exact1d import run_exact1d
         return run_exact1d

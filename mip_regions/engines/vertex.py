@@ -1,0 +1,120 @@
+"""Exact enumeration of activation regions by depth-first search over cells held by their vertices.
+
+The same search as engines/lp.py, with the cell C kept as its vertex set (polytope.py) instead
+of an LP. For the next ReLU layer each unit's pre-activation is affine on C (cells.py), and its
+sign over C is read off the vertices, since an affine function takes its extremes over a
+polytope at vertices:
+
+* identically zero on C (a = 0, c = 0): inactive, no boundary (REFERENCE.md §6.2);
+  constant on C (a = 0): its sign;
+* every vertex at distance >= -tol from the hyperplane (a.x + c)/||a|| = 0: active
+  (<= tol: inactive), the unit does not cut C;
+* a vertex beyond tol on each side: it cuts C, and both sides are full-dimensional.
+
+C is split by the first cutting unit (new vertices on the crossed edges, polytope.split); each
+child re-examines only the units that cut C. No LP is solved. Leaves are the activation regions,
+reported with the mean of their vertices (an interior point) and its distance to the nearest
+constraint or box face. The cost is a few small numpy operations per split, growing with the
+number of vertices of a cell (2^n0 for the box at the start), so this engine suits small
+input dimensions; engines/lp.py does not depend on the vertex count.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..cells import MARGIN_TOL, ZERO_TOL
+from ..errors import EngineError
+from ..network import Network
+from ..polytope import box, split as split_polytope
+from ..result import RunContext
+
+
+def run_vertex(net: Network, ctx: RunContext) -> None:
+    """Enumerate the activation regions of ``net`` into ``ctx`` (module docstring)."""
+    lo, hi = net.domain.lower.astype(float), net.domain.upper.astype(float)
+    n0 = net.input_dim
+    tol = MARGIN_TOL * float(np.max(hi - lo))
+    layers = net.layers[:-1]
+    bits = np.zeros(net.num_relu, dtype=bool)
+    cell_R = np.empty((net.num_relu + 1, n0))   # the cuts r.x + q >= 0 on the DFS path
+    cell_q = np.empty(net.num_relu + 1)
+    depth = [0]
+    layer_maps = {}
+    stats = ctx.stats
+    stats["splits"] = 0
+    stats["max_vertices"] = 0
+
+    def witness(P):
+        x = P.interior_point()
+        margin = float(np.minimum(x - lo, hi - x).min())
+        d = depth[0]
+        if d:
+            margin = min(margin, float((cell_R[:d] @ x + cell_q[:d]).min()))
+        return x, margin
+
+    def layer_step(l, A, c, P):
+        """Continue from layer l for the cell P, whose layer-l input is h = A x + c."""
+        while l < len(layers) and layers[l].activation == "identity":
+            A, c = layers[l].weights @ A, layers[l].weights @ c + layers[l].bias
+            l += 1
+        if ctx.expired():
+            raise _Stop
+        if l == len(layers):
+            x, margin = witness(P)
+            ctx.add_region(bits.copy(), x, margin)
+            return
+        layer = layers[l]
+        Pm, p = layer.weights @ A, layer.weights @ c + layer.bias
+        scale = 1.0 + max(float(np.abs(Pm).max(initial=0.0)), float(np.abs(p).max(initial=0.0)))
+        norms = np.linalg.norm(Pm, axis=1)
+        off = net.relu_offset[l]
+        zero_grad = norms <= ZERO_TOL * scale
+        bits[off: off + layer.n_out] = zero_grad & (p > ZERO_TOL * scale)
+        safe = np.where(zero_grad, 1.0, norms)
+        layer_maps[l] = (Pm, p)
+        decide(l, Pm / safe[:, None], p / safe, np.nonzero(~zero_grad)[0], P)
+
+    def decide(l, R, Q, cand, P):
+        """Decide the candidate units of layer l on the cell P; split by the first that cuts."""
+        off = net.relu_offset[l]
+        if len(cand):
+            G = P.V @ R[cand].T + Q[cand]
+            has_pos, has_neg = (G > tol).any(axis=0), (G < -tol).any(axis=0)
+            if not (has_pos | has_neg).all():
+                raise EngineError("a full-dimensional cell lies within tolerance of a hyperplane "
+                                  "(numerical trouble); try --method lp or --method mip")
+            bits[off + cand[has_pos & ~has_neg]] = True
+            bits[off + cand[has_neg & ~has_pos]] = False
+            cutting = cand[has_pos & has_neg]
+        else:
+            cutting = cand
+        if not len(cutting):
+            D = bits[off: off + layers[l].n_out].astype(float)
+            Pm, p = layer_maps[l]
+            layer_step(l + 1, Pm * D[:, None], p * D, P)
+            return
+        i, rest = cutting[0], cutting[1:]
+        d = depth[0]
+        g = P.V @ R[i] + Q[i]
+        plus, minus = split_polytope(P, g, 2 * n0 + d, tol)
+        stats["splits"] += 1
+        stats["max_vertices"] = max(stats["max_vertices"], len(plus.V), len(minus.V))
+        for s, child in ((1.0, plus), (-1.0, minus)):
+            bits[off + i] = s > 0
+            cell_R[d], cell_q[d] = s * R[i], s * Q[i]
+            depth[0] = d + 1
+            try:
+                decide(l, R, Q, rest, child)
+            finally:
+                depth[0] = d
+
+    P0 = box(lo, hi, net.num_relu)
+    try:
+        layer_step(0, np.eye(n0), np.zeros(n0), P0)
+    except _Stop:
+        pass
+
+
+class _Stop(Exception):
+    """Unwinds the DFS when the time limit is reached."""
