@@ -10,7 +10,7 @@ import json
 import sys
 
 from . import __version__
-from .counting import METHODS, count_regions
+from .counting import METHODS, VERTEX_MAX_DIM, count_regions
 from .errors import MipRegionsError
 from .netfile import read_network
 
@@ -91,10 +91,12 @@ def _add_count(sub):
     p.add_argument("file", help="network file (JSON, format mip-regions/network; see README) or ONNX model (.onnx)")
     add_domain_options(p)
     p.add_argument("--method", choices=METHODS, default="auto",
-                   help="counting engine: lp = exact depth-first cell enumeration with HiGHS LPs; "
+                   help="counting engine: vertex = exact depth-first cell enumeration with the cells' "
+                        "vertex sets, no LP (fastest for small n0); lp = the same search with one small LP per "
+                        "test (GLPK or HiGHS), for any n0; "
                         "exact1d = exact rational breakpoints (n0 = 1); mip = Serra et al.'s big-M MIP on "
                         "Pyomo + HiGHS, the reference; sample = distinct patterns at random points, a lower "
-                        "bound only; auto (default) = exact1d for n0 = 1, lp otherwise")
+                        f"bound only; auto (default) = exact1d for n0 = 1, vertex for n0 <= {VERTEX_MAX_DIM}, lp above")
     p.add_argument("--time-limit", type=float, metavar="S",
                    help="stop after S seconds and report what was found as a lower bound")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
@@ -354,7 +356,7 @@ def _add_plot(sub):
     p.add_argument("file", help="network file or ONNX model")
     add_domain_options(p)
     p.add_argument("-o", "--output", required=True, help="PNG file to write")
-    p.add_argument("--method", choices=("auto", "lp", "exact1d", "mip"), default="auto",
+    p.add_argument("--method", choices=("auto", "vertex", "lp", "exact1d", "mip"), default="auto",
                    help="exact engine used to find the regions (default auto)")
     p.add_argument("--connectivity", choices=("touch", "facet"), default="touch",
                    help="linear regions: closures touch (default) or share a facet")

@@ -20,12 +20,21 @@ OPTIONS = {"mip": {"tighten": "lp", "harvest": True}, "sample": {"samples": 100_
            "lp": {"lp_solver": "auto"}, "exact1d": {}, "vertex": {}}
 
 
+VERTEX_MAX_DIM = 7   # auto: vertex up to here, lp above (scripts/bench.py: vertex sets grow as 2^n0)
+VERTEX_HARD_LIMIT = 16   # the box alone has 2^n0 vertices
+
+
 def resolve_method(net: Network, method: str) -> str:
-    """``auto``: exact1d when n0 = 1, lp otherwise (the MIP engine stays the reference)."""
+    """``auto``: exact1d when n0 = 1, vertex for 2 <= n0 <= VERTEX_MAX_DIM, lp above (the MIP
+    engine stays the reference)."""
     if method not in METHODS:
         raise EngineError(f"unknown method {method!r} (choose from {', '.join(METHODS)})")
     if method == "auto":
-        return "exact1d" if net.input_dim == 1 else "lp"
+        n0 = net.input_dim
+        return "exact1d" if n0 == 1 else "vertex" if n0 <= VERTEX_MAX_DIM else "lp"
+    if method == "vertex" and net.input_dim > VERTEX_HARD_LIMIT:
+        raise EngineError(f"method vertex starts from the box's 2^n0 corners; n0 = {net.input_dim} is "
+                          f"more than {VERTEX_HARD_LIMIT} (use --method lp)")
     if method == "exact1d" and net.input_dim != 1:
         raise EngineError(f"method exact1d needs a 1-D input; this network has n0 = {net.input_dim} "
                           "(use --method lp)")
@@ -57,7 +66,8 @@ def count_regions(net: Network, method: str = "auto", *, time_limit=None, region
                   connectivity: str = "touch", **options) -> CountResult:
     """Count the activation regions (full-dimensional cells) of ``net`` over its domain.
 
-    Methods: ``lp`` (exact, DFS over cells with LPs), ``exact1d`` (exact, n0 = 1), ``mip``
+    Methods: ``vertex`` (exact, DFS over cells held by their vertices, no LP), ``lp`` (exact,
+    DFS over cells with LPs), ``exact1d`` (exact, n0 = 1), ``mip``
     (exact, Serra et al.'s MIP, the reference), ``sample`` (lower bound only), ``auto``.
     ``time_limit`` (seconds) and Ctrl-C stop the run cleanly: the result then has
     ``complete=False`` and its count is a lower bound. ``regions_out`` streams every region

@@ -132,6 +132,9 @@ class GlpkMarginLP:
         parm.tol_dj = 1e-9
         self.rows = 0          # rows in the GLPK problem
         self.stack = []        # rows in use, in push order (the rest are free rows, reused)
+        self.A = np.empty((4 * n0 + 16, n0))   # a copy of the rows in use, to check GLPK's points
+        self.b = np.empty(4 * n0 + 16)
+        self.basis_resets = 0
         for j in range(n0):
             e = np.zeros(n0)
             e[j] = 1.0
@@ -160,12 +163,31 @@ class GlpkMarginLP:
         setitem(val, self.n0 + 1, -1.0)
         g.glp_set_mat_row(self.lp, i, self.n0 + 1, self.ind, val)
         g.glp_set_row_bnds(self.lp, i, g.GLP_LO, float(rhs), 0.0)
+        k = len(self.stack)
+        if k == len(self.b):
+            self.A = np.concatenate([self.A, np.empty_like(self.A)])
+            self.b = np.concatenate([self.b, np.empty_like(self.b)])
+        self.A[k], self.b[k] = coef, rhs
         self.stack.append(i)
 
     def pop(self, k: int = 1) -> None:
-        """Remove the last k pushed rows (they become free rows)."""
+        """Remove the last k pushed rows (they become free rows). A free row must be basic: when
+        GLPK's warm start keeps a free row nonbasic, its dual simplex can report "optimal" for a
+        point that violates the rows (seen on a 5-8-8-8 net), so the basis is then reset to the
+        standard one. The probe row is usually tight at the optimum, so this happens after most
+        probes; on these 5-11-column LPs the cold start costs no measurable time."""
+        g, lp = self.g, self.lp
         for _ in range(k):
-            self.g.glp_set_row_bnds(self.lp, self.stack.pop(), self.g.GLP_FR, 0.0, 0.0)
+            i = self.stack.pop()
+            g.glp_set_row_bnds(lp, i, g.GLP_FR, 0.0, 0.0)
+            if g.glp_get_row_stat(lp, i) != g.GLP_BS:
+                g.glp_std_basis(lp)
+                self.basis_resets += 1
+
+    def _violation(self, x: np.ndarray, t: float) -> float:
+        """Largest violation of ``coef.x - t >= rhs`` over the rows in use at the point (x, t)."""
+        k = len(self.stack)
+        return float(np.max(self.b[:k] - (self.A[:k] @ x - t)))
 
     def probe(self, coef, rhs: float, tol: float):
         """Push ``coef.x - t >= rhs``, solve, pop: (t*, x*) when t* > tol, else (None, None).
@@ -177,6 +199,18 @@ class GlpkMarginLP:
         x = None
         if t is not None and t > tol:
             x = np.array([g.glp_get_col_prim(lp, j + 1) for j in range(self.n0)])
+            if self._violation(x, t) > 1e-7:         # not a point of the LP: solve again, cold
+                g.glp_std_basis(lp)
+                self.basis_resets += 1
+                self._run()
+                t = g.glp_get_obj_val(lp) if g.glp_get_status(lp) == g.GLP_OPT else None
+                x = None
+                if t is not None and t > tol:
+                    x = np.array([g.glp_get_col_prim(lp, j + 1) for j in range(self.n0)])
+                    if self._violation(x, t) > 1e-7:
+                        self.pop()
+                        raise EngineError("GLPK returned a point that violates the cell's rows; "
+                                          "try --lp-solver highs")
         self.pop()
         return (t, x) if x is not None else (None, None)
 

@@ -14,7 +14,9 @@ i.e. no third vertex w has T(w) >= T(u) & T(v). A face of dimension >= 2 has at 
 vertices, so this is exact for any polytope, degenerate ones included (many hyperplanes through
 one vertex, as in the paper's constructions). If u is simple (exactly d tight constraints) the
 test reduces to |T(u) & T(v)| >= d - 1. Every edge needs |T(u) & T(v)| >= d - 1, so the third-
-vertex test only runs on pairs of non-simple vertices that pass that count.
+vertex test only runs on pairs of non-simple vertices that pass that count. (The count test is
+necessary, so no edge is ever lost; without the third-vertex test a pair of opposite corners of a
+degenerate face would add a false "vertex" inside P: harmless to the signs, but not a vertex.)
 
 Signs are decided with a tolerance ``tol`` on the (unit-normal) distance g: a hyperplane cuts P
 iff some vertex is at distance > tol on each side. A side then has a nonempty interior (it
@@ -32,9 +34,11 @@ import numpy as np
 
 @dataclass
 class Polytope:
-    """Vertices ``V`` (m x d) and tight sets ``T`` (m x K boolean) of a full-dimensional polytope."""
+    """Vertices ``V`` (m x d) and tight sets ``T`` (m x K, 0/1 as float32 so that set
+    intersections are matrix products) of a full-dimensional polytope; ``tight`` = T.sum(1)."""
     V: np.ndarray
     T: np.ndarray
+    tight: np.ndarray
 
     @property
     def dim(self) -> int:
@@ -53,27 +57,24 @@ def box(lower, upper, slots: int) -> Polytope:
     d = len(lower)
     corners = np.array(list(product((0, 1), repeat=d)), dtype=np.intp)
     V = np.where(corners == 1, upper, lower)
-    T = np.zeros((len(V), 2 * d + slots), dtype=bool)
-    T[np.arange(len(V))[:, None], 2 * np.arange(d) + corners] = True
-    return Polytope(V, T)
+    T = np.zeros((len(V), 2 * d + slots), dtype=np.float32)
+    T[np.arange(len(V))[:, None], 2 * np.arange(d) + corners] = 1.0
+    return Polytope(V, T, T.sum(axis=1))
 
 
 def crossing_edges(P: Polytope, pos: np.ndarray, neg: np.ndarray):
     """Index pairs (i, j), i in ``pos``, j in ``neg`` (index arrays), such that [V_i, V_j] is an
     edge of P (module docstring: the count test, then the third-vertex test for pairs of
     non-simple vertices)."""
-    d = P.dim
-    Tf = P.T.astype(np.float32)
-    common = Tf[pos] @ Tf[neg].T                     # |T(u) & T(v)| for every crossing pair
-    a, b = np.nonzero(common >= d - 1)
+    d = P.V.shape[1]
+    T = P.T
+    a, b = np.nonzero(T[pos] @ T[neg].T >= d - 1)   # |T(u) & T(v)| >= d - 1
     i, j = pos[a], neg[b]
-    tight = Tf.sum(axis=1)
-    both_degenerate = (tight[i] > d) & (tight[j] > d)
-    if both_degenerate.any():
-        k = np.nonzero(both_degenerate)[0]
-        C = P.T[i[k]] & P.T[j[k]]                     # the tight sets of the candidate faces
-        size = C.sum(axis=1)
-        in_face = (Tf @ C.T.astype(np.float32)) == size   # vertex w lies on candidate face
+    tight = P.tight
+    k = np.flatnonzero((tight[i] > d) & (tight[j] > d))
+    if len(k):
+        C = T[i[k]] * T[j[k]]                         # the tight sets of the candidate faces
+        in_face = (T @ C.T) == C.sum(axis=1)          # vertex w lies on candidate face k
         keep = np.ones(len(i), dtype=bool)
         keep[k] = in_face.sum(axis=0) == 2
         i, j = i[keep], j[keep]
@@ -87,20 +88,23 @@ def split(P: Polytope, g: np.ndarray, slot: int, tol: float):
     > tol on each side). Otherwise (sign, None): True when P lies in {g >= -tol} with a vertex
     beyond tol, False for the mirror case, None when every vertex is within tol of the
     hyperplane (P is then not full-dimensional: numerical trouble). The cut's slot is ``slot``."""
-    pos, neg = g > tol, g < -tol
-    any_pos, any_neg = bool(pos.any()), bool(neg.any())
-    if not (any_pos and any_neg):
-        return (True if any_pos else False if any_neg else None), None
-    on = ~(pos | neg)
-    i, j = crossing_edges(P, np.nonzero(pos)[0], np.nonzero(neg)[0])
+    pos, neg = np.flatnonzero(g > tol), np.flatnonzero(g < -tol)
+    if not (len(pos) and len(neg)):
+        return (True if len(pos) else False if len(neg) else None), None
+    i, j = crossing_edges(P, pos, neg)
     t = (g[i] / (g[i] - g[j]))[:, None]
-    Vn = P.V[i] + t * (P.V[j] - P.V[i])
-    Tn = P.T[i] & P.T[j]
-    Tn[:, slot] = True
-    T_on = P.T[on]
-    T_on[:, slot] = True
-    children = []
-    for side in (pos, neg):
-        children.append(Polytope(np.concatenate([P.V[side], P.V[on], Vn]),
-                                 np.concatenate([P.T[side], T_on, Tn])))
-    return children[0], children[1]
+    V, T = P.V, P.T
+    Vn = V[i] + t * (V[j] - V[i])
+    Tn = T[i] * T[j]
+    Tn[:, slot] = 1.0
+    new_tight = Tn.sum(axis=1)
+    if len(pos) + len(neg) < len(g):                  # vertices on the hyperplane go to both sides
+        on = np.flatnonzero(np.abs(g) <= tol)
+        T_on = T[on]
+        T_on[:, slot] = 1.0
+        Vn, Tn = np.concatenate([V[on], Vn]), np.concatenate([T_on, Tn])
+        new_tight = np.concatenate([P.tight[on] + 1.0, new_tight])
+    return (Polytope(np.concatenate([V[pos], Vn]), np.concatenate([T[pos], Tn]),
+                     np.concatenate([P.tight[pos], new_tight])),
+            Polytope(np.concatenate([V[neg], Vn]), np.concatenate([T[neg], Tn]),
+                     np.concatenate([P.tight[neg], new_tight])))

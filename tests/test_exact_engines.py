@@ -1,4 +1,4 @@
-"""lp and exact1d against the oracle table, the MIP engine and exact certificates."""
+"""vertex, lp and exact1d against the oracle table, the MIP engine and exact certificates."""
 
 from fractions import Fraction
 
@@ -26,6 +26,17 @@ def test_lp_matches_oracle(row, lp_solver):
         assert checks["completeness"].startswith("passed")
 
 
+@pytest.mark.parametrize("row", sorted(ROWS))
+def test_vertex_matches_oracle(row):
+    build, a_full, *_ = ROWS[row]
+    net = build()
+    res = count_regions(net, "vertex")
+    assert res.complete and res.activation_regions == a_full
+    assert res.degenerate_patterns is None
+    checks = certify(net, res) if net.input_dim <= 2 else {"completeness": "passed"}
+    assert checks["completeness"].startswith("passed")
+
+
 @pytest.mark.parametrize("row", sorted(r for r in ROWS if ROWS[r][0]().input_dim == 1))
 def test_exact1d_matches_oracle_and_certifies(row):
     build, a_full, *_ = ROWS[row]
@@ -39,6 +50,7 @@ def test_exact1d_matches_oracle_and_certifies(row):
 def test_zigzag_attains_prod_n_plus_1(depth):
     assert count_regions(serra_zigzag(depth), "exact1d").activation_regions == 4 ** (depth - 1)
     assert count_regions(serra_zigzag(depth), "lp").activation_regions == 4 ** (depth - 1)
+    assert count_regions(serra_zigzag(depth), "vertex").activation_regions == 4 ** (depth - 1)
 
 
 RANDOM = [("generic", [2, 6, 6], 1), ("generic", [2, 8, 8], 0), ("generic", [3, 5, 5], 2),
@@ -53,22 +65,25 @@ def test_engines_agree_with_mip_on_random_networks(kind, widths, seed):
     mip = count_regions(net, "mip")
     lp = count_regions(net, "lp")
     highs = count_regions(net, "lp", lp_solver="highs")
-    assert lp.activation_regions == mip.activation_regions == highs.activation_regions
+    vertex = count_regions(net, "vertex")
+    assert lp.activation_regions == mip.activation_regions == highs.activation_regions == \
+        vertex.activation_regions
     # same set of patterns, not just the same number
     assert {r.bits.tobytes() for r in lp.regions} == {r.bits.tobytes() for r in mip.regions} == \
-        {r.bits.tobytes() for r in highs.regions}
+        {r.bits.tobytes() for r in highs.regions} == {r.bits.tobytes() for r in vertex.regions}
     if net.input_dim == 1:
         assert count_regions(net, "exact1d").activation_regions == mip.activation_regions
     if net.input_dim <= 2:
         assert certify(net, lp)["completeness"].startswith("passed")
+        assert certify(net, vertex)["completeness"].startswith("passed")
 
 
 def test_random_ternary_networks_are_degenerate_and_still_agree():
     # ternary nets are full of identically-zero units and coincident hyperplanes
     for seed in range(10, 16):
         net = random_ternary_mlp([2, 6, 6], seed)
-        lp, mip = count_regions(net, "lp"), count_regions(net, "mip")
-        assert lp.activation_regions == mip.activation_regions
+        lp, mip, vertex = count_regions(net, "lp"), count_regions(net, "mip"), count_regions(net, "vertex")
+        assert lp.activation_regions == mip.activation_regions == vertex.activation_regions
         assert mip.degenerate_patterns > 0  # each of these nets has lower-dimensional strict patterns
 
 
@@ -94,16 +109,35 @@ def test_sample_is_a_lower_bound_never_a_count():
         count_regions(net, "sample", tighten="lp")
 
 
-def test_auto_picks_exact1d_in_1d_and_lp_otherwise():
+def test_auto_picks_exact1d_in_1d_vertex_in_low_and_lp_in_high_dimension():
     assert count_regions(ternary(1, 2, 5)).method == "exact1d"
-    assert count_regions(ternary(2, 2, 3)).method == "lp"
+    assert count_regions(ternary(2, 2, 3)).method == "vertex"
+    assert count_regions(random_mlp([7, 2], 0)).method == "vertex"
+    assert count_regions(random_mlp([8, 2], 0)).method == "lp"
     with pytest.raises(EngineError, match="needs a 1-D input"):
         count_regions(ternary(2, 2, 3), "exact1d")
+    with pytest.raises(EngineError, match="n0 = 17 is more than 16"):
+        count_regions(random_mlp([17, 2], 0), "vertex")
 
 
-def test_lp_time_limit_gives_lower_bound_and_streams(tmp_path):
+@pytest.mark.parametrize("widths,seed,regions", [([4, 16, 16], 0, 3286), ([5, 8, 8, 8], 1, 7006),
+                                                 ([7, 10, 10], 2, None)])
+def test_vertex_and_lp_find_the_same_patterns_on_larger_generic_networks(widths, seed, regions):
+    # 5-8-8-8 seed 1 caught GLPK reporting "optimal" for infeasible points after a warm start
+    # with a nonbasic free row (margin_lp.GlpkMarginLP.pop): lp then counted 6996, not 7006
+    net = random_mlp(widths, seed)
+    vertex, lp = count_regions(net, "vertex"), count_regions(net, "lp")
+    assert {r.bits.tobytes() for r in vertex.regions} == {r.bits.tobytes() for r in lp.regions}
+    assert regions is None or vertex.activation_regions == regions
+    assert vertex.activation_regions > 500
+    worst = min(r.margin for r in vertex.regions)
+    assert worst > 0   # every witness strictly inside its cell
+
+
+@pytest.mark.parametrize("method", ["lp", "vertex"])
+def test_time_limit_gives_lower_bound_and_streams(tmp_path, method):
     out = tmp_path / "r.jsonl"
-    res = count_regions(random_mlp([4, 16, 16], 0), "lp", time_limit=0.2, regions_out=str(out),
+    res = count_regions(random_mlp([6, 16, 16, 16], 0), method, time_limit=0.3, regions_out=str(out),
                         keep_regions=False)
     assert not res.complete and res.regions is None
     assert len(out.read_text().splitlines()) == res.activation_regions > 0
@@ -128,7 +162,7 @@ EDGE = {
 def test_one_region_edge_cases_in_every_engine(case):
     build, degenerate = EDGE[case]
     net = build()
-    for method in ["lp", "mip"] + (["exact1d"] if net.input_dim == 1 else []):
+    for method in ["vertex", "lp", "mip"] + (["exact1d"] if net.input_dim == 1 else []):
         res = count_regions(net, method, linear=True)
         assert (res.activation_regions, res.linear_regions, res.affine_maps) == (1, 1, 1), method
     assert count_regions(net, "mip").degenerate_patterns == degenerate
@@ -138,6 +172,8 @@ def test_certify_completeness_in_three_dimensions():
     pytest.importorskip("scipy", reason="volumes for n0 > 2 need scipy")
     net = random_mlp([3, 6, 6], 1)
     res = count_regions(net)
+    assert res.method == "vertex"
+    assert certify(net, count_regions(net, "lp"))["completeness"].startswith("passed")
     assert certify(net, res)["completeness"].startswith("passed: cell volumes add up to the domain's volume 8")
     res.regions.pop()
     with pytest.raises(CertificationError, match="relative deficit"):

@@ -152,5 +152,6 @@ ALL_MODELS = sorted(p.stem for p in (ROOT / "models").glob("*.json") if not p.st
 @pytest.mark.parametrize("name", ALL_MODELS)
 def test_fast_engine_counts_closed_form_on_every_shipped_model(name):
     net = read_network(ROOT / "models" / f"{name}.json")
-    res = count_regions(net)  # exact1d for n0 = 1, lp otherwise
+    res = count_regions(net)  # exact1d for n0 = 1, vertex otherwise
     assert res.complete and res.activation_regions == closed_form(name)
+    assert count_regions(net, "lp").activation_regions == closed_form(name)

@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.mark.parametrize("row", [31, 32, 33, 34, 36, 37, 38, 39, 41, 42, 47, 53, 54])
-@pytest.mark.parametrize("method", ["lp", "mip"])
+@pytest.mark.parametrize("method", ["vertex", "lp", "mip"])
 def test_linear_regions_and_maps_match_oracle(row, method):
     build, a_full, _, lr, maps = ROWS[row]
     if method == "mip" and row in (37, 39):

@@ -124,7 +124,7 @@ def test_constructions_file_is_ternary_example():
 def test_cli_default_method_and_certify(capsys):
     assert main(["count", str(ROOT / "models/ternary_n0-2_q-2_L-5.json"), "--certify", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
-    assert doc["method"] == "lp" and doc["activation_regions"] == 16 and doc["degenerate_patterns"] is None
+    assert doc["method"] == "vertex" and doc["activation_regions"] == 16 and doc["degenerate_patterns"] is None
     assert doc["checks"]["completeness"].startswith("passed")
 
 

@@ -68,9 +68,15 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto") -> None:
         return nlo, nhi
 
     def side_lp(r, q, s):
-        """Largest margin of C ∩ {s (r.x + q) >= 0}: (t*, point) when t* > tol, else (None, None)."""
+        """Largest margin of C ∩ {s (r.x + q) >= 0}: (t*, point) when t* > tol, else (None, None).
+        The point must itself be beyond tol on side s: when t* exceeds tol by less than the LP's
+        own tolerance it may not be, and the cell is then thinner than tol on that side."""
         ctx.stats["lps"] = lp.solves + 1
-        return lp.probe([s * v for v in r], -s * q, tol)
+        t, y = lp.probe([s * v for v in r], -s * q, tol)
+        if t is not None and s * (float(np.dot(r, y)) + q) <= tol:
+            ctx.stats["lp_borderline"] = ctx.stats.get("lp_borderline", 0) + 1
+            return None, None
+        return t, y
 
     def layer_step(l, A, c, W, blo, bhi):
         """Continue from layer l for the current cell, whose layer-l input is h = A x + c."""
@@ -171,6 +177,8 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto") -> None:
     except _Stop:
         pass
     ctx.stats["lps"] = lp.solves
+    if getattr(lp, "basis_resets", 0):
+        ctx.stats["basis_resets"] = lp.basis_resets
 
 
 class _Stop(Exception):
