@@ -23,7 +23,6 @@ from fractions import Fraction
 
 import numpy as np
 
-from .highs_lp import new_highs, solve_dense_lp
 from .network import Network
 
 ZERO_TOL = 1e-12     # |a|, |c| below this (relative) count as zero for float networks
@@ -139,6 +138,7 @@ def margin_lp(net: Network, A, c, s, *, margin=None, box_margin: bool = True, eq
         rhi.append([-c0 / na])
     obj = np.zeros(n0 + 1)
     obj[-1] = 1.0
+    from .highs_lp import solve_dense_lp   # imported here: the vertex engine needs no LP
     return solve_dense_lp(obj, np.vstack(blocks), np.concatenate(rlo), np.concatenate(rhi),
                           np.concatenate([lo, [-np.inf]]), np.concatenate([hi, [float(np.max(hi - lo))]]),
                           highs=highs)
@@ -174,5 +174,6 @@ def check_cell(net: Network, pattern, *, highs=None, one_sided: bool = False) ->
 
 def cell_checker():
     """A :func:`check_cell` bound to one reused HiGHS instance (cheaper per call)."""
+    from .highs_lp import new_highs
     h = new_highs(primal_feasibility_tolerance=1e-9, dual_feasibility_tolerance=1e-9)
     return lambda net, pattern, one_sided=False: check_cell(net, pattern, highs=h, one_sided=one_sided)
