@@ -1,9 +1,9 @@
 """Full-dimensional polytopes kept by their vertices, split by hyperplanes without an LP.
 
 A polytope P in R^d is held as its vertex array V (m x d) and, for each vertex, the set of
-constraints tight at it: a boolean matrix T (m x K) over a fixed numbering of the constraints
-(the 2d box faces first, then one slot per later cut). This is the double-description step of
-Motzkin et al. (1953), as in cdd: splitting P by the hyperplane g(x) = r.x + q = 0 keeps the
+constraints tight at it, T (m x words, uint64 bit sets) over a fixed numbering of the
+constraints (the 2d box faces first, then one slot per later cut). This is the double-description
+step of Motzkin et al. (1953), as in cdd: splitting P by the hyperplane g(x) = r.x + q = 0 keeps the
 vertices on each side, and adds one new vertex on every edge [u, v] of P that g crosses,
 
     x = u + t (v - u),  t = g(u) / (g(u) - g(v)),  tight set T(u) & T(v) + {new cut}.
@@ -32,10 +32,17 @@ from itertools import product
 import numpy as np
 
 
+def tight_sets(P: "Polytope") -> list[list[int]]:
+    """The tight constraints of each vertex, as sorted index lists (for reports and tests)."""
+    words = P.T.shape[1]
+    return [[64 * w + k for w in range(words) for k in range(64) if (int(row[w]) >> k) & 1]
+            for row in P.T]
+
+
 @dataclass
 class Polytope:
-    """Vertices ``V`` (m x d) and tight sets ``T`` (m x K, 0/1 as float32 so that set
-    intersections are matrix products) of a full-dimensional polytope; ``tight`` = T.sum(1)."""
+    """Vertices ``V`` (m x d), tight sets ``T`` (m x words, uint64 bit sets: bit k of the set is
+    constraint k) and their sizes ``tight`` (m) of a full-dimensional polytope."""
     V: np.ndarray
     T: np.ndarray
     tight: np.ndarray
@@ -50,6 +57,11 @@ class Polytope:
         return self.V.mean(axis=0)
 
 
+def _bit(slot: int):
+    """(word, mask) of constraint ``slot`` in a tight set."""
+    return slot >> 6, np.uint64(1 << (slot & 63))
+
+
 def box(lower, upper, slots: int) -> Polytope:
     """The box prod [lower_k, upper_k] with its 2^d corners; face 2k is x_k = lower_k and face
     2k + 1 is x_k = upper_k; ``slots`` more constraint slots are left free for later cuts."""
@@ -57,9 +69,12 @@ def box(lower, upper, slots: int) -> Polytope:
     d = len(lower)
     corners = np.array(list(product((0, 1), repeat=d)), dtype=np.intp)
     V = np.where(corners == 1, upper, lower)
-    T = np.zeros((len(V), 2 * d + slots), dtype=np.float32)
-    T[np.arange(len(V))[:, None], 2 * np.arange(d) + corners] = 1.0
-    return Polytope(V, T, T.sum(axis=1))
+    T = np.zeros((len(V), (2 * d + slots + 63) // 64), dtype=np.uint64)
+    for k in range(d):
+        for side in (0, 1):
+            w, b = _bit(2 * k + side)
+            T[corners[:, k] == side, w] |= b
+    return Polytope(V, T, np.full(len(V), d))
 
 
 def crossing_edges(P: Polytope, pos: np.ndarray, neg: np.ndarray):
@@ -68,13 +83,14 @@ def crossing_edges(P: Polytope, pos: np.ndarray, neg: np.ndarray):
     non-simple vertices)."""
     d = P.V.shape[1]
     T = P.T
-    a, b = np.nonzero(T[pos] @ T[neg].T >= d - 1)   # |T(u) & T(v)| >= d - 1
+    common = np.bitwise_count(T[pos][:, None, :] & T[neg][None, :, :]).sum(axis=2)
+    a, b = np.nonzero(common >= d - 1)               # |T(u) & T(v)| >= d - 1
     i, j = pos[a], neg[b]
     tight = P.tight
     k = np.flatnonzero((tight[i] > d) & (tight[j] > d))
     if len(k):
-        C = T[i[k]] * T[j[k]]                         # the tight sets of the candidate faces
-        in_face = (T @ C.T) == C.sum(axis=1)          # vertex w lies on candidate face k
+        C = T[i[k]] & T[j[k]]                         # the tight sets of the candidate faces
+        in_face = ((T[:, None, :] & C[None, :, :]) == C[None, :, :]).all(axis=2)   # w on face k
         keep = np.ones(len(i), dtype=bool)
         keep[k] = in_face.sum(axis=0) == 2
         i, j = i[keep], j[keep]
@@ -95,15 +111,16 @@ def split(P: Polytope, g: np.ndarray, slot: int, tol: float):
     t = (g[i] / (g[i] - g[j]))[:, None]
     V, T = P.V, P.T
     Vn = V[i] + t * (V[j] - V[i])
-    Tn = T[i] * T[j]
-    Tn[:, slot] = 1.0
-    new_tight = Tn.sum(axis=1)
+    Tn = T[i] & T[j]
+    w, b = _bit(slot)
+    Tn[:, w] |= b
+    new_tight = np.bitwise_count(Tn).sum(axis=1)
     if len(pos) + len(neg) < len(g):                  # vertices on the hyperplane go to both sides
         on = np.flatnonzero(np.abs(g) <= tol)
         T_on = T[on]
-        T_on[:, slot] = 1.0
+        T_on[:, w] |= b
         Vn, Tn = np.concatenate([V[on], Vn]), np.concatenate([T_on, Tn])
-        new_tight = np.concatenate([P.tight[on] + 1.0, new_tight])
+        new_tight = np.concatenate([P.tight[on] + 1, new_tight])
     return (Polytope(np.concatenate([V[pos], Vn]), np.concatenate([T[pos], Tn]),
                      np.concatenate([P.tight[pos], new_tight])),
             Polytope(np.concatenate([V[neg], Vn]), np.concatenate([T[neg], Tn]),

@@ -121,7 +121,7 @@ def test_auto_picks_exact1d_in_1d_vertex_in_low_and_lp_in_high_dimension():
 
 
 @pytest.mark.parametrize("widths,seed,regions", [([4, 16, 16], 0, 3286), ([5, 8, 8, 8], 1, 7006),
-                                                 ([7, 10, 10], 2, None)])
+                                                 ([7, 10, 10], 2, None), ([2, 40, 40], 3, None)])
 def test_vertex_and_lp_find_the_same_patterns_on_larger_generic_networks(widths, seed, regions):
     # 5-8-8-8 seed 1 caught GLPK reporting "optimal" for infeasible points after a warm start
     # with a nonbasic free row (margin_lp.GlpkMarginLP.pop): lp then counted 6996, not 7006

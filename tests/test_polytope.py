@@ -5,7 +5,7 @@ from itertools import combinations
 import numpy as np
 import pytest
 
-from mip_regions.polytope import box, crossing_edges, split
+from mip_regions.polytope import box, crossing_edges, split, tight_sets
 
 
 def brute_vertices(rows, d):
@@ -38,11 +38,12 @@ def same_points(P, Q):
 
 def test_box_corners_and_tight_sets():
     P = box([0, 0, 0], [1, 1, 1], slots=2)
-    assert P.V.shape == (8, 3) and P.T.shape == (8, 8)
+    assert P.V.shape == (8, 3) and P.T.shape == (8, 1)
     assert (P.tight == 3).all()
     # corner (0, 1, 0) is tight at faces x1 = 0 (0), x2 = 1 (3), x3 = 0 (4)
     k = int(np.flatnonzero((P.V == [0, 1, 0]).all(axis=1))[0])
-    assert np.flatnonzero(P.T[k]).tolist() == [0, 3, 4]
+    assert tight_sets(P)[k] == [0, 3, 4]
+    assert box([0] * 3, [1] * 3, slots=60).T.shape == (8, 2)   # 66 constraints: two words
 
 
 def test_cube_cut_through_the_middle_gives_a_hexagon():
@@ -75,14 +76,16 @@ def test_a_plane_that_misses_or_touches_is_not_a_cut():
     assert split(P, 0.0 * P.V[:, 0], 4, 1e-9) == (None, None)
 
 
+@pytest.mark.parametrize("first_slot", [None, 70])   # 70: the cuts' bits in a second word
 @pytest.mark.parametrize("seed", range(12))
 @pytest.mark.parametrize("d", [2, 3, 4])
-def test_random_cut_sequences_match_brute_force(seed, d):
+def test_random_cut_sequences_match_brute_force(seed, d, first_slot):
     """Integer hyperplanes through the unit cube: many pass through vertices and edges exactly,
     so the degenerate (third-vertex) edge test is exercised; after every cut, both pieces'
     vertex sets must equal the brute-force ones."""
     rng = np.random.default_rng(100 * d + seed)
-    P, rows, slot = box(np.zeros(d), np.ones(d), slots=6), box_rows(d), 2 * d
+    P, rows = box(np.zeros(d), np.ones(d), slots=80), box_rows(d)
+    slot = 2 * d if first_slot is None else first_slot
     cuts = 0
     for _ in range(200):
         if cuts == 6:
@@ -102,7 +105,7 @@ def test_random_cut_sequences_match_brute_force(seed, d):
         slot += 1
         cuts += 1
         assert same_points(P.V, brute_vertices(rows, d)), (seed, d, cuts)
-        assert (P.T.sum(axis=1) == P.tight).all()
+        assert [len(s) for s in tight_sets(P)] == P.tight.tolist()
     assert cuts >= 2
 
 
