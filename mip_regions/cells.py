@@ -27,6 +27,7 @@ from .network import Network
 
 ZERO_TOL = 1e-12     # |a|, |c| below this (relative) count as zero for float networks
 MARGIN_TOL = 1e-7    # t* must exceed this times the box's largest side
+THIN_TOL = 1e-10     # below this times the side a margin is numerically 0; between the two: "thin"
 
 
 def affine_preactivations(net: Network, pattern, *, exact: bool = False):

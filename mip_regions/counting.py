@@ -117,6 +117,13 @@ def count_regions(net: Network, method: str = "auto", *, time_limit=None, region
         ctx.stop_reason = "interrupted (Ctrl-C)"
     result = ctx.result(degenerate_known=(method == "mip"))
     result.method_detail = detail
+    thin = result.stats.get("thin_pieces", 0)
+    if thin:
+        from .cells import MARGIN_TOL
+        result.notes.append(
+            f"{thin} time(s) a hyperplane cut off a piece with interior but thinner than {MARGIN_TOL:g} x the "
+            "box's largest side; such pieces are not counted, and engines test thinness differently "
+            "(README, Numerics), so the exact count may be higher")
     if linear:
         if not result.complete:
             result.notes.append("linear regions and affine maps not computed: the enumeration is incomplete")

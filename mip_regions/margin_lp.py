@@ -85,11 +85,12 @@ class HighsMarginLP:
             self.rows -= k
 
     def probe(self, coef, rhs: float, tol: float):
-        """Push ``coef.x - t >= rhs``, solve, pop: (t*, x*) when t* > tol, else (None, None)."""
+        """Push ``coef.x - t >= rhs``, solve, pop: (t*, x*) when t* > tol, (t*, None) when
+        t* <= tol, (None, None) when the LP is not solved to optimality."""
         self.push(np.asarray(coef, dtype=float), rhs)
         t, x = self.solve()
         self.pop()
-        return (t, x) if t is not None and t > tol else (None, None)
+        return (t, x) if t is not None and t > tol else (t, None)
 
     def solve(self):
         """(t*, x*) or (None, None) when the LP is not optimal."""
@@ -190,8 +191,8 @@ class GlpkMarginLP:
         return float(np.max(self.b[:k] - (self.A[:k] @ x - t)))
 
     def probe(self, coef, rhs: float, tol: float):
-        """Push ``coef.x - t >= rhs``, solve, pop: (t*, x*) when t* > tol, else (None, None).
-        The point is read only when it is needed."""
+        """Push ``coef.x - t >= rhs``, solve, pop: (t*, x*) when t* > tol, (t*, None) when
+        t* <= tol, (None, None) when not optimal. The point is read only when it is needed."""
         g, lp = self.g, self.lp
         self.push(coef, rhs)
         self._run()
@@ -212,7 +213,7 @@ class GlpkMarginLP:
                         raise EngineError("GLPK returned a point that violates the cell's rows; "
                                           "try --lp-solver highs")
         self.pop()
-        return (t, x) if x is not None else (None, None)
+        return t, x
 
     def _run(self):
         g = self.g

@@ -178,3 +178,26 @@ def test_certify_completeness_in_three_dimensions():
     res.regions.pop()
     with pytest.raises(CertificationError, match="relative deficit"):
         certify(net, res)
+
+
+def _wedge(angle):
+    # two lines through the origin at a small angle: two thin wedges in [-1, 1]^2
+    from mip_regions import network_from_lists
+    return network_from_lists([([[0, 1], [-angle, 1]], [0, 0], "relu"), ([[1, 1]], [0], "identity")],
+                              [-1, -1], [1, 1])
+
+
+def test_thin_cells_are_reported_never_dropped_silently():
+    # angle 3e-7: each wedge is 3e-7 wide at its mouth (> tol = 2e-7) but its inscribed ball has
+    # radius ~1.5e-7 (< tol). vertex counts both wedges, and exact certificates prove all four
+    # cells; lp (largest-ball test) drops the wedges and says so in a note.
+    net = _wedge(3e-7)
+    vertex, lp = count_regions(net, "vertex"), count_regions(net, "lp")
+    assert vertex.activation_regions == 4 and "thin_pieces" not in vertex.stats
+    checks = certify(net, vertex)
+    assert checks["existence"].startswith("passed") and checks["completeness"].startswith("passed")
+    assert lp.activation_regions == 2 and lp.stats["thin_pieces"] == 2
+    assert any("thinner than 1e-07" in n and "may be higher" in n for n in lp.notes)
+    # angle 5e-8: every vertex of a wedge is within tol, so vertex drops them too, and says so
+    vertex = count_regions(_wedge(5e-8), "vertex")
+    assert vertex.activation_regions == 2 and vertex.stats["thin_pieces"] == 2 and vertex.notes

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..cells import MARGIN_TOL, ZERO_TOL
+from ..cells import MARGIN_TOL, THIN_TOL, ZERO_TOL
 from ..errors import EngineError
 from ..margin_lp import make_margin_lp
 from ..network import Network
@@ -38,6 +38,7 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto") -> None:
     lo, hi = net.domain.lower.astype(float), net.domain.upper.astype(float)
     n0 = net.input_dim
     tol = MARGIN_TOL * float(np.max(hi - lo))
+    thin = THIN_TOL * float(np.max(hi - lo))
     lp = make_margin_lp(lo, hi, lp_solver)
     ctx.stats["lp_solver"] = lp.name
     layers = net.layers[:-1]
@@ -73,8 +74,12 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto") -> None:
         own tolerance it may not be, and the cell is then thinner than tol on that side."""
         ctx.stats["lps"] = lp.solves + 1
         t, y = lp.probe([s * v for v in r], -s * q, tol)
-        if t is not None and s * (float(np.dot(r, y)) + q) <= tol:
-            ctx.stats["lp_borderline"] = ctx.stats.get("lp_borderline", 0) + 1
+        if y is None:
+            if t is not None and t > thin:     # a piece with interior, but thinner than tol
+                ctx.bump("thin_pieces")
+            return None, None
+        if s * (float(np.dot(r, y)) + q) <= tol:
+            ctx.bump("thin_pieces")
             return None, None
         return t, y
 

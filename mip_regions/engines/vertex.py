@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..cells import MARGIN_TOL, ZERO_TOL
+from ..cells import MARGIN_TOL, THIN_TOL, ZERO_TOL
 from ..errors import EngineError
 from ..network import Network
 from ..polytope import box, split as split_polytope
@@ -35,6 +35,7 @@ def run_vertex(net: Network, ctx: RunContext) -> None:
     lo, hi = net.domain.lower.astype(float), net.domain.upper.astype(float)
     n0 = net.input_dim
     tol = MARGIN_TOL * float(np.max(hi - lo))
+    thin = THIN_TOL * float(np.max(hi - lo))
     layers = net.layers[:-1]
     bits = np.zeros(net.num_relu, dtype=bool)
     cell_R = np.empty((net.num_relu + 1, n0))   # the cuts r.x + q >= 0 on the DFS path
@@ -80,10 +81,16 @@ def run_vertex(net: Network, ctx: RunContext) -> None:
         off = net.relu_offset[l]
         if len(cand):
             G = P.V @ R[cand].T + Q[cand]
-            has_pos, has_neg = (G > tol).any(axis=0), (G < -tol).any(axis=0)
+            top, bottom = G.max(axis=0), G.min(axis=0)
+            has_pos, has_neg = top > tol, bottom < -tol
             if not (has_pos | has_neg).all():
                 raise EngineError("a full-dimensional cell lies within tolerance of a hyperplane "
                                   "(numerical trouble); try --method lp or --method mip")
+            # a unit that misses by less than tol but more than rounding: a thin piece not counted
+            n_thin = int(np.count_nonzero((has_pos & ~has_neg & (bottom < -thin)) |
+                                          (has_neg & ~has_pos & (top > thin))))
+            if n_thin:
+                ctx.bump("thin_pieces", n_thin)
             bits[off + cand[has_pos & ~has_neg]] = True
             bits[off + cand[has_neg & ~has_pos]] = False
             cutting = cand[has_pos & has_neg]
