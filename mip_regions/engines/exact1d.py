@@ -17,6 +17,7 @@ import numpy as np
 from ..errors import EngineError
 from ..network import Network
 from ..result import RunContext
+from .layers import StopSearch
 
 
 def _exact_layers(net: Network):
@@ -48,7 +49,7 @@ def pieces_1d(net: Network, ctx: RunContext | None = None):
             c = [sum((w * v for w, v in zip(row, c)), start=bb) for row, bb in zip(W, b)]
             l += 1
         if ctx is not None and ctx.expired():
-            raise _Stop
+            raise StopSearch
         if l == len(layers):
             yield left, right, bits
             return
@@ -79,9 +80,6 @@ def run_exact1d(net: Network, ctx: RunContext) -> None:
                 raise EngineError("exact1d found one pattern on two pieces; please report this network")
             seen.add(key)
             ctx.add_region(bits, [float((left + right) / 2)], float((right - left) / 2))
-    except _Stop:
+    except StopSearch:
         pass
 
-
-class _Stop(Exception):
-    pass

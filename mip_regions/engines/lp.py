@@ -24,11 +24,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..cells import MARGIN_TOL, THIN_TOL, ZERO_TOL
+from ..cells import MARGIN_TOL, THIN_TOL
 from ..errors import EngineError
 from ..margin_lp import make_margin_lp
 from ..network import Network
 from ..result import RunContext
+from .layers import StopSearch, layer_units, next_relu_layer
 
 
 def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto") -> None:
@@ -85,26 +86,18 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto") -> None:
 
     def layer_step(l, A, c, W, blo, bhi):
         """Continue from layer l for the current cell, whose layer-l input is h = A x + c."""
-        while l < len(layers) and layers[l].activation == "identity":
-            A, c = layers[l].weights @ A, layers[l].weights @ c + layers[l].bias
-            l += 1
+        l, A, c = next_relu_layer(layers, l, A, c)
         if ctx.expired():
-            raise _Stop
+            raise StopSearch
         if l == len(layers):
             x, margin = best_witness(W)
             ctx.add_region(bits.copy(), x, margin)
             return
-        layer = layers[l]
-        P, p = layer.weights @ A, layer.weights @ c + layer.bias
-        scale = 1.0 + max(float(np.abs(P).max(initial=0.0)), float(np.abs(p).max(initial=0.0)))
-        norms = np.linalg.norm(P, axis=1)
+        U = layer_units(layers, l, A, c)
         off = net.relu_offset[l]
-        zero_grad = norms <= ZERO_TOL * scale
-        # identically zero (a = 0, c = 0) and constant units are decided here, the rest in split
-        bits[off: off + layer.n_out] = zero_grad & (p > ZERO_TOL * scale)
-        safe = np.where(zero_grad, 1.0, norms)
-        layer_maps[l] = (P, p)
-        split(l, P / safe[:, None], p / safe, np.nonzero(~zero_grad)[0], W, blo, bhi)
+        bits[off: off + len(U.p)] = U.constant_active   # the units with zero gradient; the rest below
+        layer_maps[l] = (U.P, U.p)
+        split(l, U.R, U.Q, U.cand, W, blo, bhi)
 
     def split(l, R, Q, cand, W, blo, bhi):
         """Decide the candidate units of layer l on the current cell; split by the first that cuts."""
@@ -179,12 +172,9 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto") -> None:
 
     try:
         layer_step(0, np.eye(n0), np.zeros(n0), ((lo + hi) / 2)[None, :], lo, hi)
-    except _Stop:
+    except StopSearch:
         pass
     ctx.stats["lps"] = lp.solves
     if getattr(lp, "basis_resets", 0):
         ctx.stats["basis_resets"] = lp.basis_resets
 
-
-class _Stop(Exception):
-    """Unwinds the DFS when the time limit is reached."""

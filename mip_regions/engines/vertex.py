@@ -23,11 +23,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..cells import MARGIN_TOL, THIN_TOL, ZERO_TOL
+from ..cells import MARGIN_TOL, THIN_TOL
 from ..errors import EngineError
 from ..network import Network
 from ..polytope import box, split as split_polytope
 from ..result import RunContext
+from .layers import StopSearch, layer_units, next_relu_layer
 
 
 def run_vertex(net: Network, ctx: RunContext) -> None:
@@ -56,25 +57,18 @@ def run_vertex(net: Network, ctx: RunContext) -> None:
 
     def layer_step(l, A, c, P):
         """Continue from layer l for the cell P, whose layer-l input is h = A x + c."""
-        while l < len(layers) and layers[l].activation == "identity":
-            A, c = layers[l].weights @ A, layers[l].weights @ c + layers[l].bias
-            l += 1
+        l, A, c = next_relu_layer(layers, l, A, c)
         if ctx.expired():
-            raise _Stop
+            raise StopSearch
         if l == len(layers):
             x, margin = witness(P)
             ctx.add_region(bits.copy(), x, margin)
             return
-        layer = layers[l]
-        Pm, p = layer.weights @ A, layer.weights @ c + layer.bias
-        scale = 1.0 + max(float(np.abs(Pm).max(initial=0.0)), float(np.abs(p).max(initial=0.0)))
-        norms = np.linalg.norm(Pm, axis=1)
+        U = layer_units(layers, l, A, c)
         off = net.relu_offset[l]
-        zero_grad = norms <= ZERO_TOL * scale
-        bits[off: off + layer.n_out] = zero_grad & (p > ZERO_TOL * scale)
-        safe = np.where(zero_grad, 1.0, norms)
-        layer_maps[l] = (Pm, p)
-        decide(l, Pm / safe[:, None], p / safe, np.nonzero(~zero_grad)[0], P)
+        bits[off: off + len(U.p)] = U.constant_active   # the units with zero gradient; the rest below
+        layer_maps[l] = (U.P, U.p)
+        decide(l, U.R, U.Q, U.cand, P)
 
     def decide(l, R, Q, cand, P):
         """Decide the candidate units of layer l on the cell P; split by the first that cuts."""
@@ -119,9 +113,6 @@ def run_vertex(net: Network, ctx: RunContext) -> None:
     P0 = box(lo, hi, net.num_relu)
     try:
         layer_step(0, np.eye(n0), np.zeros(n0), P0)
-    except _Stop:
+    except StopSearch:
         pass
 
-
-class _Stop(Exception):
-    """Unwinds the DFS when the time limit is reached."""

@@ -1,0 +1,51 @@
+"""What the two cell-enumeration engines (lp.py, vertex.py) share: the next ReLU layer's units
+as hyperplanes over the current cell, and the exception that ends a search at its time limit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..cells import ZERO_TOL
+
+
+class StopSearch(Exception):
+    """Unwinds a depth-first search when the time limit is reached."""
+
+
+@dataclass
+class LayerUnits:
+    """The pre-activations ``P x + p`` of a ReLU layer on a cell, and their hyperplanes
+    ``R x + Q = 0`` with unit normals for the units in ``cand`` (the others have zero gradient:
+    they are constant on the cell, and ``constant_active`` says which of those are active)."""
+    layer: int
+    P: np.ndarray
+    p: np.ndarray
+    R: np.ndarray
+    Q: np.ndarray
+    cand: np.ndarray
+    constant_active: np.ndarray
+
+
+def next_relu_layer(layers, l: int, A: np.ndarray, c: np.ndarray):
+    """Skip identity layers from layer l: returns (l', A', c') with h_{l'} = A' x + c' the input of
+    the first ReLU layer l' >= l (l' = len(layers) when there is none)."""
+    while l < len(layers) and layers[l].activation == "identity":
+        A, c = layers[l].weights @ A, layers[l].weights @ c + layers[l].bias
+        l += 1
+    return l, A, c
+
+
+def layer_units(layers, l: int, A: np.ndarray, c: np.ndarray) -> LayerUnits:
+    """Layer l's units on a cell whose layer-l input is A x + c: a_i = (W A)_i, c_i = (W c + b)_i.
+    A unit with ||a_i|| <= ZERO_TOL * scale is constant on the cell: identically zero (inactive,
+    no boundary, REFERENCE.md §6.2) when c_i is 0 too, else of the sign of c_i."""
+    layer = layers[l]
+    P, p = layer.weights @ A, layer.weights @ c + layer.bias
+    scale = 1.0 + max(float(np.abs(P).max(initial=0.0)), float(np.abs(p).max(initial=0.0)))
+    norms = np.linalg.norm(P, axis=1)
+    zero_grad = norms <= ZERO_TOL * scale
+    safe = np.where(zero_grad, 1.0, norms)
+    return LayerUnits(l, P, p, P / safe[:, None], p / safe, np.nonzero(~zero_grad)[0],
+                      zero_grad & (p > ZERO_TOL * scale))
