@@ -37,6 +37,22 @@ def next_relu_layer(layers, l: int, A: np.ndarray, c: np.ndarray):
     return l, A, c
 
 
+def enter_layer(net, ctx, bits: np.ndarray, l: int, A: np.ndarray, c: np.ndarray):
+    """The DFS step both cell engines take on a cell whose layer-l input is A x + c: skip identity
+    layers, stop at the time limit (StopSearch), and return None at a leaf (no ReLU layer left),
+    else the next ReLU layer's LayerUnits, with the bits of its constant units already set."""
+    layers = net.layers[:-1]
+    l, A, c = next_relu_layer(layers, l, A, c)
+    if ctx.expired():
+        raise StopSearch
+    if l == len(layers):
+        return None
+    U = layer_units(layers, l, A, c)
+    off = net.relu_offset[l]
+    bits[off: off + len(U.p)] = U.constant_active
+    return U
+
+
 def layer_units(layers, l: int, A: np.ndarray, c: np.ndarray) -> LayerUnits:
     """Layer l's units on a cell whose layer-l input is A x + c: a_i = (W A)_i, c_i = (W c + b)_i.
     A unit with ||a_i|| <= ZERO_TOL * scale is constant on the cell: identically zero (inactive,

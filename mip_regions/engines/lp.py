@@ -29,7 +29,7 @@ from ..errors import EngineError
 from ..margin_lp import make_margin_lp
 from ..network import Network
 from ..result import RunContext
-from .layers import StopSearch, layer_units, next_relu_layer
+from .layers import StopSearch, enter_layer
 
 
 def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto") -> None:
@@ -86,18 +86,13 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto") -> None:
 
     def layer_step(l, A, c, W, blo, bhi):
         """Continue from layer l for the current cell, whose layer-l input is h = A x + c."""
-        l, A, c = next_relu_layer(layers, l, A, c)
-        if ctx.expired():
-            raise StopSearch
-        if l == len(layers):
+        U = enter_layer(net, ctx, bits, l, A, c)
+        if U is None:
             x, margin = best_witness(W)
             ctx.add_region(bits.copy(), x, margin)
             return
-        U = layer_units(layers, l, A, c)
-        off = net.relu_offset[l]
-        bits[off: off + len(U.p)] = U.constant_active   # the units with zero gradient; the rest below
-        layer_maps[l] = (U.P, U.p)
-        split(l, U.R, U.Q, U.cand, W, blo, bhi)
+        layer_maps[U.layer] = (U.P, U.p)
+        split(U.layer, U.R, U.Q, U.cand, W, blo, bhi)
 
     def split(l, R, Q, cand, W, blo, bhi):
         """Decide the candidate units of layer l on the current cell; split by the first that cuts."""

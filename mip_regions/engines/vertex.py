@@ -28,7 +28,7 @@ from ..errors import EngineError
 from ..network import Network
 from ..polytope import box, split as split_polytope
 from ..result import RunContext
-from .layers import StopSearch, layer_units, next_relu_layer
+from .layers import StopSearch, enter_layer
 
 
 def run_vertex(net: Network, ctx: RunContext) -> None:
@@ -57,18 +57,13 @@ def run_vertex(net: Network, ctx: RunContext) -> None:
 
     def layer_step(l, A, c, P):
         """Continue from layer l for the cell P, whose layer-l input is h = A x + c."""
-        l, A, c = next_relu_layer(layers, l, A, c)
-        if ctx.expired():
-            raise StopSearch
-        if l == len(layers):
+        U = enter_layer(net, ctx, bits, l, A, c)
+        if U is None:
             x, margin = witness(P)
             ctx.add_region(bits.copy(), x, margin)
             return
-        U = layer_units(layers, l, A, c)
-        off = net.relu_offset[l]
-        bits[off: off + len(U.p)] = U.constant_active   # the units with zero gradient; the rest below
-        layer_maps[l] = (U.P, U.p)
-        decide(l, U.R, U.Q, U.cand, P)
+        layer_maps[U.layer] = (U.P, U.p)
+        decide(U.layer, U.R, U.Q, U.cand, P)
 
     def decide(l, R, Q, cand, P):
         """Decide the candidate units of layer l on the cell P; split by the first that cuts."""
