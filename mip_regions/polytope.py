@@ -47,10 +47,6 @@ class Polytope:
     T: np.ndarray
     tight: np.ndarray
 
-    @property
-    def dim(self) -> int:
-        return self.V.shape[1]
-
     def interior_point(self) -> np.ndarray:
         """The mean of the vertices: a convex combination with every weight positive, so a point
         of the interior of a full-dimensional polytope."""

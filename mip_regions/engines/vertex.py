@@ -82,7 +82,8 @@ def run_vertex(net: Network, ctx: RunContext) -> None:
                 ctx.bump("thin_pieces", n_thin)
             bits[off + cand[has_pos & ~has_neg]] = True
             bits[off + cand[has_neg & ~has_pos]] = False
-            cutting = cand[has_pos & has_neg]
+            cuts = np.flatnonzero(has_pos & has_neg)
+            cutting = cand[cuts]
         else:
             cutting = cand
         if not len(cutting):
@@ -92,8 +93,7 @@ def run_vertex(net: Network, ctx: RunContext) -> None:
             return
         i, rest = cutting[0], cutting[1:]
         d = depth[0]
-        g = P.V @ R[i] + Q[i]
-        plus, minus = split_polytope(P, g, 2 * n0 + d, tol)
+        plus, minus = split_polytope(P, G[:, cuts[0]], 2 * n0 + d, tol)   # G: i's distances
         stats["splits"] += 1
         stats["max_vertices"] = max(stats["max_vertices"], len(plus.V), len(minus.V))
         for s, child in ((1.0, plus), (-1.0, minus)):
