@@ -123,7 +123,6 @@ class GlpkMarginLP:
         self.val = g.doubleArray(n0 + 2)
         for j in range(n0 + 1):
             self.ind[j + 1] = j + 1
-        self.num = g.intArray(2)
         self._setitem = g._swiglpk.doubleArray___setitem__   # skips the Python wrapper layer
         self.parm = parm = g.glp_smcp()
         g.glp_init_smcp(parm)
@@ -131,8 +130,8 @@ class GlpkMarginLP:
         parm.meth = g.GLP_DUALP
         parm.tol_bnd = 1e-9
         parm.tol_dj = 1e-9
-        self.rows = 0          # rows in the GLPK problem
-        self.stack = []        # rows in use, in push order (the rest are free rows, reused)
+        self.rows = 0          # rows in the GLPK problem: rows 1..used are in use, the rest are free
+        self.used = 0
         self.A = np.empty((4 * n0 + 16, n0))   # a copy of the rows in use, to check GLPK's points
         self.b = np.empty(4 * n0 + 16)
         self.basis_resets = 0
@@ -150,26 +149,22 @@ class GlpkMarginLP:
             pass
 
     def push(self, coef: np.ndarray, rhs: float) -> None:
-        """Add the row ``coef.x - t >= rhs`` (reusing a free row: deleting rows would invalidate
-        GLPK's basis, while freeing them keeps it)."""
-        g = self.g
-        if len(self.stack) < self.rows:
-            i = len(self.stack) + 1
-        else:
-            i = g.glp_add_rows(self.lp, 1)
-            self.rows = i
+        """Add the row ``coef.x - t >= rhs``, reusing a free row when there is one (deleting a
+        row would invalidate GLPK's basis; a freed row that is basic keeps it valid)."""
+        g, k = self.g, self.used
+        if k == self.rows:
+            self.rows = g.glp_add_rows(self.lp, 1)
         setitem, val = self._setitem, self.val
         for j, v in enumerate(coef, start=1):
             setitem(val, j, float(v))
         setitem(val, self.n0 + 1, -1.0)
-        g.glp_set_mat_row(self.lp, i, self.n0 + 1, self.ind, val)
-        g.glp_set_row_bnds(self.lp, i, g.GLP_LO, float(rhs), 0.0)
-        k = len(self.stack)
+        g.glp_set_mat_row(self.lp, k + 1, self.n0 + 1, self.ind, val)
+        g.glp_set_row_bnds(self.lp, k + 1, g.GLP_LO, float(rhs), 0.0)
         if k == len(self.b):
             self.A = np.concatenate([self.A, np.empty_like(self.A)])
             self.b = np.concatenate([self.b, np.empty_like(self.b)])
         self.A[k], self.b[k] = coef, rhs
-        self.stack.append(i)
+        self.used = k + 1
 
     def pop(self, k: int = 1) -> None:
         """Remove the last k pushed rows (they become free rows). A free row must be basic: when
@@ -179,41 +174,34 @@ class GlpkMarginLP:
         probes; on these 5-11-column LPs the cold start costs no measurable time."""
         g, lp = self.g, self.lp
         for _ in range(k):
-            i = self.stack.pop()
+            i, self.used = self.used, self.used - 1
             g.glp_set_row_bnds(lp, i, g.GLP_FR, 0.0, 0.0)
             if g.glp_get_row_stat(lp, i) != g.GLP_BS:
                 g.glp_std_basis(lp)
                 self.basis_resets += 1
 
-    def _violation(self, x: np.ndarray, t: float) -> float:
-        """Largest violation of ``coef.x - t >= rhs`` over the rows in use at the point (x, t)."""
-        k = len(self.stack)
-        return float(np.max(self.b[:k] - (self.A[:k] @ x - t)))
-
     def probe(self, coef, rhs: float, tol: float):
         """Push ``coef.x - t >= rhs``, solve, pop: (t*, x*) when t* > tol, (t*, None) when
-        t* <= tol, (None, None) when not optimal. The point is read only when it is needed."""
+        t* <= tol, (None, None) when not optimal. The point is read only when it is needed, and
+        checked against the rows: a point that violates them is solved again from the standard
+        basis once, then an EngineError."""
         g, lp = self.g, self.lp
         self.push(coef, rhs)
-        self._run()
-        t = g.glp_get_obj_val(lp) if g.glp_get_status(lp) == g.GLP_OPT else None
-        x = None
-        if t is not None and t > tol:
-            x = np.array([g.glp_get_col_prim(lp, j + 1) for j in range(self.n0)])
-            if self._violation(x, t) > 1e-7:         # not a point of the LP: solve again, cold
-                g.glp_std_basis(lp)
-                self.basis_resets += 1
+        try:
+            for _ in range(2):
                 self._run()
                 t = g.glp_get_obj_val(lp) if g.glp_get_status(lp) == g.GLP_OPT else None
-                x = None
-                if t is not None and t > tol:
-                    x = np.array([g.glp_get_col_prim(lp, j + 1) for j in range(self.n0)])
-                    if self._violation(x, t) > 1e-7:
-                        self.pop()
-                        raise EngineError("GLPK returned a point that violates the cell's rows; "
-                                          "try --lp-solver highs")
-        self.pop()
-        return t, x
+                if t is None or t <= tol:
+                    return t, None
+                x = np.array([g.glp_get_col_prim(lp, j + 1) for j in range(self.n0)])
+                k = self.used
+                if float(np.max(self.b[:k] - (self.A[:k] @ x - t))) <= 1e-7:
+                    return t, x
+                g.glp_std_basis(lp)          # not a point of the LP: solve again, cold
+                self.basis_resets += 1
+            raise EngineError("GLPK returned a point that violates the cell's rows; try --lp-solver highs")
+        finally:
+            self.pop()
 
     def _run(self):
         g = self.g
