@@ -20,12 +20,42 @@ class LayerUnits:
     ``R x + Q = 0`` with unit normals for the units in ``cand`` (the others have zero gradient:
     they are constant on the cell, and ``constant_active`` says which of those are active)."""
     layer: int
+    offset: int          # index of the layer's first unit in the pattern
     P: np.ndarray
     p: np.ndarray
     R: np.ndarray
     Q: np.ndarray
     cand: np.ndarray
     constant_active: np.ndarray
+
+    def output(self, bits: np.ndarray):
+        """The layer's output on a cell with pattern ``bits``: h = D (P x + p), D = diag(bits)."""
+        D = bits[self.offset: self.offset + len(self.p)].astype(float)
+        return self.P * D[:, None], self.p * D
+
+
+class CutStack:
+    """The cuts r.x + q >= 0 (unit normals r) on the DFS path to the current cell, in order."""
+
+    def __init__(self, lo: np.ndarray, hi: np.ndarray, size: int):
+        self.lo, self.hi = lo, hi
+        self.R = np.empty((size, len(lo)))
+        self.q = np.empty(size)
+        self.depth = 0
+
+    def push(self, r: np.ndarray, q: float) -> None:
+        self.R[self.depth], self.q[self.depth] = r, q
+        self.depth += 1
+
+    def pop(self) -> None:
+        self.depth -= 1
+
+    def margins(self, X: np.ndarray) -> np.ndarray:
+        """Distance of each point (row of X) to the nearest box face or cut: the radius of the
+        largest ball around it inside the cell, for points of the cell."""
+        m = np.minimum(X - self.lo, self.hi - X).min(axis=-1)
+        d = self.depth
+        return np.minimum(m, (X @ self.R[:d].T + self.q[:d]).min(axis=-1)) if d else m
 
 
 def next_relu_layer(layers, l: int, A: np.ndarray, c: np.ndarray):
@@ -47,13 +77,12 @@ def enter_layer(net, ctx, bits: np.ndarray, l: int, A: np.ndarray, c: np.ndarray
         raise StopSearch
     if l == len(layers):
         return None
-    U = layer_units(layers, l, A, c)
-    off = net.relu_offset[l]
-    bits[off: off + len(U.p)] = U.constant_active
+    U = layer_units(layers, l, A, c, net.relu_offset[l])
+    bits[U.offset: U.offset + len(U.p)] = U.constant_active
     return U
 
 
-def layer_units(layers, l: int, A: np.ndarray, c: np.ndarray) -> LayerUnits:
+def layer_units(layers, l: int, A: np.ndarray, c: np.ndarray, offset: int) -> LayerUnits:
     """Layer l's units on a cell whose layer-l input is A x + c: a_i = (W A)_i, c_i = (W c + b)_i.
     A unit with ||a_i|| <= ZERO_TOL * scale is constant on the cell: identically zero (inactive,
     no boundary, REFERENCE.md §6.2) when c_i is 0 too, else of the sign of c_i."""
@@ -63,5 +92,5 @@ def layer_units(layers, l: int, A: np.ndarray, c: np.ndarray) -> LayerUnits:
     norms = np.linalg.norm(P, axis=1)
     zero_grad = norms <= ZERO_TOL * scale
     safe = np.where(zero_grad, 1.0, norms)
-    return LayerUnits(l, P, p, P / safe[:, None], p / safe, np.nonzero(~zero_grad)[0],
+    return LayerUnits(l, offset, P, p, P / safe[:, None], p / safe, np.nonzero(~zero_grad)[0],
                       zero_grad & (p > ZERO_TOL * scale))

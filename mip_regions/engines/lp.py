@@ -29,7 +29,7 @@ from ..errors import EngineError
 from ..margin_lp import make_margin_lp
 from ..network import Network
 from ..result import RunContext
-from .layers import StopSearch, enter_layer
+from .layers import CutStack, StopSearch, enter_layer
 
 
 def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto") -> None:
@@ -42,22 +42,9 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto") -> None:
     thin = THIN_TOL * float(np.max(hi - lo))
     lp = make_margin_lp(lo, hi, lp_solver)
     ctx.stats["lp_solver"] = lp.name
-    layers = net.layers[:-1]
     bits = np.zeros(net.num_relu, dtype=bool)
-    # constraints r.x + q >= 0 of the current cell (unit r), as a stack: rows [0, depth[0])
-    cell_R = np.empty((net.num_relu + 1, n0))
-    cell_q = np.empty(net.num_relu + 1)
-    depth = [0]
-    layer_maps = {}   # layer -> its pre-activation map on the cell being split (DFS keeps it valid)
+    path = CutStack(lo, hi, net.num_relu + 1)   # the cell's constraints, also pushed to the LP
     max_points = 4 * (n0 + 1)
-
-    def best_witness(W):
-        m = np.minimum(W - lo, hi - W).min(axis=1)
-        d = depth[0]
-        if d:
-            m = np.minimum(m, (W @ cell_R[:d].T + cell_q[:d]).min(axis=1))
-        k = int(np.argmax(m))
-        return W[k], float(m[k])
 
     def tighten_box(blo, bhi, r, q):
         """Bound propagation of the new constraint r.x + q >= 0 into the cell's bounding box
@@ -88,15 +75,15 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto") -> None:
         """Continue from layer l for the current cell, whose layer-l input is h = A x + c."""
         U = enter_layer(net, ctx, bits, l, A, c)
         if U is None:
-            x, margin = best_witness(W)
-            ctx.add_region(bits.copy(), x, margin)
+            m = path.margins(W)
+            k = int(np.argmax(m))      # report the point of W farthest from the cell's boundary
+            ctx.add_region(bits.copy(), W[k], float(m[k]))
             return
-        layer_maps[U.layer] = (U.P, U.p)
-        split(U.layer, U.R, U.Q, U.cand, W, blo, bhi)
+        split(U, U.cand, W, blo, bhi)
 
-    def split(l, R, Q, cand, W, blo, bhi):
-        """Decide the candidate units of layer l on the current cell; split by the first that cuts."""
-        off = net.relu_offset[l]
+    def split(U, cand, W, blo, bhi):
+        """Decide the candidate units of layer U on the current cell; split by the first that cuts."""
+        off, R, Q = U.offset, U.R, U.Q
         cutting = []
         if len(cand):
             Rc, Qc = R[cand], Q[cand]
@@ -135,9 +122,7 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto") -> None:
             new_points(new, Rc, Qc, k, has_pos, has_neg)
             W = np.vstack([W] + new)
         if not cutting:
-            D = bits[off: off + layers[l].n_out].astype(float)
-            P, p = layer_maps[l]
-            layer_step(l + 1, P * D[:, None], p * D, W, blo, bhi)
+            layer_step(U.layer + 1, *U.output(bits), W, blo, bhi)
             return
         i, rest = cutting[0], np.array(cutting[1:], dtype=int)
         vals = W @ R[i] + Q[i]
@@ -146,15 +131,13 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto") -> None:
             r, q = s * R[i], s * Q[i]
             bits[off + i] = s > 0
             lp.push(r, -q)
-            d = depth[0]
-            cell_R[d], cell_q[d] = r, q
-            depth[0] = d + 1
+            path.push(r, q)
             nlo, nhi = tighten_box(blo, bhi, r, q)
             try:
-                split(l, R, Q, rest, Wc, nlo, nhi)
+                split(U, rest, Wc, nlo, nhi)
             finally:
                 lp.pop()
-                depth[0] = d
+                path.pop()
 
     def new_points(points, Rc, Qc, k, has_pos, has_neg):
         """Record on which side of the later candidates' hyperplanes the new points lie."""

@@ -28,7 +28,7 @@ from ..errors import EngineError
 from ..network import Network
 from ..polytope import box, split as split_polytope
 from ..result import RunContext
-from .layers import StopSearch, enter_layer
+from .layers import CutStack, StopSearch, enter_layer
 
 
 def run_vertex(net: Network, ctx: RunContext) -> None:
@@ -37,37 +37,24 @@ def run_vertex(net: Network, ctx: RunContext) -> None:
     n0 = net.input_dim
     tol = MARGIN_TOL * float(np.max(hi - lo))
     thin = THIN_TOL * float(np.max(hi - lo))
-    layers = net.layers[:-1]
     bits = np.zeros(net.num_relu, dtype=bool)
-    cell_R = np.empty((net.num_relu + 1, n0))   # the cuts r.x + q >= 0 on the DFS path
-    cell_q = np.empty(net.num_relu + 1)
-    depth = [0]
-    layer_maps = {}
+    path = CutStack(lo, hi, net.num_relu + 1)
     stats = ctx.stats
     stats["splits"] = 0
     stats["max_vertices"] = 0
-
-    def witness(P):
-        x = P.interior_point()
-        margin = float(np.minimum(x - lo, hi - x).min())
-        d = depth[0]
-        if d:
-            margin = min(margin, float((cell_R[:d] @ x + cell_q[:d]).min()))
-        return x, margin
 
     def layer_step(l, A, c, P):
         """Continue from layer l for the cell P, whose layer-l input is h = A x + c."""
         U = enter_layer(net, ctx, bits, l, A, c)
         if U is None:
-            x, margin = witness(P)
-            ctx.add_region(bits.copy(), x, margin)
+            x = P.interior_point()
+            ctx.add_region(bits.copy(), x, float(path.margins(x)))
             return
-        layer_maps[U.layer] = (U.P, U.p)
-        decide(U.layer, U.R, U.Q, U.cand, P)
+        decide(U, U.cand, P)
 
-    def decide(l, R, Q, cand, P):
-        """Decide the candidate units of layer l on the cell P; split by the first that cuts."""
-        off = net.relu_offset[l]
+    def decide(U, cand, P):
+        """Decide the candidate units of layer U on the cell P; split by the first that cuts."""
+        off, R, Q = U.offset, U.R, U.Q
         if len(cand):
             G = P.V @ R[cand].T + Q[cand]
             top, bottom = G.max(axis=0), G.min(axis=0)
@@ -82,28 +69,24 @@ def run_vertex(net: Network, ctx: RunContext) -> None:
                 ctx.bump("thin_pieces", n_thin)
             bits[off + cand[has_pos & ~has_neg]] = True
             bits[off + cand[has_neg & ~has_pos]] = False
-            cuts = np.flatnonzero(has_pos & has_neg)
-            cutting = cand[cuts]
+            crossing = np.flatnonzero(has_pos & has_neg)
+            cutting = cand[crossing]
         else:
             cutting = cand
         if not len(cutting):
-            D = bits[off: off + layers[l].n_out].astype(float)
-            Pm, p = layer_maps[l]
-            layer_step(l + 1, Pm * D[:, None], p * D, P)
+            layer_step(U.layer + 1, *U.output(bits), P)
             return
         i, rest = cutting[0], cutting[1:]
-        d = depth[0]
-        plus, minus = split_polytope(P, G[:, cuts[0]], 2 * n0 + d, tol)   # G: i's distances
+        plus, minus = split_polytope(P, G[:, crossing[0]], 2 * n0 + path.depth, tol)
         stats["splits"] += 1
         stats["max_vertices"] = max(stats["max_vertices"], len(plus.V), len(minus.V))
         for s, child in ((1.0, plus), (-1.0, minus)):
             bits[off + i] = s > 0
-            cell_R[d], cell_q[d] = s * R[i], s * Q[i]
-            depth[0] = d + 1
+            path.push(s * R[i], s * Q[i])
             try:
-                decide(l, R, Q, rest, child)
+                decide(U, rest, child)
             finally:
-                depth[0] = d
+                path.pop()
 
     P0 = box(lo, hi, net.num_relu)
     try:
