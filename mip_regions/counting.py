@@ -6,7 +6,7 @@ import signal
 import threading
 
 from .errors import EngineError
-from .network import Network
+from .nets.network import Network
 from .result import CountResult, RegionWriter, RunContext
 
 METHODS = ("auto", "vertex", "lp", "exact1d", "mip", "sample")
@@ -91,7 +91,7 @@ def count_regions(net: Network, method: str = "auto", *, time_limit=None, region
             raise EngineError("--samples must be at least 1")
         detail = f"{DETAIL['sample']}; {opts['samples']} points, seed {opts['seed']}"
     elif method == "lp":
-        from .margin_lp import resolve_lp_solver
+        from .engines.margin_lp import resolve_lp_solver
         detail = f"{DETAIL['lp']}, LP solver {resolve_lp_solver(opts['lp_solver'])}"
     else:
         detail = DETAIL[method]
@@ -119,7 +119,7 @@ def count_regions(net: Network, method: str = "auto", *, time_limit=None, region
     result.method_detail = detail
     thin = result.stats.get("thin_pieces", 0)
     if thin:
-        from .cells import MARGIN_TOL
+        from .engines.cells import MARGIN_TOL
         result.notes.append(
             f"{thin} time(s) a hyperplane cut off a piece with interior but thinner than {MARGIN_TOL:g} x the "
             "box's largest side; such pieces are not counted, and engines test thinness differently "
@@ -132,7 +132,7 @@ def count_regions(net: Network, method: str = "auto", *, time_limit=None, region
                                 "regions (use the Python API with keep_regions=True)")
         else:
             import time
-            from .linear_regions import analyse
+            from .analysis.linear_regions import analyse
             t0 = time.perf_counter()
             analyse(net, result, connectivity)
             result.stats["linear_s"] = round(time.perf_counter() - t0, 3)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .network import Box, Network
+from .nets.network import Box, Network
 
 
 @dataclass

@@ -18,12 +18,12 @@ import resource
 import sys
 from pathlib import Path
 
-from mip_regions.tables import write_tables
+from mip_regions.report.tables import write_tables
 
 
 def cases(quick: bool):
-    from mip_regions.constructions import montufar, ternary
-    from mip_regions.random_nets import random_mlp, random_ternary_mlp
+    from mip_regions.nets.constructions import montufar, ternary
+    from mip_regions.nets.random_nets import random_mlp, random_ternary_mlp
     out = [("random 2-8-8", lambda: random_mlp([2, 8, 8], 0)),
            ("random 2-12-12", lambda: random_mlp([2, 12, 12], 0)),
            ("random 3-10-10", lambda: random_mlp([3, 10, 10], 0)),

@@ -10,8 +10,8 @@ import argparse
 from pathlib import Path
 
 from mip_regions import count_regions
-from mip_regions.random_nets import random_mlp
-from mip_regions.tables import write_tables
+from mip_regions.nets.random_nets import random_mlp
+from mip_regions.report.tables import write_tables
 
 CASES = [[2, 8, 8], [2, 12, 12], [3, 10, 10]]
 CONFIGS = [("lp", True), ("lp", False), ("none", True), ("none", False)]

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import numpy as np
 
-from mip_regions.constructions import montufar, ternary
-from mip_regions.netfile import dumps_network
-from mip_regions.network import network_from_lists
-from mip_regions.ternarize import ternarize
+from mip_regions.nets.constructions import montufar, ternary
+from mip_regions.io.netfile import dumps_network
+from mip_regions.nets.network import network_from_lists
+from mip_regions.nets.ternarize import ternarize
 
 MODELS = Path(__file__).resolve().parent.parent / "models"
 

@@ -22,9 +22,9 @@ import sys
 from pathlib import Path
 
 from mip_regions import count_regions
-from mip_regions.bounds import prop1_lower, ternary_lower
-from mip_regions.constructions import montufar, ternary
-from mip_regions.tables import write_tables
+from mip_regions.analysis.bounds import prop1_lower, ternary_lower
+from mip_regions.nets.constructions import montufar, ternary
+from mip_regions.report.tables import write_tables
 
 EXACT_LIMIT = 5000   # compute exact counts only for bounds up to this many regions
 

@@ -23,9 +23,9 @@ import time
 from pathlib import Path
 
 from mip_regions import count_regions
-from mip_regions.bounds import architecture_of, prop1_lower, serra2018, ternary_lower
-from mip_regions.constructions import montufar, ternary
-from mip_regions.tables import write_tables
+from mip_regions.analysis.bounds import architecture_of, prop1_lower, serra2018, ternary_lower
+from mip_regions.nets.constructions import montufar, ternary
+from mip_regions.report.tables import write_tables
 
 GRID = [(1, 2, 3), (1, 2, 5), (1, 2, 7), (1, 2, 9), (1, 3, 3), (1, 3, 5), (1, 3, 7), (1, 4, 3), (1, 4, 5),
         (1, 4, 7), (2, 2, 3), (2, 2, 5), (2, 2, 7), (2, 3, 3), (2, 3, 5), (2, 3, 7), (2, 4, 3), (2, 4, 5),

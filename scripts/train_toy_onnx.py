@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 
 from mip_regions import count_regions
-from mip_regions.onnx_io import read_onnx
-from mip_regions.plot import plot_regions
-from mip_regions.torch_io import from_torch
+from mip_regions.io.onnx_io import read_onnx
+from mip_regions.report.plot import plot_regions
+from mip_regions.io.torch_io import from_torch
 
 DOMAIN = ([-1.5, -1.0], [2.5, 1.5])   # a box around the data
 

@@ -4,8 +4,8 @@ Each row: id -> (builder, A_full, A_strict, LR, maps). Builders return a Network
 (integer or rational) weights.
 """
 
-from mip_regions.constructions import montufar, ternary
-from mip_regions.network import network_from_lists, with_domain
+from mip_regions.nets.constructions import montufar, ternary
+from mip_regions.nets.network import network_from_lists, with_domain
 
 
 def shallow(rows, biases, out, lower, upper, name):

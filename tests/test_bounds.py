@@ -5,10 +5,10 @@ import random
 import pytest
 
 from mip_regions import count_regions
-from mip_regions.bounds import (BoundError, bound_table, best_bounds, exact_1d, montufar2014_lower,
+from mip_regions.analysis.bounds import (BoundError, bound_table, best_bounds, exact_1d, montufar2014_lower,
                                 montufar2017, prop1_lower, serra2018, serra2018_lower, serra2018_sum,
                                 ternary_lower, ternary_lower_arch, trivial, zaslavsky, architecture_of)
-from mip_regions.constructions import montufar, ternary
+from mip_regions.nets.constructions import montufar, ternary
 
 
 @pytest.mark.parametrize("n0,widths,serra,mont", [(2, [2, 2], 11, 16), (2, [3, 1, 3], 35, 56),

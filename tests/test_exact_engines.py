@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from mip_regions import EngineError, count_regions
-from mip_regions.certify import CertificationError, certify
-from mip_regions.constructions import montufar, serra_zigzag, ternary
-from mip_regions.random_nets import random_mlp, random_ternary_mlp
+from mip_regions.analysis.certify import CertificationError, certify
+from mip_regions.nets.constructions import montufar, serra_zigzag, ternary
+from mip_regions.nets.random_nets import random_mlp, random_ternary_mlp
 from oracle import ROWS
 
 

@@ -8,11 +8,11 @@ import networkx as nx
 import pytest
 
 from mip_regions import NetworkError, count_regions, read_network
-from mip_regions.constructions import montufar, ternary
-from mip_regions.graph import graph_to_network, is_ternary, network_to_graph
-from mip_regions.netfile import dumps_network
-from mip_regions.network import network_from_lists
-from mip_regions.ternarize import ternarize, weight_gadget
+from mip_regions.nets.constructions import montufar, ternary
+from mip_regions.nets.graph import graph_to_network, is_ternary, network_to_graph
+from mip_regions.io.netfile import dumps_network
+from mip_regions.nets.network import network_from_lists
+from mip_regions.nets.ternarize import ternarize, weight_gadget
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -9,9 +9,9 @@ import pytest
 
 from mip_regions import count_regions
 from mip_regions.cli import main
-from mip_regions.constructions import montufar
-from mip_regions.linear_regions import adjacency_graph
-from mip_regions.random_nets import random_ternary_mlp
+from mip_regions.nets.constructions import montufar
+from mip_regions.analysis.linear_regions import adjacency_graph
+from mip_regions.nets.random_nets import random_ternary_mlp
 from oracle import ROWS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -94,7 +94,7 @@ def test_plot_writes_a_png_of_the_expected_size(model, extra, tmp_path, capsys):
 
 
 def test_plot_slice_of_a_3d_network(tmp_path, capsys):
-    from mip_regions.netfile import write_network
+    from mip_regions.io.netfile import write_network
     path = tmp_path / "m3.json"
     write_network(montufar(3, 2, 2), path)
     out = tmp_path / "slice.png"

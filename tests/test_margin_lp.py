@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from mip_regions import EngineError
-from mip_regions.margin_lp import make_margin_lp
+from mip_regions.engines.margin_lp import make_margin_lp
 
 
 @pytest.mark.parametrize("solver", ["glpk", "highs"])

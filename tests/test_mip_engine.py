@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from mip_regions import count_regions
-from mip_regions.constructions import montufar, ternary
+from mip_regions.nets.constructions import montufar, ternary
 from oracle import ROWS
 
 # rows that run in well under a few seconds each with the MIP engine

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from mip_regions.cli import main
-from mip_regions.constructions import ternary
-from mip_regions.netfile import dumps_network, network_from_dict, read_network
+from mip_regions.nets.constructions import ternary
+from mip_regions.io.netfile import dumps_network, network_from_dict, read_network
 
 ROOT = Path(__file__).resolve().parent.parent
 GOOD = {"format": "mip-regions/network", "version": 1, "name": "issue example",

@@ -11,8 +11,8 @@ onnx = pytest.importorskip("onnx", reason="ONNX tests need the onnx package (pip
 
 from mip_regions import NetworkError, count_regions, read_network  # noqa: E402
 from mip_regions.cli import main  # noqa: E402
-from mip_regions.netfile import dumps_network  # noqa: E402
-from mip_regions.onnx_io import read_onnx, write_onnx  # noqa: E402
+from mip_regions.io.netfile import dumps_network  # noqa: E402
+from mip_regions.io.onnx_io import read_onnx, write_onnx  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -75,7 +75,7 @@ def test_onnx_without_domain_needs_one(tmp_path, capsys):
 
 
 torch = pytest.importorskip("torch", reason="torch tests need torch (pip install -e '.[torch]')")
-from mip_regions.torch_io import from_torch  # noqa: E402
+from mip_regions.io.torch_io import from_torch  # noqa: E402
 
 
 def seeded_model():

@@ -5,7 +5,7 @@ from itertools import combinations
 import numpy as np
 import pytest
 
-from mip_regions.polytope import box, crossing_edges, split, tight_sets
+from mip_regions.engines.polytope import box, crossing_edges, split, tight_sets
 
 
 def brute_vertices(rows, d):

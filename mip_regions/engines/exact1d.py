@@ -15,7 +15,7 @@ from fractions import Fraction
 import numpy as np
 
 from ..errors import EngineError
-from ..network import Network
+from ..nets.network import Network
 from ..result import RunContext
 from .layers import StopSearch
 

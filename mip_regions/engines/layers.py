@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..cells import ZERO_TOL
+from .cells import ZERO_TOL
 
 
 class StopSearch(Exception):

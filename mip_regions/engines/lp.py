@@ -24,10 +24,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..cells import MARGIN_TOL, THIN_TOL
+from .cells import MARGIN_TOL, THIN_TOL
 from ..errors import EngineError
-from ..margin_lp import make_margin_lp
-from ..network import Network
+from .margin_lp import make_margin_lp
+from ..nets.network import Network
 from ..result import RunContext
 from .layers import CutStack, StopSearch, enter_layer
 

@@ -20,9 +20,9 @@ import time
 
 import numpy as np
 
-from ..bigm_model import BigMModel
-from ..cells import cell_checker
-from ..network import Network
+from .bigm_model import BigMModel
+from .cells import cell_checker
+from ..nets.network import Network
 from ..result import RunContext
 
 F_TOL = 1e-6   # a strict pattern needs f* > F_TOL * F (MIP feasibility tolerance ~1e-6 * M)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..network import Network
+from ..nets.network import Network
 from ..result import RunContext
 
 BATCH = 100_000

@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..cells import MARGIN_TOL, THIN_TOL
+from .cells import MARGIN_TOL, THIN_TOL
 from ..errors import EngineError
-from ..network import Network
-from ..polytope import box, split as split_polytope
+from ..nets.network import Network
+from .polytope import box, split as split_polytope
 from ..result import RunContext
 from .layers import CutStack, StopSearch, enter_layer
 

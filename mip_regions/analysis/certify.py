@@ -20,11 +20,11 @@ from fractions import Fraction
 
 import numpy as np
 
-from .cells import affine_preactivations, relu_rows
-from .errors import MipRegionsError
+from ..engines.cells import affine_preactivations, relu_rows
+from ..errors import MipRegionsError
 from .geometry import box_bounds, cell_interval, cell_polygon, polygon_area
-from .network import Network
-from .result import CountResult
+from ..nets.network import Network
+from ..result import CountResult
 
 
 class CertificationError(MipRegionsError):
@@ -104,7 +104,7 @@ def float_completeness(net: Network, regions) -> str:
         from scipy.spatial import ConvexHull, HalfspaceIntersection
     except ImportError:
         return "not run (volumes in n0 > 2 need scipy: pip install scipy)"
-    from .cells import cell_constraints
+    from ..engines.cells import cell_constraints
     lo, hi = net.domain.lower, net.domain.upper
     n0 = net.input_dim
     box = np.vstack([np.hstack([np.eye(n0), -hi[:, None]]), np.hstack([-np.eye(n0), lo[:, None]])])

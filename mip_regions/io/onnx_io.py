@@ -18,8 +18,8 @@ import json
 
 import numpy as np
 
-from .errors import MipRegionsError, NetworkError
-from .network import Network, network_from_lists
+from ..errors import MipRegionsError, NetworkError
+from ..nets.network import Network, network_from_lists
 
 SUPPORTED = ("Gemm", "MatMul", "Add", "Relu", "Identity", "Flatten")
 DOMAIN_KEY = "mip-regions.domain"

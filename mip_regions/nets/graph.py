@@ -9,7 +9,7 @@ A network is a layered ``networkx.DiGraph``:
   realise biases with ternary weights);
 * edge attribute ``weight`` (Fraction or float); absent edges are zero weights.
 
-Conversions both ways with :class:`~mip_regions.network.Network` are lossless (exact numbers
+Conversions both ways with :class:`~mip_regions.nets.network.Network` are lossless (exact numbers
 kept): an identity unit with no non-zero in-weights and a non-zero bias becomes a constant node,
 and a constant node becomes such a unit.
 """
@@ -22,7 +22,7 @@ from fractions import Fraction
 import networkx as nx
 import numpy as np
 
-from .errors import NetworkError
+from ..errors import NetworkError
 from .network import Box, Network, network_from_lists
 
 NODE_ACTIVATIONS = ("input", "relu", "identity", "constant")

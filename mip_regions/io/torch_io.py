@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import MipRegionsError, NetworkError
+from ..errors import MipRegionsError, NetworkError
 from .onnx_io import layers_to_network
 
 SUPPORTED = ("Linear", "ReLU", "Identity", "Flatten", "Sequential")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from .cells import affine_preactivations, relu_rows
+from ..engines.cells import affine_preactivations, relu_rows
 
 
 def box_bounds(net, exact: bool):

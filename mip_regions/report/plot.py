@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import MipRegionsError
-from .geometry import cell_interval, cell_polygon
-from .linear_regions import affine_map
-from .network import Network, network_from_lists
+from ..errors import MipRegionsError
+from ..analysis.geometry import cell_interval, cell_polygon
+from ..analysis.linear_regions import affine_map
+from ..nets.network import Network, network_from_lists
 
 FIGSIZE = (7.0, 6.0)
 DPI = 100

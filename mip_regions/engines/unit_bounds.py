@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from .network import Network
+from ..nets.network import Network
 
 
 def exact_interval_bounds(net: Network) -> list[tuple[list[Fraction], list[Fraction]]]:

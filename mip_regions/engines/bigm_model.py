@@ -29,7 +29,7 @@ import pyomo.environ as pyo
 from pyomo.contrib.solver.common.results import TerminationCondition
 from pyomo.contrib.solver.solvers.highs import Highs
 
-from .network import Network
+from ..nets.network import Network
 from .unit_bounds import exact_interval_bounds
 
 LP_BOUND_EPS = 1e-6   # widening of LP-tightened bounds (absolute + relative)

@@ -19,10 +19,10 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 
-from .cells import MARGIN_TOL, ZERO_TOL, affine_preactivations, cell_constraints, margin_lp
-from .highs_lp import new_highs
-from .network import Network
-from .result import CountResult
+from ..engines.cells import MARGIN_TOL, ZERO_TOL, affine_preactivations, cell_constraints, margin_lp
+from ..engines.highs_lp import new_highs
+from ..nets.network import Network
+from ..result import CountResult
 
 CONNECTIVITY = ("touch", "facet")
 MAP_RTOL = 1e-9

@@ -19,7 +19,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from .errors import NetworkError
+from ..errors import NetworkError
 
 ACTIVATIONS = ("relu", "identity")
 

@@ -18,8 +18,8 @@ import json
 from fractions import Fraction
 from pathlib import Path
 
-from .errors import NetworkError
-from .network import Box, Layer, Network
+from ..errors import NetworkError
+from ..nets.network import Box, Layer, Network
 
 FORMAT = "mip-regions/network"
 VERSION = 1

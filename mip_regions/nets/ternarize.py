@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import NetworkError
+from ..errors import NetworkError
 from .graph import is_ternary
 from .network import Network, network_from_lists
 

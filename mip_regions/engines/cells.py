@@ -23,7 +23,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from .network import Network
+from ..nets.network import Network
 
 ZERO_TOL = 1e-12     # |a|, |c| below this (relative) count as zero for float networks
 MARGIN_TOL = 1e-7    # t* must exceed this times the box's largest side
@@ -117,7 +117,7 @@ def margin_lp(net: Network, A, c, s, *, margin=None, box_margin: bool = True, eq
                      t <= the box's largest side
 
     t* is the radius of the largest ball in the cell (two-sided margin) when every m_i = b = 1.
-    Returns an :class:`~mip_regions.highs_lp.LPSolution` over (x, t).
+    Returns an :class:`~mip_regions.engines.highs_lp.LPSolution` over (x, t).
     """
     lo, hi = net.domain.lower, net.domain.upper
     n0 = net.input_dim

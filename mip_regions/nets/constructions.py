@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import NetworkError
+from ..errors import NetworkError
 from .network import Network, network_from_lists
 
 

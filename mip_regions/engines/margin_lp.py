@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import EngineError
+from ..errors import EngineError
 from .highs_lp import INF, new_highs
 
 SOLVERS = ("auto", "glpk", "highs")

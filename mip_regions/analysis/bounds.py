@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from itertools import product
 from math import comb, prod
 
-from .errors import MipRegionsError
+from ..errors import MipRegionsError
 
 
 class BoundError(MipRegionsError):

@@ -1,0 +1,7 @@
+"""``python -m mip_regions.cli``: the same as the ``mip-regions`` console script."""
+
+import sys
+
+from .main import main
+
+sys.exit(main())

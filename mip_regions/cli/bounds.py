@@ -1,0 +1,55 @@
+"""``mip-regions bounds``: the table of known upper and lower bounds for an architecture.
+"""
+
+from __future__ import annotations
+
+import json
+
+from ..errors import MipRegionsError
+from .common import load_network
+
+
+def add_parser(sub):
+    p = sub.add_parser("bounds", help="table of the known upper and lower bounds for an architecture",
+                       description="Upper bounds hold for every network of the architecture; lower bounds are "
+                                   "on the maximum over all weights. Give a network FILE, or --n0 and --widths "
+                                   "(hidden layers; widths with suffix 'id' are identity layers, e.g. 8id,2,8id,2).")
+    p.add_argument("file", nargs="?", help="network file (its hidden layers and input dimension are used)")
+    p.add_argument("--n0", type=int, help="input dimension")
+    p.add_argument("--widths", help="hidden widths, comma-separated, e.g. 4,4,4 or 8id,2,8id,2")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_bounds)
+
+
+def cmd_bounds(args) -> int:
+    from ..analysis.bounds import architecture_of, bound_table
+    if args.file:
+        if args.n0 is not None or args.widths:
+            raise MipRegionsError("give either a network FILE or --n0 and --widths, not both")
+        net = load_network(args.file)
+        n0, arch = net.input_dim, architecture_of(net)
+    else:
+        if args.n0 is None or not args.widths:
+            raise MipRegionsError("give a network FILE, or --n0 N and --widths W1,W2,...")
+        arch = []
+        for part in args.widths.split(","):
+            part = part.strip()
+            act = "identity" if part.endswith("id") else "relu"
+            try:
+                arch.append((int(part[:-2] if act == "identity" else part), act))
+            except ValueError:
+                raise MipRegionsError(f"--widths: cannot read {part!r} (expected an integer, or an integer "
+                                      "followed by 'id')") from None
+        n0 = args.n0
+    rows = bound_table(n0, arch)
+    if args.json:
+        print(json.dumps({"n0": n0, "hidden_layers": [{"width": m, "activation": a} for m, a in arch],
+                          "bounds": [r.to_json() for r in rows]}))
+        return 0
+    desc = ",".join(f"{m}{'id' if a == 'identity' else ''}" for m, a in arch)
+    print(f"architecture  n0 = {n0}, hidden layers {desc} (depth L = {len(arch) + 1} affine maps)")
+    print(f"{'bound':<34} {'kind':<26} {'value':>14}  source / conditions")
+    for r in rows:
+        value = "-" if r.value is None else str(r.value)
+        print(f"{r.name:<34} {r.kind:<26} {value:>14}  {r.note}")
+    return 0

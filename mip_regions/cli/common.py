@@ -1,0 +1,59 @@
+"""Options and loading shared by the subcommands: the input domain (--domain, --domain-file) and
+reading a network from a JSON network file or an ONNX model.
+"""
+
+from __future__ import annotations
+
+import json
+
+from ..errors import MipRegionsError
+from ..io.netfile import read_network
+
+
+def add_domain_options(p):
+    p.add_argument("--domain", metavar="LO:HI",
+                   help="input box: LO:HI for every coordinate, or LO1:HI1,LO2:HI2,... per coordinate "
+                        "(numbers may be p/q; write --domain=-1:1 when LO is negative); required for ONNX files without mip-regions metadata, and "
+                        "overrides the domain stored in a network file")
+    p.add_argument("--domain-file", metavar="FILE",
+                   help='JSON file {"lower": [...], "upper": [...]} with per-coordinate bounds')
+
+
+def parse_domain(args):
+    """(lower, upper) lists from --domain / --domain-file, or (None, None)."""
+    if args.domain and args.domain_file:
+        raise MipRegionsError("give --domain or --domain-file, not both")
+    if args.domain_file:
+        try:
+            doc = json.loads(open(args.domain_file).read())
+            return list(doc["lower"]), list(doc["upper"])
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise MipRegionsError(f"{args.domain_file}: expected a JSON object with 'lower' and 'upper' "
+                                  f"lists ({exc})") from None
+    if args.domain:
+        lower, upper = [], []
+        for part in args.domain.split(","):
+            bits = part.split(":")
+            if len(bits) != 2:
+                raise MipRegionsError(f"--domain: expected LO:HI, got {part!r}")
+            lower.append(bits[0].strip())
+            upper.append(bits[1].strip())
+        return lower, upper
+    return None, None
+
+
+def load_network(path, args=None):
+    """A network from a JSON network file or an ONNX model (by extension), with the domain
+    options of ``args`` applied."""
+    from ..nets.network import with_domain
+    lower, upper = parse_domain(args) if args is not None and hasattr(args, "domain") else (None, None)
+    if str(path).lower().endswith(".onnx"):
+        from ..io.onnx_io import read_onnx
+        net = read_onnx(path, lower, upper)
+        return net
+    net = read_network(path)
+    if lower is not None:
+        if len(lower) == 1 and net.input_dim > 1:
+            lower, upper = lower * net.input_dim, upper * net.input_dim
+        net = with_domain(net, lower, upper)
+    return net

@@ -1,0 +1,143 @@
+"""``mip-regions count``: count the regions of a network, optionally certify, bound and write the
+region adjacency graph.
+"""
+
+from __future__ import annotations
+
+import json
+
+from ..counting import METHODS, VERTEX_MAX_DIM, count_regions
+from ..errors import MipRegionsError
+from .common import add_domain_options, load_network
+
+
+def add_parser(sub):
+    p = sub.add_parser(
+        "count", help="count the activation regions of a network file",
+        description="Count the activation regions (full-dimensional cells with a distinct activation "
+                    "pattern) of the network in FILE over its domain. A run stopped by --time-limit "
+                    "or Ctrl-C reports its count as a lower bound ('at least N').")
+    p.add_argument("file", help="network file (JSON, format mip-regions/network; see README) or ONNX model (.onnx)")
+    add_domain_options(p)
+    p.add_argument("--method", choices=METHODS, default="auto",
+                   help="counting engine: vertex = exact depth-first cell enumeration with the cells' "
+                        "vertex sets, no LP (fastest for small n0); lp = the same search with one small LP per "
+                        "test (GLPK or HiGHS), for any n0; "
+                        "exact1d = exact rational breakpoints (n0 = 1); mip = Serra et al.'s big-M MIP on "
+                        "Pyomo + HiGHS, the reference; sample = distinct patterns at random points, a lower "
+                        f"bound only; auto (default) = exact1d for n0 = 1, vertex for n0 <= {VERTEX_MAX_DIM}, lp above")
+    p.add_argument("--time-limit", type=float, metavar="S",
+                   help="stop after S seconds and report what was found as a lower bound")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
+    p.add_argument("--regions-out", metavar="FILE",
+                   help="write every region (pattern, interior witness point, margin) as JSON lines, "
+                        "streamed while the run goes on")
+    p.add_argument("--tighten", choices=("none", "lp"), default="lp",
+                   help="mip: big-M bounds from interval arithmetic only, or tightened by LP (default lp)")
+    p.add_argument("--no-harvest", action="store_true",
+                   help="mip: do not collect the incumbents HiGHS reports during a solve (one pattern per solve)")
+    p.add_argument("--lp-solver", choices=("auto", "glpk", "highs"), default="auto",
+                   help="lp: LP solver for the cell enumeration (default auto = glpk, about 10x cheaper per "
+                        "small LP than HiGHS here; highs = highspy)")
+    p.add_argument("--samples", type=int, metavar="N", help="sample: number of points (default 100000)")
+    p.add_argument("--seed", type=int, help="sample: random seed (default 0)")
+    p.add_argument("--certify", action="store_true",
+                   help="re-check every region's witness in exact rational arithmetic and check that the "
+                        "cells' volumes add up to the domain's (exact, n0 <= 2); a failed check is an error")
+    p.add_argument("--connectivity", choices=("touch", "facet"), default="touch",
+                   help="linear regions: join same-map cells whose closures touch (default, even at one "
+                        "point) or only cells that share a facet")
+    p.add_argument("--no-linear", action="store_true",
+                   help="skip linear regions and affine maps (the activation count only; regions are then "
+                        "not kept in memory, for very long runs)")
+    p.add_argument("--graph-out", metavar="FILE",
+                   help="write the region adjacency graph (nodes: regions with pattern, witness, map id; "
+                        "edges: shared facets) as networkx node-link JSON, or GraphML if FILE ends in .graphml")
+    p.add_argument("--bounds", action="store_true",
+                   help="print the count between the best lower and upper bounds of the architecture, "
+                        "with the ratio to each")
+    p.set_defaults(func=cmd_count)
+
+
+def cmd_count(args) -> int:
+    """``mip-regions count``: count, optionally certify and bound, and report."""
+    from ..counting import resolve_method
+    net = load_network(args.file, args)
+    method = resolve_method(net, args.method)
+    options = {}
+    if method == "mip":
+        options = {"tighten": args.tighten, "harvest": not args.no_harvest}
+    elif args.tighten != "lp" or args.no_harvest:
+        raise MipRegionsError("--tighten and --no-harvest apply to --method mip only")
+    if method == "lp":
+        options = {"lp_solver": args.lp_solver}
+    elif args.lp_solver != "auto":
+        raise MipRegionsError("--lp-solver applies to --method lp only")
+    if method == "sample":
+        options = {"samples": args.samples, "seed": args.seed}
+    elif args.samples is not None or args.seed is not None:
+        raise MipRegionsError("--samples and --seed apply to --method sample only")
+    if args.time_limit is not None and args.time_limit <= 0:
+        raise MipRegionsError("--time-limit must be positive")
+    if args.certify and method == "sample":
+        raise MipRegionsError("--certify needs an exact method; sampling gives a lower bound only")
+    linear = not args.no_linear and method != "sample"
+    if args.graph_out and (args.no_linear or method == "sample"):
+        raise MipRegionsError("--graph-out needs an exact method and the linear-region analysis")
+    result = count_regions(net, method, time_limit=args.time_limit, regions_out=args.regions_out,
+                           keep_regions=args.certify or bool(args.graph_out), linear=linear,
+                           connectivity=args.connectivity, **options)
+    if args.certify:
+        from ..analysis.certify import certify
+        result.checks = certify(net, result)
+    if args.graph_out:
+        write_graph(net, result, args.graph_out)
+    if args.bounds:
+        from ..analysis.bounds import architecture_of, best_bounds, bound_table
+        rows = bound_table(net.input_dim, architecture_of(net))
+        low, up = best_bounds(rows)
+        result.bounds = {"table": [r.to_json() for r in rows],
+                         "best_lower": low.to_json() if low else None, "best_upper": up.to_json() if up else None}
+    if args.json:
+        print(json.dumps(result.to_json()))
+    else:
+        print(result.format_human())
+        if args.bounds:
+            print(format_between(result))
+    return 0
+
+
+def format_between(result) -> str:
+    """``lower <= count <= upper`` with the ratios (lower bounds are maxima over weights)."""
+    b = result.bounds
+    n = result.activation_regions
+    lines = []
+    low, up = b["best_lower"], b["best_upper"]
+    text = f"bounds               {low['value'] if low else '-'} <= {result.count_text} <= {up['value'] if up else '-'}"
+    lines.append(text)
+    if low:
+        lines.append(f"  best lower         {low['value']} ({low['name']}; on the maximum over all weights of this "
+                     f"architecture); count / lower = {n / low['value']:.4g}")
+    if up:
+        lines.append(f"  best upper         {up['value']} ({up['name']}); count / upper = {n / up['value']:.4g}")
+    return "\n".join(lines)
+
+
+def write_graph(net, result, path) -> None:
+    """Write the region adjacency graph (node-link JSON, or GraphML for *.graphml)."""
+    import networkx as nx
+    from ..analysis.linear_regions import adjacency_graph, map_json
+    if result.regions is None or not result.complete:
+        raise MipRegionsError("--graph-out needs a complete enumeration with its regions")
+    G = adjacency_graph(net, result.regions, result.map_ids)
+    for k, label in enumerate(result.lr_labels or []):
+        G.nodes[k]["linear_region"] = label
+        G.nodes[k]["map"] = map_json(*result.maps[result.map_ids[k]])
+    if str(path).endswith(".graphml"):
+        for _, data in G.nodes(data=True):
+            data["witness"] = json.dumps(data["witness"])
+            data["map"] = json.dumps(data.get("map"))
+        nx.write_graphml(G, path)
+    else:
+        with open(path, "w") as fh:
+            json.dump(nx.node_link_data(G, edges="edges"), fh)

@@ -1,0 +1,59 @@
+"""The ``mip-regions`` command line: the top-level parser and the entry point.
+
+Every user-facing error (bad network file, bad option) is one line on stderr and exit code 2;
+this is the one place where the library's exceptions become exit codes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .. import __version__
+from ..errors import MipRegionsError
+from . import bounds, build, convert, count, plot, show, ternarize
+
+DESCRIPTION = """\
+Count the linear regions of ReLU networks exactly.
+
+Counts are over the network's input domain (a box stored in the network file) and count only
+full-dimensional cells:
+  activation regions   cells with a distinct activation pattern (the headline count)
+  linear regions       connected pieces on which the output is one affine map
+  affine maps          distinct affine maps over the cells
+'degenerate patterns' are strict activation patterns that live only on lower-dimensional sets
+(Serra's one-sided MIP finds them; they are discarded, never counted). A stopped run reports
+'at least N', a lower bound, never a count.
+
+examples:
+  mip-regions count models/ternary_n0-2_q-2_L-5.json --bounds
+  mip-regions count net.onnx --domain=-1:1 --certify
+  mip-regions build ternary --n0 1 --q 3 --depth 5 -o t.json && mip-regions plot t.json -o t.png
+"""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argparse parser of every ``mip-regions`` command."""
+    parser = argparse.ArgumentParser(prog="mip-regions", description=DESCRIPTION,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"mip-regions {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for command in (count, build, ternarize, show, plot, bounds, convert):
+        command.add_parser(sub)
+    return parser
+
+
+def main(argv=None) -> int:
+    """Entry point of the console script; user-facing errors exit 2 with one line on stderr."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except MipRegionsError as exc:
+        print(f"mip-regions: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("mip-regions: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # e.g. output piped into head
+        return 0

@@ -1,0 +1,55 @@
+"""``mip-regions plot``: draw the regions of a network (PNG).
+"""
+
+from __future__ import annotations
+
+from ..counting import count_regions
+from ..errors import MipRegionsError
+from .common import add_domain_options, load_network
+
+
+def add_parser(sub):
+    p = sub.add_parser("plot", help="draw the regions of a network (PNG)",
+                       description="n0 = 2: cells coloured by linear region, cell boundaries thin and "
+                                   "linear-region boundaries thick. n0 = 1: the output with its breakpoints. "
+                                   "n0 > 2: a 2-D slice given by --slice. Needs matplotlib (extra 'plot').")
+    p.add_argument("file", help="network file or ONNX model")
+    add_domain_options(p)
+    p.add_argument("-o", "--output", required=True, help="PNG file to write")
+    p.add_argument("--method", choices=("auto", "vertex", "lp", "exact1d", "mip"), default="auto",
+                   help="exact engine used to find the regions (default auto)")
+    p.add_argument("--connectivity", choices=("touch", "facet"), default="touch",
+                   help="linear regions: closures touch (default) or share a facet")
+    p.add_argument("--slice", metavar="P:D1:D2",
+                   help="for n0 > 2: point and two directions, comma-separated coordinates, e.g. 0,0,0:1,0,0:0,1,0")
+    p.add_argument("--extent", metavar="U0,U1,V0,V1", default="-1,1,-1,1",
+                   help="with --slice: range of the two slice coordinates (default -1,1,-1,1)")
+    p.set_defaults(func=cmd_plot)
+
+
+def _floats(text, what):
+    try:
+        return [float(v) for v in text.split(",")]
+    except ValueError:
+        raise MipRegionsError(f"{what}: expected comma-separated numbers, got {text!r}") from None
+
+
+def cmd_plot(args) -> int:
+    from ..report.plot import _pyplot, plot_regions, slice_network
+    _pyplot()  # fail early, with the install hint, when matplotlib is missing
+    net = load_network(args.file, args)
+    if args.slice:
+        parts = args.slice.split(":")
+        if len(parts) != 3:
+            raise MipRegionsError("--slice: expected POINT:D1:D2")
+        ext = _floats(args.extent, "--extent")
+        if len(ext) != 4 or not (ext[0] < ext[1] and ext[2] < ext[3]):
+            raise MipRegionsError("--extent: expected U0,U1,V0,V1 with U0 < U1 and V0 < V1")
+        net = slice_network(net, *(_floats(p, "--slice") for p in parts), extent=(ext[:2], ext[2:]))
+    elif net.input_dim > 2:
+        raise MipRegionsError(f"{args.file}: n0 = {net.input_dim}; give --slice POINT:D1:D2 for a 2-D slice")
+    result = count_regions(net, args.method, linear=True, connectivity=args.connectivity)
+    plot_regions(net, result, args.output)
+    print(f"wrote {args.output}: activation regions {result.activation_regions}, linear regions "
+          f"{result.linear_regions}, affine maps {result.affine_maps}")
+    return 0
