@@ -9,15 +9,16 @@ from .errors import EngineError
 from .nets.network import Network
 from .result import CountResult, RegionWriter, RunContext
 
-METHODS = ("auto", "vertex", "lp", "exact1d", "mip", "sample")
+METHODS = ("auto", "vertex", "lp", "exact1d", "exact", "mip", "sample")
 DETAIL = {
     "vertex": "depth-first cell enumeration with vertex sets, no LP",
     "lp": "depth-first cell enumeration with LPs",
     "exact1d": "exact rational breakpoint propagation, n0 = 1",
+    "exact": "depth-first cell enumeration entirely in exact rational arithmetic (slow; the reference)",
     "sample": "distinct patterns at random points: a LOWER BOUND, not a count",
 }
 OPTIONS = {"mip": {"tighten": "lp", "harvest": True}, "sample": {"samples": 100_000, "seed": 0},
-           "lp": {"lp_solver": "auto"}, "exact1d": {}, "vertex": {}}
+           "lp": {"lp_solver": "auto"}, "exact1d": {}, "vertex": {}, "exact": {}}
 
 
 VERTEX_MAX_DIM = 7   # auto: vertex up to here, lp above (scripts/bench.py: vertex sets grow as 2^n0)
@@ -54,6 +55,9 @@ def _engine(method):
     if method == "exact1d":
         from .engines.exact1d import run_exact1d
         return run_exact1d
+    if method == "exact":
+        from .engines.exact import run_exact
+        return run_exact
     from .engines.sample import run_sample
     return run_sample
 

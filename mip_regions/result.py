@@ -27,10 +27,14 @@ class Region:
     bits: np.ndarray
     witness: np.ndarray
     margin: float
+    exact_witness: tuple | None = None   # an exact rational interior point, when the float one may not be
 
     def to_json(self, net: Network) -> dict:
-        return {"pattern": net.pattern_text(self.bits), "witness": [float(v) for v in self.witness],
-                "margin": float(self.margin)}
+        out = {"pattern": net.pattern_text(self.bits), "witness": [float(v) for v in self.witness],
+               "margin": float(self.margin)}
+        if self.exact_witness is not None:
+            out["witness_exact"] = [str(v) for v in self.exact_witness]
+        return out
 
 
 @dataclass
@@ -53,6 +57,8 @@ class CountResult:
     affine_maps: int | None = None
     connectivity: str | None = None
     checks: dict | None = None
+    certified: bool | None = None      # None: not certified (not asked); False: a check failed
+    certificate: dict | None = None    # analysis/certify.Certificate.to_json
     bounds: dict | None = None
     method_detail: str = ""
     map_ids: list | None = None        # per region: index of its affine map (linear_regions.analyse)
@@ -85,6 +91,9 @@ class CountResult:
             out["notes"] = self.notes
         if self.checks is not None:
             out["checks"] = self.checks
+        if self.certified is not None:
+            out["certified"] = self.certified
+            out["certificate"] = self.certificate
         if self.bounds is not None:
             out["bounds"] = self.bounds
         return out
@@ -95,6 +104,10 @@ class CountResult:
                  f"domain               {self.domain.describe()}",
                  f"method               {self.method}" + (f" ({self.method_detail})" if self.method_detail else "")]
         exactness = "exact" if self.complete else f"LOWER BOUND: {self.stop_reason}"
+        if self.certified is True:
+            exactness += ", certified"
+        elif self.certified is False:
+            exactness = "NOT certified: a check failed, see below"
         lines.append(f"activation regions   {self.count_text}   (full-dimensional cells; {exactness})")
         if self.linear_regions is not None:
             lines.append(f"linear regions       {self.linear_regions}   "
@@ -111,6 +124,13 @@ class CountResult:
         if self.checks:
             for name, text in self.checks.items():
                 lines.append(f"check                {name}: {text}")
+        if self.certificate:
+            lines.append(f"proof                {self.certificate['proof']}")
+            for r in self.certificate["missed_regions"]:
+                w = r.get("witness_exact", r["witness"])
+                lines.append(f"missed region        pattern {r['pattern']}, exact witness ({', '.join(map(str, w))})")
+            for b in self.certificate["bad_regions"]:
+                lines.append(f"bad region           #{b['index']}: {b['reason']}")
         return "\n".join(lines)
 
 
@@ -139,8 +159,9 @@ class RunContext:
         self._next_progress = self.start + 2.0
 
     # -- reporting ------------------------------------------------------------------------
-    def add_region(self, bits, witness, margin) -> None:
-        region = Region(np.asarray(bits, dtype=bool), np.asarray(witness, dtype=float), float(margin))
+    def add_region(self, bits, witness, margin, exact_witness=None) -> None:
+        region = Region(np.asarray(bits, dtype=bool), np.asarray(witness, dtype=float), float(margin),
+                        None if exact_witness is None else tuple(exact_witness))
         self.count += 1
         if self.keep:
             self.regions.append(region)

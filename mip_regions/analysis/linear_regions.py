@@ -2,8 +2,8 @@
 
 For an activation region S the network is affine, ``F(x) = G_S x + c_S`` with
 ``G_S = W^L D_{L-1} W^{L-1} ... D_1 W^1`` (D = diag(S_l) for ReLU layers, I for identity
-layers), exact rationals for rational networks and float64 otherwise (equal within
-``MAP_RTOL`` relative).
+layers), computed and compared in exact rational arithmetic for every network (a float weight is
+the rational its float64 value is): two cells have the same map iff G and c are equal.
 
 * ``affine_maps``: the number of distinct (G_S, c_S).
 * ``linear_regions``: connected components of the union of closed cells with the same map.
@@ -20,18 +20,19 @@ import networkx as nx
 import numpy as np
 
 from ..engines.cells import MARGIN_TOL, ZERO_TOL, affine_preactivations, cell_constraints, margin_lp
+from ..engines.exact import ExactNet
+from ..engines.exact_lp import max_margin, to_fraction
 from ..engines.highs_lp import new_highs
 from ..nets.network import Network
 from ..result import CountResult
 
 CONNECTIVITY = ("touch", "facet")
-MAP_RTOL = 1e-9
-TOUCH_TOL = 1e-9
+TOUCH_BAND = 1e-7   # float touch LP: |t*| below this (rows normalised, x in box units) -> exact LP
 
 
-def affine_map(net: Network, bits, *, exact: bool | None = None):
-    """(G, c) of the output on the cell of ``bits``: Fractions when exact, else float arrays."""
-    exact = net.is_exact if exact is None else exact
+def affine_map(net: Network, bits, *, exact: bool = True):
+    """(G, c) of the output on the cell of ``bits``: exact (ints or Fractions) by default, else
+    float arrays (for drawing)."""
     G, c = affine_preactivations(net, bits, exact=exact)[-1]
     return G, c
 
@@ -48,24 +49,28 @@ def map_json(G, c) -> dict:
             "offset": [enc(v) for v in np.asarray(c).tolist()]}
 
 
-def map_key(net: Network, G, c):
-    """Hashable key of an affine map: exact tuple, or float rounded to MAP_RTOL of its scale."""
-    if net.is_exact:
-        return tuple(G.ravel().tolist()) + tuple(c.tolist())
-    v = np.concatenate([np.asarray(G, float).ravel(), np.asarray(c, float)])
-    scale = max(1.0, float(np.abs(v).max(initial=0.0)))
-    return tuple(np.round(v / (scale * MAP_RTOL)).astype(np.int64).tolist())
+def map_key(ex: ExactNet, bits):
+    """Hashable exact key of the output's affine map on the cell of ``bits``: the entries of G
+    and c as exact rationals, no rounding and no normalisation (maps 2x and x differ)."""
+    G, c = ex.output_map(bits)
+    return tuple(G.entries()) + tuple(c.entries())
 
 
-def closures_touch(net: Network, bits_a, bits_b, *, highs=None, constraints=None) -> bool:
+def closures_touch(net: Network, bits_a, bits_b, *, highs=None, constraints=None, exact=None) -> bool:
     """Do the closed cells of two patterns meet (in the box)? One LP on the union of their
-    non-strict constraints: max t with every normalised row >= t, touching iff t* >= -TOUCH_TOL.
+    non-strict constraints: max t with every normalised row >= t; touching iff t* >= 0.
+    Decided by the float LP when |t*| > TOUCH_BAND, else by the exact LP (exact_lp.py) on the
+    exact rows (``exact`` is an :class:`ExactNet`, built when not given).
     ``constraints`` may supply the two cells' (A, c, s) from :func:`cells.cell_constraints`."""
     (A1, c1, s1), (A2, c2, s2) = constraints or (cell_constraints(net, bits_a)[:3],
                                                  cell_constraints(net, bits_b)[:3])
     sol = margin_lp(net, np.vstack([A1, A2]), np.concatenate([c1, c2]), np.concatenate([s1, s2]),
                     box_margin=False, highs=highs)
-    return sol.status == "optimal" and sol.objective >= -TOUCH_TOL
+    if sol.status == "optimal" and abs(sol.objective) > TOUCH_BAND * float(np.max(net.domain.upper - net.domain.lower)):
+        return sol.objective > 0
+    ex = exact or ExactNet(net)
+    rows = ex.cell_rows(bits_a)[0] + ex.cell_rows(bits_b)[0]
+    return max_margin(rows, ex.lo, ex.hi, box_margin=False).t >= 0
 
 
 def adjacency_graph(net: Network, regions, map_ids=None) -> nx.Graph:
@@ -117,12 +122,16 @@ def analyse(net: Network, result: CountResult, connectivity: str = "touch") -> l
     if connectivity not in CONNECTIVITY:
         raise ValueError(f"connectivity must be one of {CONNECTIVITY}")
     regions = result.regions
+    ex = ExactNet(net)
     keys, map_ids, maps = {}, [], []
+    n0 = net.input_dim
     for r in regions:
-        G, c = affine_map(net, r.bits)
-        key = map_key(net, G, c)
+        key = map_key(ex, r.bits)
         if key not in keys:
             keys[key] = len(maps)
+            m = len(key) // (n0 + 1)
+            G = np.array([to_fraction(v) for v in key[: m * n0]], dtype=object).reshape(m, n0)
+            c = np.array([to_fraction(v) for v in key[m * n0:]], dtype=object)
             maps.append((G, c))
         map_ids.append(keys[key])
     uf = nx.utils.UnionFind(range(len(regions)))
@@ -148,7 +157,8 @@ def analyse(net: Network, result: CountResult, connectivity: str = "touch") -> l
                 for y in range(x + 1, len(members)):
                     a, b = members[x], members[y]
                     if uf[a] != uf[b] and closures_touch(net, regions[a].bits, regions[b].bits, highs=h,
-                                                         constraints=(constraints(a), constraints(b))):
+                                                         constraints=(constraints(a), constraints(b)),
+                                                         exact=ex):
                         uf.union(a, b)
     roots = {}
     labels = [roots.setdefault(uf[k], len(roots)) for k in range(len(regions))]

@@ -1,5 +1,24 @@
 """What the two cell-enumeration engines (lp.py, vertex.py) share: the next ReLU layer's units
-as hyperplanes over the current cell, and the exception that ends a search at its time limit."""
+as hyperplanes over the current cell with the error band of each float decision, the cuts on
+the search path, the exact path those engines fall back to, and the exception that ends a search
+at its time limit.
+
+Filtered decisions ("exact predicates, inexact constructions"). A unit's pre-activation on a
+cell is computed in float64 as ``P x + p`` from the cell's layer input ``A x + c``; alongside it
+the engines carry the magnitudes ``|W| |A|`` and ``|W| |c| + |b|`` (``MA``, ``mc``), which bound
+the rounding error of every entry: error(P_i) <= k u (|W||A|)_i with u = 2^-53 and k the
+number of operations. A float value of the unit's distance g(x) = (P_i.x + p_i)/||P_i|| at a
+point x of the box is trusted only when
+
+    |g(x)| > band_i = FILTER * ( ((|W||A|)_i . |x|max + (|W||c|+|b|)_i) / ||P_i|| + max|x| )
+
+(FILTER = 1e-9, far above k u for any network that fits in memory). Below it the decision is
+made exactly (exact.py, exact_lp.py): a gradient that is zero or lost to cancellation, a constant
+whose sign is in doubt, a hyperplane within the band of a vertex or an interior point, a sliver
+thinner than the band. No tolerance is absolute: a rescaled layer rescales P, p, their
+magnitudes and so the band together. For integer networks whose magnitudes stay below 2^53 the
+float maps are exact, and zero tests need no exact check.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .cells import ZERO_TOL
+FILTER = 1e-9          # relative error band of a float decision (module docstring)
+EXACT_INT = 2.0 ** 53  # integers below this are exact in float64
 
 
 class StopSearch(Exception):
@@ -15,36 +35,55 @@ class StopSearch(Exception):
 
 
 @dataclass
+class LayerInput:
+    """The input of layer ``l`` on a cell, h = A x + c, with the magnitudes MA = |.||A|, mc that
+    bound its rounding error (module docstring)."""
+    A: np.ndarray
+    c: np.ndarray
+    MA: np.ndarray
+    mc: np.ndarray
+
+
+@dataclass
 class LayerUnits:
     """The pre-activations ``P x + p`` of a ReLU layer on a cell, and their hyperplanes
     ``R x + Q = 0`` with unit normals for the units in ``cand`` (the others have zero gradient:
-    they are constant on the cell, and ``constant_active`` says which of those are active)."""
+    they are constant on the cell, and ``constant_active`` says which of those are active).
+    ``band`` is each unit's error band on g = R x + Q; ``doubtful`` lists units whose gradient or
+    constant sign the floats cannot decide (they need the exact path)."""
     layer: int
     offset: int          # index of the layer's first unit in the pattern
     P: np.ndarray
     p: np.ndarray
+    MP: np.ndarray
+    mp: np.ndarray
     R: np.ndarray
     Q: np.ndarray
     cand: np.ndarray
     constant_active: np.ndarray
+    band: np.ndarray
+    doubtful: np.ndarray
 
-    def output(self, bits: np.ndarray):
+    def output(self, bits: np.ndarray) -> LayerInput:
         """The layer's output on a cell with pattern ``bits``: h = D (P x + p), D = diag(bits)."""
         D = bits[self.offset: self.offset + len(self.p)].astype(float)
-        return self.P * D[:, None], self.p * D
+        return LayerInput(self.P * D[:, None], self.p * D, self.MP * D[:, None], self.mp * D)
 
 
 class CutStack:
-    """The cuts r.x + q >= 0 (unit normals r) on the DFS path to the current cell, in order."""
+    """The cuts r.x + q >= 0 (unit normals r) on the DFS path to the current cell, in order, each
+    with the unit (layer, index, sign) it came from (for the exact path)."""
 
     def __init__(self, lo: np.ndarray, hi: np.ndarray, size: int):
         self.lo, self.hi = lo, hi
         self.R = np.empty((size, len(lo)))
         self.q = np.empty(size)
+        self.units: list[tuple[int, int, int]] = [(0, 0, 0)] * size
         self.depth = 0
 
-    def push(self, r: np.ndarray, q: float) -> None:
+    def push(self, r: np.ndarray, q: float, unit=(0, 0, 0)) -> None:
         self.R[self.depth], self.q[self.depth] = r, q
+        self.units[self.depth] = unit
         self.depth += 1
 
     def pop(self) -> None:
@@ -58,39 +97,112 @@ class CutStack:
         return np.minimum(m, (X @ self.R[:d].T + self.q[:d]).min(axis=-1)) if d else m
 
 
-def next_relu_layer(layers, l: int, A: np.ndarray, c: np.ndarray):
-    """Skip identity layers from layer l: returns (l', A', c') with h_{l'} = A' x + c' the input of
-    the first ReLU layer l' >= l (l' = len(layers) when there is none)."""
+def next_relu_layer(layers, l: int, inp: LayerInput):
+    """Skip identity layers from layer l: returns (l', input') with h_{l'} the input of the first
+    ReLU layer l' >= l (l' = len(layers) when there is none)."""
     while l < len(layers) and layers[l].activation == "identity":
-        A, c = layers[l].weights @ A, layers[l].weights @ c + layers[l].bias
+        W, b = layers[l].weights, layers[l].bias
+        aW = np.abs(W)
+        inp = LayerInput(W @ inp.A, W @ inp.c + b, aW @ inp.MA, aW @ inp.mc + np.abs(b))
         l += 1
-    return l, A, c
+    return l, inp
 
 
-def enter_layer(net, ctx, bits: np.ndarray, l: int, A: np.ndarray, c: np.ndarray):
-    """The DFS step both cell engines take on a cell whose layer-l input is A x + c: skip identity
+def root_input(n0: int) -> LayerInput:
+    """The identity map x -> x, the input of layer 0."""
+    eye = np.eye(n0)
+    return LayerInput(eye, np.zeros(n0), eye.copy(), np.zeros(n0))
+
+
+def enter_layer(net, ctx, bits: np.ndarray, l: int, inp: LayerInput, xmax: np.ndarray, exact_floats: bool):
+    """The DFS step both cell engines take on a cell whose layer-l input is ``inp``: skip identity
     layers, stop at the time limit (StopSearch), and return None at a leaf (no ReLU layer left),
-    else the next ReLU layer's LayerUnits, with the bits of its constant units already set."""
+    else the next ReLU layer's LayerUnits, with the bits of its trusted constant units set."""
     layers = net.layers[:-1]
-    l, A, c = next_relu_layer(layers, l, A, c)
+    l, inp = next_relu_layer(layers, l, inp)
     if ctx.expired():
         raise StopSearch
     if l == len(layers):
         return None
-    U = layer_units(layers, l, A, c, net.relu_offset[l])
+    U = layer_units(layers, l, inp, net.relu_offset[l], xmax, exact_floats)
     bits[U.offset: U.offset + len(U.p)] = U.constant_active
     return U
 
 
-def layer_units(layers, l: int, A: np.ndarray, c: np.ndarray, offset: int) -> LayerUnits:
-    """Layer l's units on a cell whose layer-l input is A x + c: a_i = (W A)_i, c_i = (W c + b)_i.
-    A unit with ||a_i|| <= ZERO_TOL * scale is constant on the cell: identically zero (inactive,
-    no boundary, REFERENCE.md §6.2) when c_i is 0 too, else of the sign of c_i."""
+def layer_units(layers, l: int, inp: LayerInput, offset: int, xmax: np.ndarray,
+                exact_floats: bool) -> LayerUnits:
+    """Layer l's units on a cell whose layer-l input is ``inp``: a_i = (W A)_i, c_i = (W c + b)_i,
+    with magnitudes and error bands (module docstring). A unit with a zero float gradient and no
+    magnitude (|W||A|)_i = 0 is constant exactly; one whose gradient norm is below FILTER times its
+    magnitude, or a constant whose |c_i| is below FILTER times its magnitude, is ``doubtful``
+    (unless ``exact_floats``: integer networks, where the float maps are exact)."""
     layer = layers[l]
-    P, p = layer.weights @ A, layer.weights @ c + layer.bias
-    scale = 1.0 + max(float(np.abs(P).max(initial=0.0)), float(np.abs(p).max(initial=0.0)))
+    W, b = layer.weights, layer.bias
+    aW = np.abs(W)
+    P, p = W @ inp.A, W @ inp.c + b
+    MP, mp = aW @ inp.MA, aW @ inp.mc + np.abs(b)
     norms = np.linalg.norm(P, axis=1)
-    zero_grad = norms <= ZERO_TOL * scale
+    mnorm = np.linalg.norm(MP, axis=1)
+    if exact_floats:
+        zero_grad = norms == 0
+        doubtful = np.zeros(len(p), dtype=bool)
+    else:
+        zero_grad = norms <= FILTER * mnorm
+        doubtful = zero_grad & (mnorm > 0)                            # a gradient that may be lost
+        doubtful |= zero_grad & (np.abs(p) <= FILTER * mp) & (mp > 0)  # a constant of unsure sign
     safe = np.where(zero_grad, 1.0, norms)
-    return LayerUnits(l, offset, P, p, P / safe[:, None], p / safe, np.nonzero(~zero_grad)[0],
-                      zero_grad & (p > ZERO_TOL * scale))
+    band = FILTER * ((MP @ xmax + mp) / safe + float(xmax.max()))
+    return LayerUnits(l, offset, P, p, MP, mp, P / safe[:, None], p / safe,
+                      np.nonzero(~zero_grad)[0], zero_grad & ~doubtful & (p > 0), band,
+                      np.nonzero(doubtful)[0])
+
+
+class ExactPath:
+    """The exact side of the filtered decisions (exact.py), built on first use: the exact rows of
+    the cell on the search path, exact side tests, exact unit maps, and the hand-over of a whole
+    subtree to :func:`exact.exact_subtree`. Counts ``exact_decisions`` and ``exact_subtrees``."""
+
+    def __init__(self, net, ctx):
+        self.net, self.ctx = net, ctx
+        self._ex = None
+
+    @property
+    def ex(self):
+        if self._ex is None:
+            from .exact import ExactNet
+            self._ex = ExactNet(self.net)
+        return self._ex
+
+    def path_rows(self, bits, path: CutStack) -> list:
+        """The exact constraints a.x + c >= 0 of the cuts on the path (the box is implicit)."""
+        rows = []
+        for (l, i, s) in path.units[: path.depth]:
+            a, c = self.ex.unit_row(bits, l, i)
+            rows.append(([s * v for v in a], s * c))
+        return rows
+
+    def side_has_interior(self, bits, path: CutStack, l: int, i: int, s: int, hints=()) -> bool:
+        """Exactly: does the cell ∩ {s (a_i.x + c_i) > 0} have an interior point?"""
+        from .exact_lp import interior_point
+        self.ctx.bump("exact_decisions")
+        a, c = self.ex.unit_row(bits, l, i)
+        rows = self.path_rows(bits, path) + [([s * v for v in a], s * c)]
+        return interior_point(rows, self.ex.lo, self.ex.hi, hints=tuple(hints)) is not None
+
+    def constant(self, bits, l: int, i: int):
+        """(zero gradient?, active?) of unit i of layer l on the cell, exactly."""
+        self.ctx.bump("exact_decisions")
+        a, c = self.ex.unit_row(bits, l, i)
+        return all(v == 0 for v in a), c > 0
+
+    def subtree(self, bits, path: CutStack, l: int, cand, extra=None, points=()) -> None:
+        """Enumerate everything below the current node exactly: the cell is the path's cuts plus
+        ``extra`` = (l', i', s') (one more unit side), the units of layer l in ``cand`` are still
+        to decide (None: all)."""
+        from .exact import exact_subtree
+        rows = self.path_rows(bits, path)
+        if extra is not None:
+            l2, i2, s2 = extra
+            a, c = self.ex.unit_row(bits, l2, i2)
+            rows.append(([s2 * v for v in a], s2 * c))
+        exact_subtree(self.ex, self.ctx, bits, l, cand, rows, points)

@@ -8,10 +8,14 @@ each unit's pre-activation is affine on C (cells.py), and the unit is decided as
   constant on C (a = 0): its sign;
 * sign fixed over a bounding box of C (each new constraint propagated into the parent's box,
   no LP): that sign;
-* points of W strictly on both sides of the hyperplane: it cuts C (no LP);
+* points of W beyond the unit's error band on both sides of the hyperplane: it cuts C (no LP);
 * otherwise one margin LP ``max t  s.t.  C's rows with margin t, s (a.x + c) >= t ||a||`` for
-  the side s that no point of W is on: t* > tol means the hyperplane cuts C and the optimum is a
-  new point of W; t* <= tol means the sign is fixed on C.
+  the side s that no point of W is on: t* > trust means the hyperplane cuts C and the optimum is
+  a new point of W; t* < -trust means the sign is fixed on C. ``trust`` is the larger of the
+  unit's error band (layers.py) and LP_TRUST times the box's largest side (the LP solver's own
+  tolerances are absolute, about 1e-9). In between, the floats cannot tell a touching
+  hyperplane from a sliver, and the exact margin LP decides (layers.ExactPath): a sliver is a
+  cut whose thin side is enumerated, with its whole subtree, in exact arithmetic (exact.py).
 
 C is then split by the first cutting unit; each child keeps the points of W on its side and
 re-examines only the units that cut C (a unit that does not cut C cannot cut a child). Leaves
@@ -24,12 +28,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .cells import MARGIN_TOL, THIN_TOL
-from ..errors import EngineError
-from .margin_lp import make_margin_lp
 from ..nets.network import Network
 from ..result import RunContext
-from .layers import CutStack, StopSearch, enter_layer
+from .layers import EXACT_INT, CutStack, ExactPath, StopSearch, enter_layer, root_input
+from .margin_lp import make_margin_lp
+
+LP_TRUST = 1e-7   # LP margins within LP_TRUST x the box's largest side are decided exactly
 
 
 def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto") -> None:
@@ -38,121 +42,134 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto") -> None:
     ``lp_solver``: 'glpk' or 'highs' (margin_lp.py); 'auto' takes glpk when it is installed."""
     lo, hi = net.domain.lower.astype(float), net.domain.upper.astype(float)
     n0 = net.input_dim
-    tol = MARGIN_TOL * float(np.max(hi - lo))
-    thin = THIN_TOL * float(np.max(hi - lo))
+    xmax = np.maximum(np.abs(lo), np.abs(hi))
+    exact_floats = net.is_integer and max(float(xmax.max()), 1.0) < EXACT_INT
+    lp_trust = LP_TRUST * float(np.max(hi - lo))
     lp = make_margin_lp(lo, hi, lp_solver)
     ctx.stats["lp_solver"] = lp.name
     bits = np.zeros(net.num_relu, dtype=bool)
     path = CutStack(lo, hi, net.num_relu + 1)   # the cell's constraints, also pushed to the LP
+    exact = ExactPath(net, ctx)
     max_points = 4 * (n0 + 1)
 
     def tighten_box(blo, bhi, r, q):
         """Bound propagation of the new constraint r.x + q >= 0 into the cell's bounding box
-        [blo, bhi] (a valid box around the cell, tighter than the domain: a cheap sign filter)."""
+        [blo, bhi] (a valid box around the cell, tighter than the domain: a cheap sign filter).
+        Widened by the LP trust margin, so that rounding never makes it cut into the cell."""
         mx = np.maximum(r * blo, r * bhi)
         need = -q - (mx.sum() - mx)          # r_j x_j >= need_j
         pos, neg = r > 1e-12, r < -1e-12
-        nlo = np.where(pos, np.maximum(blo, need / np.where(pos, r, 1.0)), blo)
-        nhi = np.where(neg, np.minimum(bhi, need / np.where(neg, r, 1.0)), bhi)
+        nlo = np.where(pos, np.maximum(blo, need / np.where(pos, r, 1.0) - lp_trust), blo)
+        nhi = np.where(neg, np.minimum(bhi, need / np.where(neg, r, 1.0) + lp_trust), bhi)
         return nlo, nhi
 
-    def side_lp(r, q, s):
-        """Largest margin of C ∩ {s (r.x + q) >= 0}: (t*, point) when t* > tol, else (None, None).
-        The point must itself be beyond tol on side s: when t* exceeds tol by less than the LP's
-        own tolerance it may not be, and the cell is then thinner than tol on that side."""
+    def side_lp(U, i, s, trust):
+        """Does C ∩ {s (r.x + q) > 0} have an interior? (True, point) when the float LP shows it
+        beyond ``trust``, (False, None) when its margin is below -trust, else the exact LP
+        decides: (True, None) for a sliver thinner than the floats resolve, (False, None)."""
         ctx.stats["lps"] = lp.solves + 1
-        t, y = lp.probe([s * v for v in r], -s * q, tol)
-        if y is None:
-            if t is not None and t > thin:     # a piece with interior, but thinner than tol
-                ctx.bump("thin_pieces")
-            return None, None
-        if s * (float(np.dot(r, y)) + q) <= tol:
-            ctx.bump("thin_pieces")
-            return None, None
-        return t, y
+        r, q = U.R[i], U.Q[i]
+        t, y = lp.probe((s * r).tolist(), -s * q, trust)
+        if y is not None and s * (float(np.dot(r, y)) + q) > trust:
+            return True, y
+        if t is not None and t < -trust:
+            return False, None
+        return exact.side_has_interior(bits, path, U.layer, int(i), s), None
 
-    def layer_step(l, A, c, W, blo, bhi):
-        """Continue from layer l for the current cell, whose layer-l input is h = A x + c."""
-        U = enter_layer(net, ctx, bits, l, A, c)
+    def layer_step(l, inp, W, blo, bhi):
+        """Continue from layer l for the current cell, whose layer-l input is ``inp``."""
+        U = enter_layer(net, ctx, bits, l, inp, xmax, exact_floats)
         if U is None:
             m = path.margins(W)
             k = int(np.argmax(m))      # report the point of W farthest from the cell's boundary
             ctx.add_region(bits.copy(), W[k], float(m[k]))
             return
+        for i in U.doubtful:
+            zero, active = exact.constant(bits, U.layer, int(i))
+            if not zero:    # a real hyperplane whose float gradient is lost: exact from here
+                exact.subtree(bits, path, U.layer, None, points=list(W))
+                return
+            bits[U.offset + i] = active
         split(U, U.cand, W, blo, bhi)
 
     def split(U, cand, W, blo, bhi):
         """Decide the candidate units of layer U on the current cell; split by the first that cuts."""
         off, R, Q = U.offset, U.R, U.Q
-        cutting = []
+        cutting, thins = [], []
         if len(cand):
-            Rc, Qc = R[cand], Q[cand]
+            Rc, Qc, band = R[cand], Q[cand], U.band[cand]
+            trust = np.maximum(band, lp_trust)
             low, high = Rc * blo, Rc * bhi
-            on = np.minimum(low, high).sum(axis=1) + Qc >= -tol     # no room on the negative side
-            dead = np.maximum(low, high).sum(axis=1) + Qc <= tol    # no room on the positive side
+            on = np.minimum(low, high).sum(axis=1) + Qc > band      # no room on the negative side
+            dead = np.maximum(low, high).sum(axis=1) + Qc < -band   # no room on the positive side
             bits[off + cand[on]] = True
             bits[off + cand[dead]] = False
             keep = ~(on | dead)
-            cand, Rc, Qc = cand[keep], Rc[keep], Qc[keep]
+            cand, Rc, Qc, band, trust = cand[keep], Rc[keep], Qc[keep], band[keep], trust[keep]
             V = W @ Rc.T + Qc
-            has_pos, has_neg = (V > tol).any(axis=0).tolist(), (V < -tol).any(axis=0).tolist()
-            cand, Rl, Ql = cand.tolist(), Rc.tolist(), Qc.tolist()
-        for k, i in enumerate(cand):
+            has_pos, has_neg = (V > band).any(axis=0).tolist(), (V < -band).any(axis=0).tolist()
+        for k, i in enumerate(cand.tolist()):
             if has_pos[k] and has_neg[k]:  # known points on both sides: it cuts, no LP
                 cutting.append(i)
                 continue
-            if has_pos[k] or has_neg[k]:
-                t, y = side_lp(Rl[k], Ql[k], -1.0 if has_pos[k] else 1.0)
-                if t is None:                  # the hyperplane does not cut C
-                    bits[off + i] = has_pos[k]
-                    continue
-                new, cuts = [y], True
-            else:
-                # every known point is (numerically) on the hyperplane: look at both sides
-                (tp, yp), (tn, yn) = side_lp(Rl[k], Ql[k], 1.0), side_lp(Rl[k], Ql[k], -1.0)
-                if tp is None and tn is None:
-                    raise EngineError("a full-dimensional cell has no interior on either side of a "
-                                      "hyperplane (numerical trouble); try --lp-solver highs or --method mip")
-                new = [y for y in (yp, yn) if y is not None]
-                cuts = tp is not None and tn is not None
-                if not cuts:
-                    bits[off + i] = tp is not None
-            if cuts:
-                cutting.append(i)
-            new_points(new, Rc, Qc, k, has_pos, has_neg)
-            W = np.vstack([W] + new)
-        if not cutting:
-            layer_step(U.layer + 1, *U.output(bits), W, blo, bhi)
+            sides = [-1 if has_pos[k] else 1] if (has_pos[k] or has_neg[k]) else [1, -1]
+            found, new = {1: has_pos[k], -1: has_neg[k]}, []
+            for s in sides:
+                found[s], y = side_lp(U, i, s, trust[k])
+                if y is not None:
+                    new.append(y)
+            if found[1] and found[-1] and (new or len(sides) == 1):
+                (cutting if len(new) == len(sides) else thins).append(i)
+            elif found[1] != found[-1]:
+                bits[off + i] = found[1]
+            else:   # no float point beyond the band on either side: the cell is thin, go exact
+                exact.subtree(bits, path, U.layer, cutting + thins + cand[k:].tolist(), points=list(W))
+                return
+            if new:
+                for y in new:
+                    m = np.arange(k + 1, len(cand))
+                    v = Rc[m] @ y + Qc[m]
+                    for j, val in zip(m.tolist(), v.tolist()):
+                        if val > band[j]:
+                            has_pos[j] = True
+                        elif val < -band[j]:
+                            has_neg[j] = True
+                W = np.vstack([W] + new)
+        if not cutting and thins:
+            i, rest = thins[0], thins[1:]
+            vals = W @ R[i] + Q[i]
+            clear = 1 if (vals > U.band[i]).any() else -1   # the side the known points are on
+            ctx.bump("slivers")
+            bits[off + i] = clear < 0
+            exact.subtree(bits, path, U.layer, rest, extra=(U.layer, i, -clear))
+            bits[off + i] = clear > 0
+            descend(U, i, clear, np.array(rest, dtype=int), W[clear * vals > U.band[i]], blo, bhi)
             return
-        i, rest = cutting[0], np.array(cutting[1:], dtype=int)
+        if not cutting:
+            layer_step(U.layer + 1, U.output(bits), W, blo, bhi)
+            return
+        i, rest = cutting[0], np.array(cutting[1:] + thins, dtype=int)
         vals = W @ R[i] + Q[i]
-        for s in (1.0, -1.0):
-            Wc = W[s * vals > tol][-max_points:]
-            r, q = s * R[i], s * Q[i]
-            bits[off + i] = s > 0
-            lp.push(r, -q)
-            path.push(r, q)
-            nlo, nhi = tighten_box(blo, bhi, r, q)
-            try:
-                split(U, rest, Wc, nlo, nhi)
-            finally:
-                lp.pop()
-                path.pop()
+        for s in (1, -1):
+            descend(U, i, s, rest, W[s * vals > U.band[i]][-max_points:], blo, bhi)
 
-    def new_points(points, Rc, Qc, k, has_pos, has_neg):
-        """Record on which side of the later candidates' hyperplanes the new points lie."""
-        for y in points:
-            for m, v in enumerate((Rc[k + 1:] @ y + Qc[k + 1:]).tolist(), start=k + 1):
-                if v > tol:
-                    has_pos[m] = True
-                elif v < -tol:
-                    has_neg[m] = True
+    def descend(U, i, s, rest, Wc, blo, bhi):
+        """Go into the child C ∩ {s (r_i.x + q_i) >= 0} with its known points Wc."""
+        r, q = s * U.R[i], s * U.Q[i]
+        bits[U.offset + i] = s > 0
+        lp.push(r, -q)
+        path.push(r, q, (U.layer, int(i), s))
+        nlo, nhi = tighten_box(blo, bhi, r, q)
+        try:
+            split(U, rest, Wc, nlo, nhi)
+        finally:
+            lp.pop()
+            path.pop()
 
     try:
-        layer_step(0, np.eye(n0), np.zeros(n0), ((lo + hi) / 2)[None, :], lo, hi)
+        layer_step(0, root_input(n0), ((lo + hi) / 2)[None, :], lo, hi)
     except StopSearch:
         pass
     ctx.stats["lps"] = lp.solves
     if getattr(lp, "basis_resets", 0):
         ctx.stats["basis_resets"] = lp.basis_resets
-

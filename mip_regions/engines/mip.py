@@ -2,13 +2,20 @@
 
 Loop (REFERENCE.md §6.3, "recommended exact procedure"):
 
-1. solve ``max f`` on the big-M model (bigm_model.py); stop when infeasible or f* <= tol;
-2. every strict pattern found (the optimum, and with ``harvest`` every improving incumbent
-   HiGHS reports through its MIP-solution callback during the same solve) is checked by the
-   two-sided margin LP (cells.py): kept as a region if its cell is full-dimensional; otherwise
-   a one-sided LP tells a degenerate pattern (strict, on a lower-dimensional set) from a
-   pattern that only the MIP's tolerances admitted (``spurious_patterns`` in the stats);
+1. solve ``max f`` on the big-M model of the normalised network (bigm_model.py);
+2. every pattern found (the optimum, and with ``harvest`` every incumbent HiGHS reports through
+   its MIP-solution callback during the same solve) is decided exactly (exact.py): kept as a
+   region if its cell has an interior point (a float margin-LP witness checked in rational
+   arithmetic, else the exact margin LP); otherwise the exact one-sided LP tells a degenerate
+   pattern (strict, on a lower-dimensional set) from a pattern that is only in the closure of
+   the cells (``closure_patterns`` in the stats);
 3. each pattern gets a no-good cut; re-solve.
+
+Phase 1 stops when f* <= F_TOL (f is a margin relative to each unit's range, so this is scale
+invariant). Cells thinner than that (slivers) are then found by phase 2, :func:`mip_closure`:
+the same loop without the margin test, every pattern the MIP admits at f >= 0 decided exactly,
+until HiGHS proves the model with all no-good cuts infeasible. That proof is also the
+completeness certificate of ``count --certify`` (analysis/certify.py).
 
 HiGHS has no lazy-constraint callback and no solution pool (SOLVER_NOTES.md), so harvesting
 incumbents is the only way one solve yields several patterns.
@@ -20,12 +27,56 @@ import time
 
 import numpy as np
 
-from .bigm_model import BigMModel
-from .cells import cell_checker
 from ..nets.network import Network
 from ..result import RunContext
+from .bigm_model import BigMModel
+from .cells import cell_checker
+from .exact import ExactNet, exact_cell, exact_strict
 
-F_TOL = 1e-6   # a strict pattern needs f* > F_TOL * F (MIP feasibility tolerance ~1e-6 * M)
+F_TOL = 1e-6   # phase 1 keeps patterns with f* > F_TOL * F (MIP feasibility tolerance ~1e-6)
+
+
+class PatternJudge:
+    """Decides, exactly, what a pattern the MIP returned is: a region (with an exact witness), a
+    degenerate strict pattern, or a closure pattern; each pattern once."""
+
+    def __init__(self, net: Network, ctx: RunContext):
+        self.net, self.ctx = net, ctx
+        self.ex = ExactNet(net)
+        self.check = cell_checker()
+        self.seen: set[bytes] = set()
+
+    def mark_seen(self, bits) -> None:
+        self.seen.add(np.packbits(np.asarray(bits, dtype=bool)).tobytes())
+
+    def __call__(self, bits) -> str | None:
+        """'region', 'degenerate', 'closure', or None for a pattern already judged."""
+        key = np.packbits(bits).tobytes()
+        if key in self.seen:
+            return None
+        self.seen.add(key)
+        ctx = self.ctx
+        cell = self.check(self.net, bits)
+        ctx.bump("cell_lps")
+        x, _ = exact_cell(self.ex, bits, hints=[cell.witness] if cell.witness is not None else [])
+        if x is not None:
+            if not cell.full:
+                ctx.bump("exact_decisions")
+            witness = np.array([float(v) for v in x])
+            ctx.add_region(bits, witness, cell.margin if cell.full else 0.0,
+                           exact_witness=[_frac(v) for v in x])
+            return "region"
+        ctx.bump("exact_decisions")
+        if exact_strict(self.ex, bits):
+            ctx.add_degenerate()           # a real strict pattern on a lower-dimensional set
+            return "degenerate"
+        ctx.bump("closure_patterns")       # only in the closure of the cells (or a MIP artefact)
+        return "closure"
+
+
+def _frac(v):
+    from .exact_lp import to_fraction
+    return to_fraction(v)
 
 
 def run_mip(net: Network, ctx: RunContext, *, tighten: str = "lp", harvest: bool = True) -> None:
@@ -36,11 +87,38 @@ def run_mip(net: Network, ctx: RunContext, *, tighten: str = "lp", harvest: bool
     ctx.stats["binaries"] = len(model.z_vars)
     if tighten == "lp":
         ctx.stats["bound_lps"] = model.lp_solves
-    check = cell_checker()
-    seen: set[bytes] = set()
+    judge = PatternJudge(net, ctx)
+    found = harvester(model, ctx, harvest)
+    solve_s = 0.0
     tol = F_TOL * model.F
-    found: list[np.ndarray] = []
+    while not ctx.expired():
+        found.clear()
+        t1 = time.perf_counter()
+        sol = model.solve(time_limit=ctx.remaining())
+        solve_s += time.perf_counter() - t1
+        ctx.bump("solves")
+        candidates = [z for z, f in found if f > tol]
+        if sol.z is not None and sol.margin is not None and sol.margin > tol:
+            candidates.append(sol.z)
+        new = [z for z in candidates if judge(model.full_bits(z)) is not None]
+        for z in new:
+            model.add_nogood(z)
+        if _stopped(ctx, sol):
+            break
+        if sol.status == "infeasible" or sol.margin is None or sol.margin <= tol or not model.z_vars:
+            break
+        if not new:
+            ctx.stop("the solver returned an already-cut pattern (numerical trouble)")
+            break
+    ctx.stats["solve_s"] = round(solve_s, 3)
+    if ctx.stop_reason is None and model.z_vars:
+        mip_closure(model, judge, ctx, found)
+    ctx.stats["patterns_per_solve"] = round(len(judge.seen) / max(ctx.stats.get("solves", 1), 1), 2)
 
+
+def harvester(model: BigMModel, ctx: RunContext, harvest: bool) -> list:
+    """A list that the MIP-solution callback fills with (z, f) of every incumbent."""
+    found: list = []
     cols = model.harvest_columns() if harvest else None
     if harvest and cols is None:
         # the persistent interface creates its highspy instance on the first solve
@@ -51,53 +129,56 @@ def run_mip(net: Network, ctx: RunContext, *, tighten: str = "lp", harvest: bool
 
         def on_solution(event):
             sol = event.data_out.mip_solution
-            if sol is None or len(sol) <= fcol or sol[fcol] <= tol:
+            if sol is None or len(sol) <= fcol:
                 return
-            found.append(np.asarray(sol)[zcols] > 0.5)
+            found.append((np.asarray(sol)[zcols] > 0.5, float(sol[fcol])))
 
         model.opt._solver_model.cbMipSolution.subscribe(on_solution)
     ctx.stats["harvest"] = cols is not None
+    return found
 
-    def consider(z: np.ndarray) -> bool:
-        key = np.packbits(z).tobytes() if z.size else b""
-        if key in seen:
-            return False
-        seen.add(key)
-        bits = model.full_bits(z)
-        cell = check(net, bits)
-        ctx.bump("cell_lps")
-        if cell.full:
-            ctx.add_region(bits, cell.witness, cell.margin)
-        elif check(net, bits, one_sided=True).full:
-            ctx.add_degenerate()           # a real strict pattern on a lower-dimensional set
-        else:
-            ctx.bump("spurious_patterns")  # MIP tolerance artefact: not even a strict pattern
+
+def _stopped(ctx: RunContext, sol) -> bool:
+    if sol.status == "time limit":
+        ctx.stop("time limit reached")
         return True
+    if sol.status == "interrupted":
+        raise KeyboardInterrupt
+    if sol.status not in ("optimal", "infeasible"):
+        ctx.stop(f"solver status {sol.status}")
+        return True
+    return False
 
-    solve_s = 0.0
+
+def mip_closure(model: BigMModel, judge: PatternJudge, ctx: RunContext, found=None) -> bool:
+    """Phase 2 / the completeness proof: re-solve the model, whose no-good cuts exclude every
+    pattern judged so far, and judge every pattern it returns (any f >= 0), until HiGHS proves it
+    infeasible. Returns True when proven (then no full-dimensional cell is missing, up to the
+    MIP's feasibility tolerance, which only admits more candidates), False when stopped."""
+    found = [] if found is None else found
+    model.m.obj.expr = 0.0        # any feasible pattern will do: HiGHS stops at the first one
+    t0 = time.perf_counter()
+    solves = 0
+    proven = False
     while not ctx.expired():
         found.clear()
-        t1 = time.perf_counter()
         sol = model.solve(time_limit=ctx.remaining())
-        solve_s += time.perf_counter() - t1
-        ctx.bump("solves")
-        candidates = list(found)
-        if sol.z is not None and sol.margin is not None and sol.margin > tol:
+        solves += 1
+        candidates = [z for z, _ in found]
+        if sol.z is not None:
             candidates.append(sol.z)
-        new = [z for z in candidates if consider(z)]
+        if sol.status == "infeasible":
+            proven = True
+            break
+        if _stopped(ctx, sol):
+            break
+        new = [z for z in candidates if judge(model.full_bits(z)) is not None]
         for z in new:
             model.add_nogood(z)
-        if sol.status == "time limit":
-            ctx.stop("time limit reached")
-            break
-        if sol.status == "interrupted":
-            raise KeyboardInterrupt
-        if sol.status == "infeasible" or sol.margin is None or sol.margin <= tol or not model.z_vars:
-            if sol.status not in ("optimal", "infeasible"):
-                ctx.stop(f"solver status {sol.status}")
-            break
         if not new:
-            ctx.stop("the solver returned an already-cut pattern (numerical trouble)")
+            ctx.stop("the proof MIP returned an already-cut pattern (numerical trouble)")
             break
-    ctx.stats["solve_s"] = round(solve_s, 3)
-    ctx.stats["patterns_per_solve"] = round((len(seen)) / max(ctx.stats.get("solves", 1), 1), 2)
+    ctx.bump("proof_solves", solves)
+    ctx.bump("solves", solves)
+    ctx.stats["proof_s"] = round(ctx.stats.get("proof_s", 0) + time.perf_counter() - t0, 3)
+    return proven

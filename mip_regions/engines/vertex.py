@@ -7,82 +7,117 @@ polytope at vertices:
 
 * identically zero on C (a = 0, c = 0): inactive, no boundary (REFERENCE.md §6.2);
   constant on C (a = 0): its sign;
-* every vertex at distance >= -tol from the hyperplane (a.x + c)/||a|| = 0: active
-  (<= tol: inactive), the unit does not cut C;
-* a vertex beyond tol on each side: it cuts C, and both sides are full-dimensional.
+* every vertex beyond the unit's error band ``band`` on one side (layers.py): that side, no cut;
+* a vertex beyond the band on each side: it cuts C, and both sides are full-dimensional;
+* otherwise (a vertex within the band of the hyperplane, on the side that would decide) the
+  floats cannot tell a hyperplane that touches C from one that cuts off a sliver: the exact
+  margin LP on C's exact rows decides (layers.ExactPath). A touching hyperplane is then a
+  non-cutting unit, as above. A sliver is a cut: the side beyond the band stays in floats, and
+  the sliver's whole subtree is enumerated in exact arithmetic (exact.py).
 
-C is split by the first cutting unit (new vertices on the crossed edges, polytope.split); each
-child re-examines only the units that cut C. No LP is solved. Leaves are the activation regions,
-reported with the mean of their vertices (an interior point) and its distance to the nearest
-constraint or box face. The cost is a few small numpy operations per split, growing with the
-number of vertices of a cell (2^n0 for the box at the start), so this engine suits small
-input dimensions; engines/lp.py does not depend on the vertex count.
+C is split by the first cutting unit (new vertices on the crossed edges, polytope.split; vertices
+within ``snap`` = band / 1000 of the hyperplane are put on it); each child re-examines only the
+units that cut C. Leaves are the activation regions, reported with the mean of their vertices
+(an interior point) and its distance to the nearest constraint or box face. The cost is a few
+small numpy operations per split, growing with the number of vertices of a cell (2^n0 for the
+box at the start), so this engine suits small input dimensions; engines/lp.py does not depend on
+the vertex count.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .cells import MARGIN_TOL, THIN_TOL
-from ..errors import EngineError
 from ..nets.network import Network
-from .polytope import box, split as split_polytope
 from ..result import RunContext
-from .layers import CutStack, StopSearch, enter_layer
+from .layers import EXACT_INT, CutStack, ExactPath, StopSearch, enter_layer, root_input
+from .polytope import box, split as split_polytope
+
+SNAP = 1e-3   # vertices within SNAP * band of a hyperplane are taken to lie on it
 
 
 def run_vertex(net: Network, ctx: RunContext) -> None:
     """Enumerate the activation regions of ``net`` into ``ctx`` (module docstring)."""
     lo, hi = net.domain.lower.astype(float), net.domain.upper.astype(float)
     n0 = net.input_dim
-    tol = MARGIN_TOL * float(np.max(hi - lo))
-    thin = THIN_TOL * float(np.max(hi - lo))
+    xmax = np.maximum(np.abs(lo), np.abs(hi))
+    exact_floats = net.is_integer and max(float(xmax.max()), 1.0) < EXACT_INT
     bits = np.zeros(net.num_relu, dtype=bool)
     path = CutStack(lo, hi, net.num_relu + 1)
+    exact = ExactPath(net, ctx)
     stats = ctx.stats
     stats["splits"] = 0
     stats["max_vertices"] = 0
 
-    def layer_step(l, A, c, P):
-        """Continue from layer l for the cell P, whose layer-l input is h = A x + c."""
-        U = enter_layer(net, ctx, bits, l, A, c)
+    def layer_step(l, inp, P):
+        """Continue from layer l for the cell P, whose layer-l input is ``inp``."""
+        U = enter_layer(net, ctx, bits, l, inp, xmax, exact_floats)
         if U is None:
             x = P.interior_point()
             ctx.add_region(bits.copy(), x, float(path.margins(x)))
             return
+        for i in U.doubtful:
+            zero, active = exact.constant(bits, U.layer, int(i))
+            if not zero:    # a real hyperplane whose float gradient is lost: exact from here
+                exact.subtree(bits, path, U.layer, None, points=[P.interior_point()])
+                return
+            bits[U.offset + i] = active
         decide(U, U.cand, P)
 
     def decide(U, cand, P):
         """Decide the candidate units of layer U on the cell P; split by the first that cuts."""
         off, R, Q = U.offset, U.R, U.Q
+        cutting, thins = [], []
         if len(cand):
             G = P.V @ R[cand].T + Q[cand]
-            top, bottom = G.max(axis=0), G.min(axis=0)
-            has_pos, has_neg = top > tol, bottom < -tol
-            if not (has_pos | has_neg).all():
-                raise EngineError("a full-dimensional cell lies within tolerance of a hyperplane "
-                                  "(numerical trouble); try --method lp or --method mip")
-            # a unit that misses by less than tol but more than rounding: a thin piece not counted
-            n_thin = int(np.count_nonzero((has_pos & ~has_neg & (bottom < -thin)) |
-                                          (has_neg & ~has_pos & (top > thin))))
-            if n_thin:
-                ctx.bump("thin_pieces", n_thin)
-            bits[off + cand[has_pos & ~has_neg]] = True
-            bits[off + cand[has_neg & ~has_pos]] = False
-            crossing = np.flatnonzero(has_pos & has_neg)
-            cutting = cand[crossing]
-        else:
-            cutting = cand
-        if not len(cutting):
-            layer_step(U.layer + 1, *U.output(bits), P)
+            top, bottom, band = G.max(axis=0), G.min(axis=0), U.band[cand]
+            has_pos, has_neg = top > band, bottom < -band
+            pos_only = has_pos & (bottom > band)
+            neg_only = has_neg & (top < -band)
+            bits[off + cand[pos_only]] = True
+            bits[off + cand[neg_only]] = False
+            for k in np.flatnonzero(~(pos_only | neg_only)):
+                i = int(cand[k])
+                if has_pos[k] and has_neg[k]:
+                    cutting.append(k)
+                    continue
+                if not (has_pos[k] or has_neg[k]):   # the cell itself is within the band of H
+                    undecided = [int(cand[j]) for j in cutting] + [int(cand[j]) for j, _ in thins]
+                    exact.subtree(bits, path, U.layer, undecided + cand[k:].tolist(),
+                                  points=[P.interior_point()])
+                    return
+                clear = 1 if has_pos[k] else -1      # the side with a vertex beyond the band
+                if exact.side_has_interior(bits, path, U.layer, i, -clear):
+                    thins.append((k, clear))         # a sliver on the other side: it cuts
+                else:
+                    bits[off + i] = clear > 0        # touches C: no cut
+        if not cutting and thins:
+            (k, clear), rest = thins[0], [int(cand[j]) for j, _ in thins[1:]]
+            i = int(cand[k])
+            ctx.bump("slivers")
+            bits[off + i] = clear < 0                # the sliver, with its subtree: exactly
+            exact.subtree(bits, path, U.layer, rest, extra=(U.layer, i, -clear))
+            bits[off + i] = clear > 0                # the clear side: the floats' polytope
+            child = split_polytope(P, G[:, k], 2 * n0 + path.depth, SNAP * band[k])
+            P_clear = P if child[1] is None else child[0 if clear > 0 else 1]
+            path.push(clear * R[i], clear * Q[i], (U.layer, i, clear))
+            try:
+                decide(U, np.array(rest, dtype=int), P_clear)
+            finally:
+                path.pop()
             return
-        i, rest = cutting[0], cutting[1:]
-        plus, minus = split_polytope(P, G[:, crossing[0]], 2 * n0 + path.depth, tol)
+        if not cutting:
+            layer_step(U.layer + 1, U.output(bits), P)
+            return
+        k = cutting[0]
+        i = int(cand[k])
+        rest = np.array([cand[j] for j in cutting[1:]] + [cand[j] for j, _ in thins], dtype=int)
+        plus, minus = split_polytope(P, G[:, k], 2 * n0 + path.depth, SNAP * band[k])
         stats["splits"] += 1
         stats["max_vertices"] = max(stats["max_vertices"], len(plus.V), len(minus.V))
-        for s, child in ((1.0, plus), (-1.0, minus)):
+        for s, child in ((1, plus), (-1, minus)):
             bits[off + i] = s > 0
-            path.push(s * R[i], s * Q[i])
+            path.push(s * R[i], s * Q[i], (U.layer, i, s))
             try:
                 decide(U, rest, child)
             finally:
@@ -90,7 +125,6 @@ def run_vertex(net: Network, ctx: RunContext) -> None:
 
     P0 = box(lo, hi, net.num_relu)
     try:
-        layer_step(0, np.eye(n0), np.zeros(n0), P0)
+        layer_step(0, root_input(n0), P0)
     except StopSearch:
         pass
-

@@ -4,9 +4,12 @@ A network computes ``h^0 = x``, ``h^l = g_l(W^l h^{l-1} + b^l)`` for l = 1..L wi
 ``g_l`` in {relu, identity}; the last layer is the output map and must be ``identity``.
 Depth L is the number of affine maps (the ternary paper's convention, REFERENCE.md §0).
 
-Numbers are kept as float64 arrays for computation and, when every number of the network and
-its domain is an integer or a rational ("p/q" string or :class:`fractions.Fraction`), also as
-exact rationals so that later code can verify results exactly.
+Every network has one exact value: its numbers as rationals. Integers and "p/q" strings (or
+:class:`fractions.Fraction`) are kept as written; a float is the dyadic rational its float64
+value is (``Fraction(0.3)`` = 5404319552844595/2^54, not 3/10). :meth:`Network.rational_layers`
+and :meth:`Network.exact_domain` give that exact network, and every engine counts its cells.
+The float64 arrays are for fast, filtered computation; ``is_exact`` only says whether every
+number was *written* as an integer or a rational (files are written back the same way).
 """
 
 from __future__ import annotations
@@ -27,8 +30,8 @@ ACTIVATIONS = ("relu", "identity")
 def parse_number(value, *, where=None) -> tuple[float, Fraction | None]:
     """Read one number: int, float, Fraction, or a string "p/q" (also "-3", "0.25").
 
-    Returns ``(float value, exact Fraction or None)``; floats have no exact value (a float in a
-    file is taken as approximate). Raises :class:`NetworkError` for booleans, non-finite values
+    Returns ``(float value, written Fraction or None)``: None for a float, whose exact value is
+    ``Fraction(float value)`` (see the module docstring). Raises :class:`NetworkError` for booleans, non-finite values
     and malformed strings. ``where`` is a dict of NetworkError keyword arguments.
     """
     where = where or {}
@@ -232,8 +235,16 @@ class Network:
 
     @property
     def is_exact(self) -> bool:
-        """True when every weight, bias and domain bound is rational (exact checks possible)."""
+        """True when every weight, bias and domain bound was written as an integer or a rational
+        (no floats). Engines do not depend on it: every network is counted exactly."""
         return self.domain.is_exact and all(layer.is_exact for layer in self.layers)
+
+    def exact_domain(self) -> tuple[list[Fraction], list[Fraction]]:
+        """The box's bounds as exact Fractions (floats taken at their exact binary value)."""
+        d = self.domain
+        if d.is_exact:
+            return list(d.exact_lower), list(d.exact_upper)
+        return [Fraction(float(v)) for v in d.lower], [Fraction(float(v)) for v in d.upper]
 
     # -- evaluation -------------------------------------------------------------------------
     def preactivations(self, X) -> list[np.ndarray]:
@@ -263,8 +274,8 @@ class Network:
         """True when every weight and bias is an exact integer (exact maps can use Python ints)."""
         if not hasattr(self, "_is_integer"):
             self._is_integer = all(
-                layer.is_exact and all(v.denominator == 1 for row in layer.exact_weights for v in row)
-                and all(v.denominator == 1 for v in layer.exact_bias) for layer in self.layers)
+                all(v.denominator == 1 for row in W for v in row) and all(v.denominator == 1 for v in b)
+                for W, b in self.rational_layers())
         return self._is_integer
 
     def exact_arrays(self) -> list[tuple[np.ndarray, np.ndarray]]:
