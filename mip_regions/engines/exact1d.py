@@ -5,7 +5,7 @@ Fractions). Each ReLU unit's pre-activation ``alpha x + gamma`` is then split at
 ``-gamma/alpha`` when that lies strictly inside I; a unit with ``alpha = gamma = 0`` is
 identically zero on I (inactive, no breakpoint), one with ``alpha = 0`` is constant. The final
 pieces are the activation regions (cells are intervals, so distinct pieces have distinct
-patterns); each is reported with its midpoint as witness and half its length as margin.
+patterns); each is reported with its exact midpoint as witness and half its length as margin.
 """
 
 from __future__ import annotations
@@ -21,12 +21,8 @@ from .layers import StopSearch
 
 
 def _exact_layers(net: Network):
-    if net.is_exact:
-        return [(layer.exact_weights, layer.exact_bias, layer.activation) for layer in net.layers[:-1]]
-    # float networks: every float64 is a rational, so the propagation is still exact for the
-    # numbers as stored
-    return [([[Fraction(float(v)) for v in row] for row in layer.weights],
-             [Fraction(float(v)) for v in layer.bias], layer.activation) for layer in net.layers[:-1]]
+    """The hidden layers' exact values (a float weight is the rational its float64 value is)."""
+    return [(W, b, layer.activation) for layer, (W, b) in zip(net.layers[:-1], net.rational_layers())]
 
 
 def pieces_1d(net: Network, ctx: RunContext | None = None):
@@ -34,10 +30,7 @@ def pieces_1d(net: Network, ctx: RunContext | None = None):
     if net.input_dim != 1:
         raise EngineError(f"exact1d needs a 1-D input, this network has n0 = {net.input_dim}")
     layers = _exact_layers(net)
-    if net.domain.is_exact:
-        lo, hi = net.domain.exact_lower[0], net.domain.exact_upper[0]
-    else:
-        lo, hi = Fraction(float(net.domain.lower[0])), Fraction(float(net.domain.upper[0]))
+    (lo,), (hi,) = net.exact_domain()
     zero = Fraction(0)
     nbits = net.num_relu
 
@@ -79,7 +72,8 @@ def run_exact1d(net: Network, ctx: RunContext) -> None:
             if key in seen:  # cannot happen (cells are intervals); kept as a guard
                 raise EngineError("exact1d found one pattern on two pieces; please report this network")
             seen.add(key)
-            ctx.add_region(bits, [float((left + right) / 2)], float((right - left) / 2))
+            mid = (left + right) / 2
+            ctx.add_region(bits, [float(mid)], float((right - left) / 2), exact_witness=[mid])
     except StopSearch:
         pass
 
