@@ -121,13 +121,10 @@ def count_regions(net: Network, method: str = "auto", *, time_limit=None, region
         ctx.stop_reason = "interrupted (Ctrl-C)"
     result = ctx.result(degenerate_known=(method == "mip"))
     result.method_detail = detail
-    thin = result.stats.get("thin_pieces", 0)
-    if thin:
-        from .engines.cells import MARGIN_TOL
-        result.notes.append(
-            f"{thin} time(s) a hyperplane cut off a piece with interior but thinner than {MARGIN_TOL:g} x the "
-            "box's largest side; such pieces are not counted, and engines test thinness differently "
-            "(README, Numerics), so the exact count may be higher")
+    exact_path = sum(result.stats.get(k, 0) for k in ("exact_decisions", "exact_subtrees"))
+    if exact_path and method in ("vertex", "lp", "mip"):
+        result.notes.append(f"{exact_path} decision(s) fell inside the floats' error band and were made in exact "
+                            "rational arithmetic (README, Numerics)")
     if linear:
         if not result.complete:
             result.notes.append("linear regions and affine maps not computed: the enumeration is incomplete")

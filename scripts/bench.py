@@ -7,6 +7,11 @@ one run are what to compare; absolute times vary by about 25% between runs). ``r
 divides by the rate issue 4 quotes for the peer tool (nnenum, star sets on GLPK) on the same kind
 of network: 3,080 regions of a random 4-16-16 in 1.2 s, 130,508 of a 6-16-16-16 in 65 s.
 
+``exact_path`` counts the decisions made in exact rational arithmetic (engines/layers.py: a float
+decision inside its error band) plus the subtrees handed to the exact engine. The pseudo-engine
+``certify`` counts with ``auto`` and then runs ``count --certify``'s proof (exact witnesses + the MIP
+no-good completeness proof); its seconds are the proof's alone.
+
 Run: python scripts/bench.py [--time-limit S] [--quick] [--out DIR]   (writes bench.csv, bench.md)
 """
 
@@ -41,7 +46,7 @@ def cases(quick: bool):
     return out
 
 
-ENGINES = ["vertex", "lp", "exact1d", "mip", "sample"]
+ENGINES = ["vertex", "lp", "exact1d", "exact", "mip", "sample", "certify"]
 PEER_RATE = {"random 4-16-16": 3080 / 1.2, "random 6-16-16-16": 130508 / 65}   # regions/s, issue 4
 
 
@@ -54,9 +59,19 @@ def _run(case, engine, time_limit, quick, q):
         return
     opts = {"samples": 1_000_000} if engine == "sample" else {}
     t = time.perf_counter()
-    r = count_regions(net, engine, time_limit=time_limit, keep_regions=False, **opts)
+    r = count_regions(net, "auto" if engine == "certify" else engine, time_limit=time_limit,
+                      keep_regions=engine == "certify", **opts)
     secs = time.perf_counter() - t
-    q.put({"regions": r.activation_regions, "complete": r.complete, "seconds": secs,
+    complete = r.complete
+    exact_path = r.stats.get("exact_decisions", 0) + r.stats.get("exact_subtrees", 0)
+    if engine == "certify":
+        from mip_regions.analysis.certify import certify
+        t = time.perf_counter()
+        cert = certify(net, r, time_limit=time_limit)
+        secs = time.perf_counter() - t
+        complete = cert.passed
+    q.put({"regions": r.activation_regions, "complete": complete, "seconds": secs,
+           "exact_path": exact_path if engine not in ("sample", "exact", "exact1d") else "",
            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
 
 
@@ -85,12 +100,14 @@ def main():
             label = ("%d" if res["complete"] else ">= %d") % res["regions"]
             if engine == "sample":
                 label = f">= {res['regions']} (estimate)"
-            peer = PEER_RATE.get(case) if engine != "sample" else None
+            if engine == "certify":
+                label = f"{res['regions']} {'certified' if res['complete'] else 'NOT certified'}"
+            peer = PEER_RATE.get(case) if engine not in ("sample", "certify") else None
             rows.append({"case": case, "engine": engine, "regions": label,
                          "seconds": round(res["seconds"], 3), "regions_per_s": round(rate[engine], 1),
-                         "peak_mb": round(res["peak_mb"], 1),
+                         "peak_mb": round(res["peak_mb"], 1), "exact_path": res["exact_path"],
                          "rate_vs_lp": (round(rate[engine] / rate["lp"], 4)
-                                        if "lp" in rate and engine != "sample" else ""),
+                                        if "lp" in rate and engine not in ("sample", "certify") else ""),
                          "rate_vs_peer": round(rate[engine] / peer, 2) if peer else ""})
             print(" | ".join(str(v) for v in rows[-1].values()), flush=True)
     out = Path(args.out)

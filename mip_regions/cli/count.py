@@ -23,7 +23,8 @@ def add_parser(sub):
                    help="counting engine: vertex = exact depth-first cell enumeration with the cells' "
                         "vertex sets, no LP (fastest for small n0); lp = the same search with one small LP per "
                         "test (GLPK or HiGHS), for any n0; "
-                        "exact1d = exact rational breakpoints (n0 = 1); mip = Serra et al.'s big-M MIP on "
+                        "exact1d = exact rational breakpoints (n0 = 1); exact = the lp search entirely in exact "
+                        "rational arithmetic (slow, the reference); mip = Serra et al.'s big-M MIP on "
                         "Pyomo + HiGHS, the reference; sample = distinct patterns at random points, a lower "
                         f"bound only; auto (default) = exact1d for n0 = 1, vertex for n0 <= {VERTEX_MAX_DIM}, lp above")
     p.add_argument("--time-limit", type=float, metavar="S",

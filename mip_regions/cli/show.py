@@ -19,7 +19,7 @@ def cmd_show(args) -> int:
     print(f"network  {net.describe()}")
     print(f"domain   {net.domain.describe()}")
     print(f"depth    {net.depth} affine maps; {net.num_relu} ReLU units; "
-          f"ternary: {'yes' if is_ternary(net) else 'no'}; exact rationals: {'yes' if net.is_exact else 'no'}")
+          f"ternary: {'yes' if is_ternary(net) else 'no'}; numbers written as {'integers/rationals' if net.is_exact else 'floats (counted as their exact binary rationals)'}")
     rows = layer_table(net)
     print(f"{'layer':>5} {'activation':>10} {'width':>6} {'params':>7} {'nonzero W':>9} {'nonzero b':>9} "
           f"{'max|W|':>7} {'ternary':>7}")

@@ -25,9 +25,8 @@ import numpy as np
 
 from ..nets.network import Network
 
-ZERO_TOL = 1e-12     # |a|, |c| below this (relative) count as zero for float networks
-MARGIN_TOL = 1e-7    # t* must exceed this times the box's largest side
-THIN_TOL = 1e-10     # below this times the side a margin is numerically 0; between the two: "thin"
+ZERO_TOL = 1e-12     # float pre-test: |a|, |c| below this (relative) may be zero (then decided exactly)
+MARGIN_TOL = 1e-7    # float margin LP: t* above this times the box's largest side is trusted
 
 
 def affine_preactivations(net: Network, pattern, *, exact: bool = False):
@@ -75,12 +74,12 @@ def relu_rows(net: Network, maps):
 def zero_units(net: Network, pattern, A: np.ndarray, c: np.ndarray) -> np.ndarray:
     """Boolean mask of ReLU units whose pre-activation is identically zero on the cell.
 
-    Float test first; for rational networks every candidate is confirmed in exact arithmetic,
-    so the result is exact there.
+    Float test first; every candidate is then decided in exact arithmetic (on the network's exact
+    value), so the result is exact.
     """
     scale = 1.0 + max(float(np.abs(A).max(initial=0.0)), float(np.abs(c).max(initial=0.0)))
     cand = (np.abs(A).max(axis=1, initial=0.0) <= ZERO_TOL * scale) & (np.abs(c) <= ZERO_TOL * scale)
-    if cand.any() and net.is_exact:
+    if cand.any():
         eA, ec = relu_rows(net, affine_preactivations(net, pattern, exact=True))
         exact_zero = np.array([all(v == 0 for v in eA[i]) and ec[i] == 0 for i in range(len(ec))])
         return exact_zero
