@@ -53,6 +53,7 @@ PEER_RATE = {"random 4-16-16": 3080 / 1.2, "random 6-16-16-16": 130508 / 65}   #
 def _run(case, engine, time_limit, quick, q):
     import time
     from mip_regions import count_regions
+    import mip_regions.engines.exact  # noqa: F401  (python-flint's import, ~30 ms, is not the algorithm)
     net = dict(cases(quick))[case]()
     if engine == "exact1d" and net.input_dim != 1:
         q.put(None)

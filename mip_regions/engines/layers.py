@@ -159,12 +159,16 @@ def layer_units(layers, l: int, inp: LayerInput, offset: int, xmax: np.ndarray,
 
 class ExactPath:
     """The exact side of the filtered decisions (exact.py), built on first use: the exact rows of
-    the cell on the search path, exact side tests, exact unit maps, and the hand-over of a whole
-    subtree to :func:`exact.exact_subtree`. Counts ``exact_decisions`` and ``exact_subtrees``."""
+    the cell on the search path, exact side tests, exact unit maps, exact vertices, and the
+    hand-over of a whole subtree to :func:`exact.exact_subtree`. Counts ``exact_decisions`` and
+    ``exact_subtrees``."""
+
+    CACHE = 50_000
 
     def __init__(self, net, ctx):
         self.net, self.ctx = net, ctx
         self._ex = None
+        self._rows: dict = {}
 
     @property
     def ex(self):
@@ -173,20 +177,28 @@ class ExactPath:
             self._ex = ExactNet(self.net)
         return self._ex
 
+    def row(self, bits, l: int, i: int, s: int):
+        """Exact (a, c) of s * (unit i of layer l's pre-activation): a.x + c >= 0 is its side."""
+        key = (l, i, s, np.asarray(bits[: self.net.relu_offset[l]], dtype=bool).tobytes())
+        hit = self._rows.get(key)
+        if hit is None:
+            a, c = self.ex.unit_row(bits, l, i)
+            hit = ([s * v for v in a], s * c)
+            if len(self._rows) >= self.CACHE:
+                self._rows.clear()
+            self._rows[key] = hit
+        return hit
+
     def path_rows(self, bits, path: CutStack) -> list:
         """The exact constraints a.x + c >= 0 of the cuts on the path (the box is implicit)."""
-        rows = []
-        for (l, i, s) in path.units[: path.depth]:
-            a, c = self.ex.unit_row(bits, l, i)
-            rows.append(([s * v for v in a], s * c))
-        return rows
+        return [self.row(bits, l, i, s) for (l, i, s) in path.units[: path.depth]]
 
     def side_has_interior(self, bits, path: CutStack, l: int, i: int, s: int, hints=()) -> bool:
         """Exactly: does the cell ∩ {s (a_i.x + c_i) > 0} have an interior point?"""
         from .exact_lp import interior_point
         self.ctx.bump("exact_decisions")
-        a, c = self.ex.unit_row(bits, l, i)
-        rows = self.path_rows(bits, path) + [([s * v for v in a], s * c)]
+        self.ctx.bump("exact_lps")
+        rows = self.path_rows(bits, path) + [self.row(bits, l, i, s)]
         return interior_point(rows, self.ex.lo, self.ex.hi, hints=tuple(hints)) is not None
 
     def constant(self, bits, l: int, i: int):
@@ -195,6 +207,39 @@ class ExactPath:
         a, c = self.ex.unit_row(bits, l, i)
         return all(v == 0 for v in a), c > 0
 
+    def vertex_signs(self, bits, path: CutStack, tight: list, l: int, i: int):
+        """The exact sign (-1, 0, 1) of unit i of layer l at each vertex given by its tight slots
+        (box faces 0..2 n0 - 1, then the path's cuts), or None when a tight set does not pin one
+        point of the cell (then the caller decides by the exact LP)."""
+        from flint import fmpq_mat
+        ex = self.ex
+        n0 = ex.n0
+        rows = self.path_rows(bits, path)
+        a_i, c_i = self.row(bits, l, i, 1)
+        out = []
+        for slots in tight:
+            M = []
+            for k in slots:
+                if k < 2 * n0:
+                    j, upper = divmod(k, 2)
+                    e = [0] * n0
+                    e[j] = 1
+                    M.append(e + [ex.hi[j] if upper else ex.lo[j]])
+                else:
+                    a, c = rows[k - 2 * n0]
+                    M.append(list(a) + [-c])
+            R, rank = fmpq_mat(len(M), n0 + 1, [v for r in M for v in r]).rref()
+            if rank != n0 or any(R[k, k] != 1 for k in range(n0)):
+                return None
+            x = [R[k, n0] for k in range(n0)]
+            if not (all(lo <= v <= hi for lo, v, hi in zip(ex.lo, x, ex.hi))
+                    and all(sum((p * q for p, q in zip(a, x)), c) >= 0 for a, c in rows)):
+                return None      # not a point of the cell: the float polytope cannot be trusted here
+            g = sum((p * q for p, q in zip(a_i, x)), c_i)
+            out.append((g > 0) - (g < 0))
+        self.ctx.bump("exact_vertices", len(tight))
+        return out
+
     def subtree(self, bits, path: CutStack, l: int, cand, extra=None, points=()) -> None:
         """Enumerate everything below the current node exactly: the cell is the path's cuts plus
         ``extra`` = (l', i', s') (one more unit side), the units of layer l in ``cand`` are still
@@ -202,7 +247,5 @@ class ExactPath:
         from .exact import exact_subtree
         rows = self.path_rows(bits, path)
         if extra is not None:
-            l2, i2, s2 = extra
-            a, c = self.ex.unit_row(bits, l2, i2)
-            rows.append(([s2 * v for v in a], s2 * c))
+            rows.append(self.row(bits, *extra))
         exact_subtree(self.ex, self.ctx, bits, l, cand, rows, points)

@@ -54,22 +54,22 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto") -> None:
 
     def tighten_box(blo, bhi, r, q):
         """Bound propagation of the new constraint r.x + q >= 0 into the cell's bounding box
-        [blo, bhi] (a valid box around the cell, tighter than the domain: a cheap sign filter).
-        Widened by the LP trust margin, so that rounding never makes it cut into the cell."""
+        [blo, bhi] (a valid box around the cell, tighter than the domain: a cheap sign filter;
+        its rounding is far inside the error band the sign tests below require)."""
         mx = np.maximum(r * blo, r * bhi)
         need = -q - (mx.sum() - mx)          # r_j x_j >= need_j
         pos, neg = r > 1e-12, r < -1e-12
-        nlo = np.where(pos, np.maximum(blo, need / np.where(pos, r, 1.0) - lp_trust), blo)
-        nhi = np.where(neg, np.minimum(bhi, need / np.where(neg, r, 1.0) + lp_trust), bhi)
+        nlo = np.where(pos, np.maximum(blo, need / np.where(pos, r, 1.0)), blo)
+        nhi = np.where(neg, np.minimum(bhi, need / np.where(neg, r, 1.0)), bhi)
         return nlo, nhi
 
-    def side_lp(U, i, s, trust):
-        """Does C ∩ {s (r.x + q) > 0} have an interior? (True, point) when the float LP shows it
-        beyond ``trust``, (False, None) when its margin is below -trust, else the exact LP
-        decides: (True, None) for a sliver thinner than the floats resolve, (False, None)."""
+    def side_lp(U, i, r, q, s, trust):
+        """Does C ∩ {s (r.x + q) > 0} have an interior (r, q: unit i's hyperplane, as a list and
+        a float)? (True, point) when the float LP shows it beyond ``trust``, (False, None) when its
+        margin is below -trust, else the exact LP decides: (True, None) for a sliver thinner than
+        the floats resolve, or (False, None)."""
         ctx.stats["lps"] = lp.solves + 1
-        r, q = U.R[i], U.Q[i]
-        t, y = lp.probe((s * r).tolist(), -s * q, trust)
+        t, y = lp.probe([s * v for v in r], -s * q, trust)
         if y is not None and s * (float(np.dot(r, y)) + q) > trust:
             return True, y
         if t is not None and t < -trust:
@@ -98,42 +98,45 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto") -> None:
         cutting, thins = [], []
         if len(cand):
             Rc, Qc, band = R[cand], Q[cand], U.band[cand]
-            trust = np.maximum(band, lp_trust)
             low, high = Rc * blo, Rc * bhi
             on = np.minimum(low, high).sum(axis=1) + Qc > band      # no room on the negative side
             dead = np.maximum(low, high).sum(axis=1) + Qc < -band   # no room on the positive side
             bits[off + cand[on]] = True
             bits[off + cand[dead]] = False
             keep = ~(on | dead)
-            cand, Rc, Qc, band, trust = cand[keep], Rc[keep], Qc[keep], band[keep], trust[keep]
+            cand, Rc, Qc, band = cand[keep], Rc[keep], Qc[keep], band[keep]
             V = W @ Rc.T + Qc
             has_pos, has_neg = (V > band).any(axis=0).tolist(), (V < -band).any(axis=0).tolist()
+            Rl, Ql, bandl = Rc.tolist(), Qc.tolist(), band.tolist()
         for k, i in enumerate(cand.tolist()):
             if has_pos[k] and has_neg[k]:  # known points on both sides: it cuts, no LP
                 cutting.append(i)
                 continue
-            sides = [-1 if has_pos[k] else 1] if (has_pos[k] or has_neg[k]) else [1, -1]
-            found, new = {1: has_pos[k], -1: has_neg[k]}, []
-            for s in sides:
-                found[s], y = side_lp(U, i, s, trust[k])
-                if y is not None:
-                    new.append(y)
-            if found[1] and found[-1] and (new or len(sides) == 1):
-                (cutting if len(new) == len(sides) else thins).append(i)
-            elif found[1] != found[-1]:
-                bits[off + i] = found[1]
-            else:   # no float point beyond the band on either side: the cell is thin, go exact
-                exact.subtree(bits, path, U.layer, cutting + thins + cand[k:].tolist(), points=list(W))
-                return
+            if has_pos[k] or has_neg[k]:
+                s = -1 if has_pos[k] else 1
+                other, y = side_lp(U, i, Rl[k], Ql[k], s, max(bandl[k], lp_trust))
+                if not other:                  # the hyperplane does not cut C
+                    bits[off + i] = has_pos[k]
+                    continue
+                (cutting if y is not None else thins).append(i)
+                new = [] if y is None else [y]
+            else:                              # every known point is within the band: both sides
+                (fp, yp), (fn, yn) = (side_lp(U, i, Rl[k], Ql[k], s, max(bandl[k], lp_trust)) for s in (1, -1))
+                new = [y for y in (yp, yn) if y is not None]
+                if fp and fn and new:
+                    (cutting if len(new) == 2 else thins).append(i)
+                elif fp != fn:
+                    bits[off + i] = fp
+                else:   # no float point beyond the band on either side: the cell is thin, go exact
+                    exact.subtree(bits, path, U.layer, cutting + thins + cand[k:].tolist(), points=list(W))
+                    return
+            for y in new:                      # where the new points lie for the later candidates
+                for m, v in enumerate((Rc[k + 1:] @ y + Qc[k + 1:]).tolist(), start=k + 1):
+                    if v > bandl[m]:
+                        has_pos[m] = True
+                    elif v < -bandl[m]:
+                        has_neg[m] = True
             if new:
-                for y in new:
-                    m = np.arange(k + 1, len(cand))
-                    v = Rc[m] @ y + Qc[m]
-                    for j, val in zip(m.tolist(), v.tolist()):
-                        if val > band[j]:
-                            has_pos[j] = True
-                        elif val < -band[j]:
-                            has_neg[j] = True
                 W = np.vstack([W] + new)
         if not cutting and thins:
             i, rest = thins[0], thins[1:]
@@ -150,8 +153,18 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto") -> None:
             return
         i, rest = cutting[0], np.array(cutting[1:] + thins, dtype=int)
         vals = W @ R[i] + Q[i]
-        for s in (1, -1):
-            descend(U, i, s, rest, W[s * vals > U.band[i]][-max_points:], blo, bhi)
+        bi = U.band[i]
+        for s in (1, -1):         # descend(), inlined: this is the hot path
+            r, q = s * R[i], s * Q[i]
+            bits[off + i] = s > 0
+            lp.push(r, -q)
+            path.push(r, q, (U.layer, i, s))
+            nlo, nhi = tighten_box(blo, bhi, r, q)
+            try:
+                split(U, rest, W[s * vals > bi][-max_points:], nlo, nhi)
+            finally:
+                lp.pop()
+                path.pop()
 
     def descend(U, i, s, rest, Wc, blo, bhi):
         """Go into the child C ∩ {s (r_i.x + q_i) >= 0} with its known points Wc."""

@@ -11,13 +11,16 @@ polytope at vertices:
 * a vertex beyond the band on each side: it cuts C, and both sides are full-dimensional;
 * otherwise (a vertex within the band of the hyperplane, on the side that would decide) the
   floats cannot tell a hyperplane that touches C from one that cuts off a sliver: the exact
-  margin LP on C's exact rows decides (layers.ExactPath). A touching hyperplane is then a
-  non-cutting unit, as above. A sliver is a cut: the side beyond the band stays in floats, and
-  the sliver's whole subtree is enumerated in exact arithmetic (exact.py).
+  signs of the hyperplane at the exact vertices near it decide (layers.ExactPath.vertex_signs:
+  each vertex solved exactly from its tight constraints and checked to lie in C), or the exact
+  margin LP when a vertex cannot be had. A touching hyperplane is then a non-cutting unit, as
+  above. A sliver is a cut: the side beyond the band stays in floats, and the sliver's whole
+  subtree is enumerated in exact arithmetic (exact.py).
 
-C is split by the first cutting unit (new vertices on the crossed edges, polytope.split; vertices
-within ``snap`` = band / 1000 of the hyperplane are put on it); each child re-examines only the
-units that cut C. Leaves are the activation regions, reported with the mean of their vertices
+C is split by the first cutting unit (new vertices on the crossed edges, polytope.split); vertices
+within the band of the hyperplane are classified exactly (on it, or on their exact side), so the
+polytope stays combinatorially exact and no true vertex is lost to rounding. Each child
+re-examines only the units that cut C. Leaves are the activation regions, reported with the mean of their vertices
 (an interior point) and its distance to the nearest constraint or box face. The cost is a few
 small numpy operations per split, growing with the number of vertices of a cell (2^n0 for the
 box at the start), so this engine suits small input dimensions; engines/lp.py does not depend on
@@ -33,7 +36,17 @@ from ..result import RunContext
 from .layers import EXACT_INT, CutStack, ExactPath, StopSearch, enter_layer, root_input
 from .polytope import box, split as split_polytope
 
-SNAP = 1e-3   # vertices within SNAP * band of a hyperplane are taken to lie on it
+
+
+class _ExactNode(Exception):
+    """A split whose near vertices could not be had exactly (cannot happen for a polytope that
+    is combinatorially exact; kept as a guard)."""
+
+
+def slots_of(P, v: int) -> list[int]:
+    """The constraint slots tight at vertex v of P."""
+    row = P.T[v]
+    return [64 * w + k for w in range(len(row)) for k in range(64) if (int(row[w]) >> k) & 1]
 
 
 def run_vertex(net: Network, ctx: RunContext) -> None:
@@ -76,18 +89,18 @@ def run_vertex(net: Network, ctx: RunContext) -> None:
             neg_only = has_neg & (top < -band)
             bits[off + cand[pos_only]] = True
             bits[off + cand[neg_only]] = False
-            for k in np.flatnonzero(~(pos_only | neg_only)):
+            crossing = has_pos & has_neg
+            cutting = np.flatnonzero(crossing).tolist()
+            amb = ~(pos_only | neg_only | crossing)
+            for k in (np.flatnonzero(amb) if amb.any() else ()):
                 i = int(cand[k])
-                if has_pos[k] and has_neg[k]:
-                    cutting.append(k)
-                    continue
                 if not (has_pos[k] or has_neg[k]):   # the cell itself is within the band of H
-                    undecided = [int(cand[j]) for j in cutting] + [int(cand[j]) for j, _ in thins]
-                    exact.subtree(bits, path, U.layer, undecided + cand[k:].tolist(),
-                                  points=[P.interior_point()])
+                    undecided = {int(cand[j]) for j in cutting} | {int(cand[j]) for j, _ in thins}
+                    undecided |= set(cand[k:].tolist())
+                    exact.subtree(bits, path, U.layer, sorted(undecided), points=[P.interior_point()])
                     return
                 clear = 1 if has_pos[k] else -1      # the side with a vertex beyond the band
-                if exact.side_has_interior(bits, path, U.layer, i, -clear):
+                if sliver(U, i, P, G[:, k], band[k], clear):
                     thins.append((k, clear))         # a sliver on the other side: it cuts
                 else:
                     bits[off + i] = clear > 0        # touches C: no cut
@@ -98,7 +111,10 @@ def run_vertex(net: Network, ctx: RunContext) -> None:
             bits[off + i] = clear < 0                # the sliver, with its subtree: exactly
             exact.subtree(bits, path, U.layer, rest, extra=(U.layer, i, -clear))
             bits[off + i] = clear > 0                # the clear side: the floats' polytope
-            child = split_polytope(P, G[:, k], 2 * n0 + path.depth, SNAP * band[k])
+            try:
+                child = split_exact(U, i, P, G[:, k], band[k])
+            except _ExactNode:
+                child = (None, None)
             P_clear = P if child[1] is None else child[0 if clear > 0 else 1]
             path.push(clear * R[i], clear * Q[i], (U.layer, i, clear))
             try:
@@ -112,7 +128,11 @@ def run_vertex(net: Network, ctx: RunContext) -> None:
         k = cutting[0]
         i = int(cand[k])
         rest = np.array([cand[j] for j in cutting[1:]] + [cand[j] for j, _ in thins], dtype=int)
-        plus, minus = split_polytope(P, G[:, k], 2 * n0 + path.depth, SNAP * band[k])
+        try:
+            plus, minus = split_exact(U, i, P, G[:, k], band[k])
+        except _ExactNode:
+            exact.subtree(bits, path, U.layer, [i] + rest.tolist(), points=[P.interior_point()])
+            return
         stats["splits"] += 1
         stats["max_vertices"] = max(stats["max_vertices"], len(plus.V), len(minus.V))
         for s, child in ((1, plus), (-1, minus)):
@@ -122,6 +142,36 @@ def run_vertex(net: Network, ctx: RunContext) -> None:
                 decide(U, rest, child)
             finally:
                 path.pop()
+
+    def near_signs(U, i, P, g, band):
+        """(indices of the vertices within the band of unit i's hyperplane, their exact signs), or
+        (near, None) when the exact vertices cannot be had."""
+        close = np.abs(g) <= band
+        if not close.any():
+            return (), []
+        near = np.flatnonzero(close)
+        return near, exact.vertex_signs(bits, path, [slots_of(P, v) for v in near], U.layer, i)
+
+    def sliver(U, i, P, g, band, clear) -> bool:
+        """Does unit i's hyperplane cut a piece off P on the side -clear, where every vertex is
+        within the band? Exactly: the exact signs at those vertices, else the exact LP."""
+        ctx.bump("exact_decisions")
+        near, signs = near_signs(U, i, P, g, band)
+        if signs is None:
+            return exact.side_has_interior(bits, path, U.layer, i, -clear)
+        return any(s == -clear for s in signs)
+
+    def split_exact(U, i, P, g, band):
+        """polytope.split with the vertices within the band classified exactly (on the hyperplane,
+        or on their exact side), so that no true vertex is lost to rounding."""
+        near, signs = near_signs(U, i, P, g, band)
+        if len(near):
+            if signs is None:
+                raise _ExactNode
+            g = g.copy()
+            s = np.array(signs, dtype=float)
+            g[near] = s * np.maximum(np.abs(g[near]), np.finfo(float).tiny)
+        return split_polytope(P, g, 2 * n0 + path.depth, 0.0)
 
     P0 = box(lo, hi, net.num_relu)
     try:
