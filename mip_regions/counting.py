@@ -71,8 +71,10 @@ def count_regions(net: Network, method: str = "auto", *, time_limit=None, region
     """Count the activation regions (full-dimensional cells) of ``net`` over its domain.
 
     Methods: ``vertex`` (exact, DFS over cells held by their vertices, no LP), ``lp`` (exact,
-    DFS over cells with LPs), ``exact1d`` (exact, n0 = 1), ``mip``
-    (exact, Serra et al.'s MIP, the reference), ``sample`` (lower bound only), ``auto``.
+    DFS over cells with LPs), ``exact1d`` (exact, n0 = 1), ``exact`` (the DFS entirely in rational
+    arithmetic), ``mip`` (exact, Serra et al.'s MIP, the reference), ``sample`` (lower bound only),
+    ``auto``. Every exact method counts the network's exact value (floats as their binary
+    rationals) and decides in rational arithmetic where floats cannot (README, Numerics).
     ``time_limit`` (seconds) and Ctrl-C stop the run cleanly: the result then has
     ``complete=False`` and its count is a lower bound. ``regions_out`` streams every region
     as a JSON line while the run goes on. ``linear=True`` also computes ``linear_regions`` and

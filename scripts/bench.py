@@ -70,7 +70,8 @@ def _run(case, engine, time_limit, quick, q):
         t = time.perf_counter()
         cert = certify(net, r, time_limit=time_limit)
         secs = time.perf_counter() - t
-        complete = cert.passed
+        complete = "certified" if cert.passed else (
+            "NOT certified" if cert.missed or cert.bad else "not decided within the time limit")
     q.put({"regions": r.activation_regions, "complete": complete, "seconds": secs,
            "exact_path": exact_path if engine not in ("sample", "exact", "exact1d") else "",
            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
@@ -102,7 +103,7 @@ def main():
             if engine == "sample":
                 label = f">= {res['regions']} (estimate)"
             if engine == "certify":
-                label = f"{res['regions']} {'certified' if res['complete'] else 'NOT certified'}"
+                label = f"{res['regions']} {res['complete']}"
             peer = PEER_RATE.get(case) if engine not in ("sample", "certify") else None
             rows.append({"case": case, "engine": engine, "regions": label,
                          "seconds": round(res["seconds"], 3), "regions_per_s": round(rate[engine], 1),
