@@ -157,6 +157,17 @@ def layer_units(layers, l: int, inp: LayerInput, offset: int, xmax: np.ndarray,
                       np.nonzero(doubtful)[0])
 
 
+def _ratio(b, d, a, c):
+    """lambda with (b, d) = lambda (a, c) exactly, or None when the rows are not proportional."""
+    j = next((k for k, v in enumerate(a) if v != 0), None)
+    if j is None:
+        return None
+    lam = b[j] / a[j]
+    if lam == 0 or d != lam * c or any(bv != lam * av for bv, av in zip(b, a)):
+        return None
+    return lam
+
+
 class ExactPath:
     """The exact side of the filtered decisions (exact.py), built on first use: the exact rows of
     the cell on the search path, exact side tests, exact unit maps, exact vertices, and the
@@ -193,10 +204,29 @@ class ExactPath:
         """The exact constraints a.x + c >= 0 of the cuts on the path (the box is implicit)."""
         return [self.row(bits, l, i, s) for (l, i, s) in path.units[: path.depth]]
 
+    def facet_side(self, bits, path: CutStack, l: int, i: int):
+        """When unit i's hyperplane coincides with one of the cell's facets (a cut or a box face:
+        the usual degeneracy of the constructions, duplicated units), the side s in {1, -1} with
+        the cell inside {s (a_i.x + c_i) >= 0}; else None. Exact and cheap (no LP)."""
+        ex = self.ex
+        a, c = self.row(bits, l, i, 1)
+        box = [([1 if j == k else 0 for j in range(ex.n0)], -ex.lo[k]) for k in range(ex.n0)]
+        box += [([-1 if j == k else 0 for j in range(ex.n0)], ex.hi[k]) for k in range(ex.n0)]
+        for b, d in self.path_rows(bits, path) + box:
+            lam = _ratio(b, d, a, c)
+            if lam is not None:
+                self.ctx.bump("exact_facets")
+                return 1 if lam > 0 else -1
+        return None
+
     def side_has_interior(self, bits, path: CutStack, l: int, i: int, s: int, hints=()) -> bool:
-        """Exactly: does the cell ∩ {s (a_i.x + c_i) > 0} have an interior point?"""
+        """Exactly: does the cell ∩ {s (a_i.x + c_i) > 0} have an interior point? Read off a
+        coinciding facet (:meth:`facet_side`) when there is one, else the exact margin LP."""
         from .exact_lp import interior_point
         self.ctx.bump("exact_decisions")
+        side = self.facet_side(bits, path, l, i)
+        if side is not None:
+            return side == s
         self.ctx.bump("exact_lps")
         rows = self.path_rows(bits, path) + [self.row(bits, l, i, s)]
         return interior_point(rows, self.ex.lo, self.ex.hi, hints=tuple(hints)) is not None

@@ -156,6 +156,9 @@ def run_vertex(net: Network, ctx: RunContext) -> None:
         """Does unit i's hyperplane cut a piece off P on the side -clear, where every vertex is
         within the band? Exactly: the exact signs at those vertices, else the exact LP."""
         ctx.bump("exact_decisions")
+        side = exact.facet_side(bits, path, U.layer, i)
+        if side is not None:
+            return side != clear
         near, signs = near_signs(U, i, P, g, band)
         if signs is None:
             return exact.side_has_interior(bits, path, U.layer, i, -clear)
