@@ -84,27 +84,30 @@ class ExactNet:
         """(G, c) of the network's output on the cell, as exact fmpq matrices."""
         return self.preactivation(bits, len(self.net.layers) - 1)
 
-    def cell_rows(self, bits):
-        """The closed cell of a full pattern as exact rows ``s (a.x + c) >= 0``, without units that
-        are identically zero on it; and a reason string when the pattern cannot have a cell
-        (an identically-zero unit marked active, a constant unit of the wrong sign), else ''."""
-        rows = []
+    def relu_units(self, bits):
+        """Yield (index, a, c, active) for every ReLU unit: its pre-activation a.x + c on the cell
+        of ``bits`` (a a list of fmpq), and its bit."""
         for l, layer in enumerate(self.net.layers[:-1]):
             if not self.relu[l]:
                 continue
             P, p = self.preactivation(bits, l)
             off = self.net.relu_offset[l]
             for i in range(layer.n_out):
-                a = [P[i, k] for k in range(self.n0)]
-                c = p[i, 0]
-                on = bool(bits[off + i])
-                if all(v == 0 for v in a):
-                    if c == 0 and on:
-                        return rows, f"unit {off + i} is identically zero on the cell but marked active"
-                    if (c > 0) != on:
-                        return rows, f"unit {off + i} is constant on the cell with the other sign"
-                    continue
-                rows.append((a, c) if on else ([-v for v in a], -c))
+                yield off + i, [P[i, k] for k in range(self.n0)], p[i, 0], bool(bits[off + i])
+
+    def cell_rows(self, bits):
+        """The closed cell of a full pattern as exact rows ``s (a.x + c) >= 0``, without units that
+        are identically zero on it; and a reason string when the pattern cannot have a cell
+        (an identically-zero unit marked active, a constant unit of the wrong sign), else ''."""
+        rows = []
+        for k, a, c, on in self.relu_units(bits):
+            if all(v == 0 for v in a):
+                if c == 0 and on:
+                    return rows, f"unit {k} is identically zero on the cell but marked active"
+                if (c > 0) != on:
+                    return rows, f"unit {k} is constant on the cell with the other sign"
+                continue
+            rows.append((a, c) if on else ([-v for v in a], -c))
         return rows, ""
 
 
@@ -136,16 +139,9 @@ def exact_strict(ex: ExactNet, bits) -> bool:
     active unit > 0 and every inactive unit <= 0? Decided by the exact LP with margins on the
     active rows only."""
     rows, margins = [], []
-    for l, layer in enumerate(ex.net.layers[:-1]):
-        if not ex.relu[l]:
-            continue
-        P, p = ex.preactivation(bits, l)
-        off = ex.net.relu_offset[l]
-        for i in range(layer.n_out):
-            a = [P[i, k] for k in range(ex.n0)]
-            on = bool(bits[off + i])
-            rows.append((a, p[i, 0]) if on else ([-v for v in a], -p[i, 0]))
-            margins.append(on)
+    for _, a, c, on in ex.relu_units(bits):
+        rows.append((a, c) if on else ([-v for v in a], -c))
+        margins.append(on)
     if not any(margins):
         rows.append(([ZERO] * ex.n0, fmpq(1)))   # nothing active: any point of the box will do
         margins.append(True)
