@@ -216,3 +216,15 @@ def test_exact_simplex_agrees_with_scipy_on_random_lps():
             assert res.t < 0, (rows, margins)
         else:
             assert abs(-sp.fun - float(res.t)) < 1e-9, (rows, margins)
+
+
+@pytest.mark.parametrize("a", [1e-6, 1e6])
+def test_counts_are_invariant_under_rescaling_the_input_box(a):
+    # x' = a x: the box times a, the first layer's weights divided by a; no pattern changes
+    base = SCALED[2]
+    layers = [(layer.weights.tolist(), layer.bias.tolist(), layer.activation) for layer in base.layers]
+    W, b, act = layers[0]
+    layers[0] = ((np.asarray(W) / a).tolist(), b, act)
+    net = network_from_lists(layers, (base.domain.lower * a).tolist(), (base.domain.upper * a).tolist())
+    for method in ENGINES[2]:
+        assert three_counts(net, method) == reference(2), method

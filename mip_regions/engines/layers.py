@@ -135,7 +135,8 @@ def layer_units(layers, l: int, inp: LayerInput, offset: int, xmax: np.ndarray,
     with magnitudes and error bands (module docstring). A unit with a zero float gradient and no
     magnitude (|W||A|)_i = 0 is constant exactly; one whose gradient norm is below FILTER times its
     magnitude, or a constant whose |c_i| is below FILTER times its magnitude, is ``doubtful``
-    (unless ``exact_floats``: integer networks, where the float maps are exact)."""
+    (unless ``exact_floats``, an integer network, and every magnitude is below 2^53: then the
+    float maps are exact integers)."""
     layer = layers[l]
     W, b = layer.weights, layer.bias
     aW = np.abs(W)
@@ -143,8 +144,8 @@ def layer_units(layers, l: int, inp: LayerInput, offset: int, xmax: np.ndarray,
     MP, mp = aW @ inp.MA, aW @ inp.mc + np.abs(b)
     norms = np.linalg.norm(P, axis=1)
     mnorm = np.linalg.norm(MP, axis=1)
-    if exact_floats:
-        zero_grad = norms == 0
+    if exact_floats and max(float(MP.max(initial=0.0)), float(mp.max(initial=0.0))) < EXACT_INT:
+        zero_grad = norms == 0            # integer maps below 2^53: the floats are exact
         doubtful = np.zeros(len(p), dtype=bool)
     else:
         zero_grad = norms <= FILTER * mnorm

@@ -30,7 +30,7 @@ import numpy as np
 
 from ..nets.network import Network
 from ..result import RunContext
-from .layers import EXACT_INT, CutStack, ExactPath, StopSearch, enter_layer, root_input
+from .layers import CutStack, ExactPath, StopSearch, enter_layer, root_input
 from .margin_lp import make_margin_lp
 
 LP_TRUST = 1e-7   # LP margins within LP_TRUST x the box's largest side are decided exactly
@@ -43,7 +43,7 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto") -> None:
     lo, hi = net.domain.lower.astype(float), net.domain.upper.astype(float)
     n0 = net.input_dim
     xmax = np.maximum(np.abs(lo), np.abs(hi))
-    exact_floats = net.is_integer and max(float(xmax.max()), 1.0) < EXACT_INT
+    exact_floats = net.is_integer
     lp_trust = LP_TRUST * float(np.max(hi - lo))
     lp = make_margin_lp(lo, hi, lp_solver)
     ctx.stats["lp_solver"] = lp.name

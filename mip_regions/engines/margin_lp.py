@@ -135,6 +135,7 @@ class GlpkMarginLP:
         self.A = np.empty((4 * n0 + 16, n0))   # a copy of the rows in use, to check GLPK's points
         self.b = np.empty(4 * n0 + 16)
         self.basis_resets = 0
+        self.point_tol = 1e-7 * float(np.max(upper - lower))   # rows are unit normals: box units
         for j in range(n0):
             e = np.zeros(n0)
             e[j] = 1.0
@@ -195,7 +196,7 @@ class GlpkMarginLP:
                     return t, None
                 x = np.array([g.glp_get_col_prim(lp, j + 1) for j in range(self.n0)])
                 k = self.used
-                if float(np.max(self.b[:k] - (self.A[:k] @ x - t))) <= 1e-7:
+                if float(np.max(self.b[:k] - (self.A[:k] @ x - t))) <= self.point_tol:
                     return t, x
                 g.glp_std_basis(lp)          # not a point of the LP: solve again, cold
                 self.basis_resets += 1

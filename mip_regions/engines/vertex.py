@@ -33,7 +33,7 @@ import numpy as np
 
 from ..nets.network import Network
 from ..result import RunContext
-from .layers import EXACT_INT, CutStack, ExactPath, StopSearch, enter_layer, root_input
+from .layers import CutStack, ExactPath, StopSearch, enter_layer, root_input
 from .polytope import box, split as split_polytope
 
 
@@ -54,7 +54,7 @@ def run_vertex(net: Network, ctx: RunContext) -> None:
     lo, hi = net.domain.lower.astype(float), net.domain.upper.astype(float)
     n0 = net.input_dim
     xmax = np.maximum(np.abs(lo), np.abs(hi))
-    exact_floats = net.is_integer and max(float(xmax.max()), 1.0) < EXACT_INT
+    exact_floats = net.is_integer
     bits = np.zeros(net.num_relu, dtype=bool)
     path = CutStack(lo, hi, net.num_relu + 1)
     exact = ExactPath(net, ctx)
