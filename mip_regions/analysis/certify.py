@@ -121,6 +121,7 @@ def mip_proof(net: Network, regions, *, time_limit=None) -> tuple[bool | None, l
             model.add_nogood(bits[model.unstable])
     if not model.z_vars:      # one possible pattern: the stable units' bits
         judge(model.full_bits(np.zeros(0, dtype=bool)))
+        ctx.stats["no_binaries"] = True
         proven = True
     else:
         proven = mip_closure(model, judge, ctx, harvester(model, ctx, True))
@@ -176,6 +177,9 @@ def certify(net: Network, result: CountResult, *, mip: bool = True, time_limit=N
     elif missed:
         cert.checks["completeness"] = (f"FAILED: the proof MIP found {len(missed)} full-dimensional cell(s) "
                                        f"the count lacks ({solves} solves, {secs} s)")
+    elif proven and stats.get("no_binaries"):
+        cert.checks["completeness"] = ("passed: every ReLU unit is stable over the box (exact interval "
+                                       "bounds), so there is one pattern, and the count has it")
     elif proven:
         cert.checks["completeness"] = (f"passed: the MIP with a no-good cut for each of the {len(result.regions)} "
                                        f"regions is infeasible after {solves} solve(s) ({secs} s); "
