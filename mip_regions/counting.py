@@ -7,7 +7,8 @@ import threading
 
 from .errors import EngineError
 from .nets.network import Network
-from .result import CountResult, RegionWriter, RunContext
+from .io.outputs import RegionWriter
+from .result import CountResult, RunContext
 
 METHODS = ("auto", "vertex", "lp", "exact1d", "exact", "mip", "sample")
 DETAIL = {

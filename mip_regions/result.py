@@ -216,17 +216,3 @@ class RunContext:
             seconds=self.elapsed(), degenerate_patterns=self.degenerate if degenerate_known else None,
             stop_reason=self.stop_reason, regions=self.regions if self.keep else None,
             stats=dict(self.stats))
-
-
-class RegionWriter:
-    """Streams regions as JSON lines (one object per region) to a file as they are found."""
-
-    def __init__(self, net: Network, path):
-        self.net = net
-        self.fh = open(path, "w")
-
-    def __call__(self, region: Region) -> None:
-        self.fh.write(json.dumps(region.to_json(self.net)) + "\n")
-
-    def close(self) -> None:
-        self.fh.close()

@@ -12,7 +12,10 @@ decision inside its error band) plus the subtrees handed to the exact engine. Th
 ``certify`` counts with ``auto`` and then runs ``count --certify``'s proof (exact witnesses + the MIP
 no-good completeness proof); its seconds are the proof's alone.
 
-Run: python scripts/bench.py [--time-limit S] [--quick] [--out DIR]   (writes bench.csv, bench.md)
+``--memory`` adds the streaming check: exact1d on Montúfar's 1-D nets with 131,072 and 524,288
+regions, nothing kept per region (``--no-linear``); peak memory must stay flat (within 20%).
+
+Run: python scripts/bench.py [--time-limit S] [--quick] [--memory] [--out DIR]   (writes bench.csv, bench.md)
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from pathlib import Path
 from mip_regions.report.tables import write_tables
 
 
-def cases(quick: bool):
+def cases(quick: bool, memory: bool = False):
     from mip_regions.nets.constructions import montufar, ternary
     from mip_regions.nets.random_nets import random_mlp, random_ternary_mlp
     out = [("random 2-8-8", lambda: random_mlp([2, 8, 8], 0)),
@@ -40,6 +43,9 @@ def cases(quick: bool):
            ("ternary 1,3,5", lambda: ternary(1, 3, 5)),
            ("ternary 2,3,5", lambda: ternary(2, 3, 5)),
            ("montufar 2,3,4", lambda: montufar(2, 3, 4))]
+    if memory:
+        out += [("montufar 1,2,18 (memory)", lambda: montufar(1, 2, 18)),
+                ("montufar 1,2,20 (memory)", lambda: montufar(1, 2, 20))]
     if not quick:
         out += [("random 6-16-16-16", lambda: random_mlp([6, 16, 16, 16], 0)),
                 ("random 10-10-10-10", lambda: random_mlp([10, 10, 10, 10], 0))]
@@ -50,11 +56,14 @@ ENGINES = ["vertex", "lp", "exact1d", "exact", "mip", "sample", "certify"]
 PEER_RATE = {"random 4-16-16": 3080 / 1.2, "random 6-16-16-16": 130508 / 65}   # regions/s, issue 4
 
 
-def _run(case, engine, time_limit, quick, q):
+def _run(case, engine, time_limit, quick, memory, q):
     import time
     from mip_regions import count_regions
     import mip_regions.engines.exact  # noqa: F401  (python-flint's import, ~30 ms, is not the algorithm)
-    net = dict(cases(quick))[case]()
+    net = dict(cases(quick, memory))[case]()
+    if case.endswith("(memory)") and engine != "exact1d":
+        q.put(None)
+        return
     if engine == "exact1d" and net.input_dim != 1:
         q.put(None)
         return
@@ -81,17 +90,19 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--time-limit", type=float, default=30.0, help="per (case, engine) limit in seconds")
     ap.add_argument("--quick", action="store_true", help="leave out the two largest random networks")
+    ap.add_argument("--memory", action="store_true",
+                    help="add exact1d on 131k- and 524k-region nets (peak memory must stay flat)")
     ap.add_argument("--engines", default=",".join(ENGINES), help="comma-separated subset of " + ",".join(ENGINES))
     ap.add_argument("--out", default="out/bench", help="folder for bench.csv and bench.md")
     args = ap.parse_args()
     engines = args.engines.split(",")
     ctx = mp.get_context("spawn")
     rows = []
-    for case, _ in cases(args.quick):
+    for case, _ in cases(args.quick, args.memory):
         done = {}
         for engine in engines:
             q = ctx.Queue()
-            p = ctx.Process(target=_run, args=(case, engine, args.time_limit, args.quick, q))
+            p = ctx.Process(target=_run, args=(case, engine, args.time_limit, args.quick, args.memory, q))
             p.start()
             res = q.get()
             p.join()

@@ -78,7 +78,12 @@ def serra2018(n0: int, widths, ranks=None) -> int:
     """Serra, Tjandraatmadja & Ramalingam 2018, Theorem 1 (hidden widths), as the histogram DP:
     ``sum_{(j_1..j_L) in J} prod_l C(n_l, j_l)``,
     ``J = {0 <= j_l <= min(n0, n_1 - j_1, ..., n_{l-1} - j_{l-1}, n_l)}``; with known ranks the
-    last entry n_l of the min becomes rank(W^l). Identity layers cap the dimension."""
+    last entry n_l of the min becomes rank(W^l). Identity layers cap the dimension.
+
+    The histogram maps a dimension d to the number of index prefixes that leave it; a layer of
+    width m sends d to d (for j <= m - d, summed at once by prefix sums of C(m, j)) and to m - j
+    (for m - d < j <= d, grouped by j with suffix sums over d), so a layer costs O(n0) big-integer
+    products (784 inputs and 16 layers of 1024: well under a second)."""
     arch = _arch(n0, widths)
     ranks = list(ranks) if ranks is not None else [None] * len(arch)
     hist = {n0: 1}
@@ -89,10 +94,23 @@ def serra2018(n0: int, widths, ranks=None) -> int:
                 new[min(d, m)] = new.get(min(d, m), 0) + cnt
         else:
             r = m if r is None else r
-            for d, cnt in hist.items():
-                for j in range(min(d, r) + 1):
-                    key = min(d, m - j)
-                    new[key] = new.get(key, 0) + cnt * comb(m, j)
+            top = min(max(hist), r)
+            C = [comb(m, j) for j in range(top + 1)]
+            S = [0] * (top + 2)                   # prefix sums: S[k] = sum_{j < k} C(m, j)
+            for j, c in enumerate(C):
+                S[j + 1] = S[j] + c
+            for d, cnt in hist.items():          # j <= m - d: the dimension stays d
+                low = min(d, r, m - d)
+                if low >= 0:
+                    new[d] = new.get(d, 0) + cnt * S[low + 1]
+            dmax = max(hist)
+            T = [0] * (dmax + 2)                  # suffix sums: T[k] = sum_{d >= k} hist[d]
+            for d in range(dmax, -1, -1):
+                T[d] = T[d + 1] + hist.get(d, 0)
+            for j in range(top + 1):              # j > m - d (and j <= d): it drops to m - j
+                k = max(j, m - j + 1)
+                if k <= dmax and T[k]:
+                    new[m - j] = new.get(m - j, 0) + C[j] * T[k]
         hist = new
     return sum(hist.values())
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from ..errors import MipRegionsError
+from ..report.numbers import digits, int_text, unlimited_digits
 from .common import load_network
 
 
@@ -17,8 +18,28 @@ def add_parser(sub):
     p.add_argument("file", nargs="?", help="network file (its hidden layers and input dimension are used)")
     p.add_argument("--n0", type=int, help="input dimension")
     p.add_argument("--widths", help="hidden widths, comma-separated, e.g. 4,4,4 or 8id,2,8id,2")
-    p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--json", action="store_true",
+                   help="print JSON: values as exact integers, as decimal strings past 4,000 digits (Python's "
+                        "json refuses longer numbers by default), with their number of digits")
+    p.add_argument("--exact", action="store_true",
+                   help="print every value in full (by default values of more than 30 digits are written "
+                        "as m.mmmme+E with their number of digits)")
     p.set_defaults(func=cmd_bounds)
+
+
+def json_value(row: dict) -> dict:
+    """A bound row for JSON: the exact value as an integer, or as a decimal string when it has
+    more than JSON_DIGITS digits; ``digits`` beside it."""
+    v = row.get("value")
+    if v is not None:
+        row["digits"] = digits(v)
+        if row["digits"] > JSON_DIGITS:
+            with unlimited_digits():
+                row["value"] = str(v)
+    return row
+
+
+JSON_DIGITS = 4000
 
 
 def cmd_bounds(args) -> int:
@@ -44,12 +65,12 @@ def cmd_bounds(args) -> int:
     rows = bound_table(n0, arch)
     if args.json:
         print(json.dumps({"n0": n0, "hidden_layers": [{"width": m, "activation": a} for m, a in arch],
-                          "bounds": [r.to_json() for r in rows]}))
+                          "bounds": [json_value(r.to_json()) for r in rows]}))
         return 0
     desc = ",".join(f"{m}{'id' if a == 'identity' else ''}" for m, a in arch)
     print(f"architecture  n0 = {n0}, hidden layers {desc} (depth L = {len(arch) + 1} affine maps)")
     print(f"{'bound':<34} {'kind':<26} {'value':>14}  source / conditions")
     for r in rows:
-        value = "-" if r.value is None else str(r.value)
+        value = int_text(r.value, args.exact)
         print(f"{r.name:<34} {r.kind:<26} {value:>14}  {r.note}")
     return 0

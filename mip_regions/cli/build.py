@@ -26,8 +26,10 @@ def add_parser(sub):
 
 
 def cmd_build(args) -> int:
-    from ..nets.constructions import montufar, ternary
     from ..io.netfile import write_network
+    from ..io.outputs import check_output
+    from ..nets.constructions import montufar, ternary
+    check_output(args.output, "-o")
     if args.kind == "montufar":
         net = montufar(args.n0, args.p, args.depth, args.width)
     else:

@@ -5,9 +5,13 @@ region adjacency graph.
 from __future__ import annotations
 
 import json
+import sys
 
 from ..counting import METHODS, VERTEX_MAX_DIM, count_regions
 from ..errors import MipRegionsError
+from ..io.outputs import atomic_write, check_output
+from ..report.numbers import int_text
+from .bounds import json_value
 from .common import add_domain_options, load_network
 
 
@@ -68,6 +72,11 @@ def add_parser(sub):
 def cmd_count(args) -> int:
     """``mip-regions count``: count, optionally certify and bound, and report."""
     from ..counting import resolve_method
+    for option, path in (("--regions-out", args.regions_out), ("--graph-out", args.graph_out)):
+        if path:
+            check_output(path, option, inputs=[args.file, args.domain_file])
+    if args.regions_out and args.graph_out and args.regions_out == args.graph_out:
+        raise MipRegionsError("--regions-out and --graph-out name the same file")
     net = load_network(args.file, args)
     method = resolve_method(net, args.method)
     options = {}
@@ -98,8 +107,12 @@ def cmd_count(args) -> int:
     status = 0
     if args.certify:
         status = run_certify(net, result, args)
+    write_error = None
     if args.graph_out:
-        write_graph(net, result, args.graph_out)
+        try:
+            write_graph(net, result, args.graph_out)
+        except MipRegionsError as exc:      # the count is done: print it, then say what failed
+            write_error = exc
     if args.bounds:
         from ..analysis.bounds import architecture_of, best_bounds, bound_table
         rows = bound_table(net.input_dim, architecture_of(net))
@@ -107,11 +120,19 @@ def cmd_count(args) -> int:
         result.bounds = {"table": [r.to_json() for r in rows],
                          "best_lower": low.to_json() if low else None, "best_upper": up.to_json() if up else None}
     if args.json:
-        print(json.dumps(result.to_json()))
+        doc = result.to_json()
+        if doc.get("bounds"):      # huge integers become strings, as in `bounds --json`
+            b = doc["bounds"]
+            doc["bounds"] = {"table": [json_value(dict(r)) for r in b["table"]],
+                             **{k: json_value(dict(b[k])) if b[k] else None for k in ("best_lower", "best_upper")}}
+        print(json.dumps(doc))
     else:
         print(result.format_human())
         if args.bounds:
             print(format_between(result))
+    if write_error is not None:
+        print(f"mip-regions: error: --graph-out: {write_error} (the count above is complete)", file=sys.stderr)
+        return 2
     return status
 
 
@@ -143,13 +164,14 @@ def format_between(result) -> str:
     n = result.activation_regions
     lines = []
     low, up = b["best_lower"], b["best_upper"]
-    text = f"bounds               {low['value'] if low else '-'} <= {result.count_text} <= {up['value'] if up else '-'}"
+    text = (f"bounds               {int_text(low['value']) if low else '-'} <= {result.count_text} <= "
+            f"{int_text(up['value']) if up else '-'}")
     lines.append(text)
     if low:
-        lines.append(f"  best lower         {low['value']} ({low['name']}; on the maximum over all weights of this "
+        lines.append(f"  best lower         {int_text(low['value'])} ({low['name']}; on the maximum over all weights of this "
                      f"architecture); count / lower = {n / low['value']:.4g}")
     if up:
-        lines.append(f"  best upper         {up['value']} ({up['name']}); count / upper = {n / up['value']:.4g}")
+        lines.append(f"  best upper         {int_text(up['value'])} ({up['name']}); count / upper = {n / up['value']:.4g}")
     return "\n".join(lines)
 
 
@@ -167,7 +189,8 @@ def write_graph(net, result, path) -> None:
         for _, data in G.nodes(data=True):
             data["witness"] = json.dumps(data["witness"])
             data["map"] = json.dumps(data.get("map"))
-        nx.write_graphml(G, path)
+        with atomic_write(path, "wb") as fh:
+            nx.write_graphml(G, fh)
     else:
-        with open(path, "w") as fh:
+        with atomic_write(path) as fh:
             json.dump(nx.node_link_data(G, edges="edges"), fh)

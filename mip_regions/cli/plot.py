@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from ..counting import count_regions
 from ..errors import MipRegionsError
+from ..io.outputs import check_output
 from .common import add_domain_options, load_network
 
 
@@ -37,6 +38,7 @@ def _floats(text, what):
 def cmd_plot(args) -> int:
     from ..report.plot import _pyplot, plot_regions, slice_network
     _pyplot()  # fail early, with the install hint, when matplotlib is missing
+    check_output(args.output, "-o", inputs=[args.file, args.domain_file])
     net = load_network(args.file, args)
     if args.slice:
         parts = args.slice.split(":")

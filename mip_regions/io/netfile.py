@@ -124,5 +124,8 @@ def dumps_network(net: Network) -> str:
 
 
 def write_network(net: Network, path) -> None:
-    """Write a network file (see :func:`dumps_network`)."""
-    Path(path).write_text(dumps_network(net))
+    """Write a network file (see :func:`dumps_network`), atomically (io/outputs.py)."""
+    from .outputs import atomic_write
+    text = dumps_network(net)
+    with atomic_write(path) as fh:
+        fh.write(text)

@@ -7,9 +7,10 @@ must be initializers. Any other operator is an error naming the node, its op typ
 supported.
 
 Export writes the same chain with Gemm (transB = 1) and Relu nodes, opset 13, and stores the
-domain and name in the model's metadata so that a round trip keeps them. Numbers become float32:
-integers (and so every ternary network) survive exactly; on import, a network whose numbers are
-all integers is read back as an exact integer network.
+domain and name in the model's metadata so that a round trip keeps them. Numbers become float32
+or float64 (:func:`rounding` says how many would change): integers (and so every ternary
+network) survive exactly; on import, a network whose numbers are all integers is read back as an
+exact integer network.
 """
 
 from __future__ import annotations
@@ -43,11 +44,13 @@ def layers_to_network(specs, lower, upper, name, source=None) -> Network:
     if specs[-1][2] == "relu":
         n = specs[-1][0].shape[0]
         specs.append((np.eye(n), np.zeros(n), "identity"))
-    numbers = np.concatenate([np.concatenate([W.ravel(), b.ravel()]) for W, b, _ in specs]
-                             + [np.asarray(lower, float), np.asarray(upper, float)])
-    integral = bool(np.all(np.isfinite(numbers)) and np.all(numbers == np.round(numbers)))
-    conv = (lambda a: np.asarray(a).astype(np.int64).tolist()) if integral else (lambda a: np.asarray(a, float).tolist())
-    return network_from_lists([(conv(W), conv(b), act) for W, b, act in specs], conv(lower), conv(upper),
+    numbers = np.concatenate([np.concatenate([W.ravel(), b.ravel()]) for W, b, _ in specs])
+    integral = bool(np.all(np.isfinite(numbers)) and np.all(numbers == np.round(numbers))
+                    and np.all(np.abs(numbers) < 2.0 ** 53))
+    conv = (lambda a: [int(v) for v in np.asarray(a).ravel()] if np.ndim(a) == 1 else
+            [[int(v) for v in row] for row in np.asarray(a)]) if integral else (lambda a: np.asarray(a, float).tolist())
+    # the domain is kept as given (metadata holds exact ints and "p/q" strings)
+    return network_from_lists([(conv(W), conv(b), act) for W, b, act in specs], list(lower), list(upper),
                               name=name, source=source)
 
 
@@ -113,16 +116,40 @@ def read_onnx(path, lower=None, upper=None) -> Network:
     return layers_to_network(specs, lower, upper, meta.get(NAME_KEY) or graph.name or None, source=src)
 
 
-def write_onnx(net: Network, path) -> None:
-    """Export a network as Gemm/Relu ONNX (opset 13), float32, with its domain in the metadata."""
+DTYPES = {"float32": np.float32, "float64": np.float64}
+
+
+def rounding(net: Network, dtype: str) -> tuple[int, int]:
+    """(numbers changed, numbers that overflow to inf) when the network's weights and biases are
+    stored as ``dtype`` ('float32' or 'float64'), compared with their exact values."""
+    from fractions import Fraction
+    changed = overflow = 0
+    cast = DTYPES[dtype]
+    with np.errstate(over="ignore"):
+        for layer, (EW, Eb) in zip(net.layers, net.rational_layers()):
+            for stored, exact in ((layer.weights.ravel(), [v for row in EW for v in row]), (layer.bias, Eb)):
+                for v, e in zip(np.asarray(stored, dtype=np.float64).astype(cast).tolist(), exact):
+                    if not np.isfinite(v):
+                        overflow += 1
+                    elif Fraction(v) != e:
+                        changed += 1
+    return changed, overflow
+
+
+def write_onnx(net: Network, path, dtype: str = "float32") -> None:
+    """Export a network as Gemm/Relu ONNX (opset 13) with ``dtype`` ('float32' or 'float64')
+    tensors and its domain in the metadata; written atomically (io/outputs.py)."""
     onnx = _onnx()
     from onnx import TensorProto, helper, numpy_helper
+    from .outputs import atomic_write
+    cast = DTYPES[dtype]
+    elem = TensorProto.FLOAT if dtype == "float32" else TensorProto.DOUBLE
     nodes, inits = [], []
     current = "x"
     for l, layer in enumerate(net.layers):
         w, b = f"W{l}", f"b{l}"
-        inits += [numpy_helper.from_array(layer.weights.astype(np.float32), w),
-                  numpy_helper.from_array(layer.bias.astype(np.float32), b)]
+        inits += [numpy_helper.from_array(layer.weights.astype(cast), w),
+                  numpy_helper.from_array(layer.bias.astype(cast), b)]
         out = f"h{l}"
         nodes.append(helper.make_node("Gemm", [current, w, b], [out], name=f"gemm{l}", transB=1))
         current = out
@@ -131,11 +158,12 @@ def write_onnx(net: Network, path) -> None:
             current = f"r{l}"
     nodes.append(helper.make_node("Identity", [current], ["y"], name="output"))
     graph = helper.make_graph(nodes, net.name or "mip-regions network",
-                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", net.input_dim])],
-                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", net.output_dim])],
+                              [helper.make_tensor_value_info("x", elem, ["N", net.input_dim])],
+                              [helper.make_tensor_value_info("y", elem, ["N", net.output_dim])],
                               inits)
     model = helper.make_model(graph, producer_name="mip-regions", opset_imports=[helper.make_opsetid("", 13)])
     model.ir_version = 8
     helper.set_model_props(model, {DOMAIN_KEY: json.dumps(net.domain.to_json()), NAME_KEY: net.name or ""})
     onnx.checker.check_model(model)
-    onnx.save(model, str(path))
+    with atomic_write(path, "wb") as fh:
+        fh.write(model.SerializeToString())

@@ -43,21 +43,39 @@ def weight_gadget(w: int, M: int | None = None, lower=-1, upper=1) -> Network:
     return network_from_lists([first, second], [lower], [upper], name=f"weight gadget w={w} M={M}")
 
 
-def _integer_layer(layer, l):
-    if not layer.is_exact:
-        raise NetworkError("ternarize needs exact integer weights and biases, this layer has floats; "
-                           "scale the network to integers first", layer=l)
-    for i, row in enumerate(layer.exact_weights):
+def _integer_layer(EW, Eb, l):
+    """(W, b) of a layer with integer values (exact), as numpy object arrays of Python ints."""
+    for i, row in enumerate(EW):
         for k, v in enumerate(row):
             if v.denominator != 1:
                 raise NetworkError(f"weight [{i}][{k}] = {v} is not an integer; scale the network "
                                    "(e.g. by the common denominator) before ternarizing", layer=l, field="weights")
-    for i, v in enumerate(layer.exact_bias):
+    for i, v in enumerate(Eb):
         if v.denominator != 1:
             raise NetworkError(f"bias [{i}] = {v} is not an integer; scale the network before ternarizing",
                                layer=l, field="bias")
-    return (np.array([[int(v) for v in row] for row in layer.exact_weights], dtype=object),
-            np.array([int(v) for v in layer.exact_bias], dtype=object))
+    return (np.array([[int(v) for v in row] for row in EW], dtype=object).reshape(len(EW), -1),
+            np.array([int(v) for v in Eb], dtype=object))
+
+
+def estimate_size(net: Network, sharing: str = "shared") -> tuple[int, int]:
+    """(units, weights) of the ternarized network, computed from the layers' shapes and largest
+    |weight| and |bias| without building it: a converted layer (W, b) of shape n_out x n_in with
+    M = max |W_ik|, B = max |b_i| has ``M n_in + B`` (shared) or ``M n_in n_out + B n_out`` (edge)
+    copy units, with as many weights again per unit it feeds."""
+    units = weights = 0
+    for l, (EW, Eb) in enumerate(net.rational_layers()):
+        n_out, n_in = len(EW), len(EW[0])
+        M = max(1, max((abs(v) for row in EW for v in row), default=0))
+        B = max((abs(v) for v in Eb), default=0)
+        units += n_out
+        if M <= 1 and B <= 1:
+            weights += n_out * n_in
+            continue
+        width = M * n_in + B if sharing == "shared" else M * n_in * n_out + B * n_out
+        units += int(width)
+        weights += int(width) * n_in + n_out * int(width)
+    return units, weights
 
 
 @dataclass
@@ -102,18 +120,27 @@ def _split_layer(W, b, sharing):
     return E, e, V, M * n_in + B, M * n_in * n_out + B * n_out
 
 
-def ternarize(net: Network, sharing: str = "shared") -> tuple[Network, TernarizeReport]:
+MAX_UNITS = 200_000   # default size guard (10**6 units took 24 s and 690 MB)
+
+
+def ternarize(net: Network, sharing: str = "shared", *, max_units: int | None = MAX_UNITS
+              ) -> tuple[Network, TernarizeReport]:
     """A ternary network computing exactly the same function as the integer network ``net``.
 
     Each non-ternary layer (W, b, g) becomes an identity copy layer and a ternary layer with
     activation g (module docstring). Returns the network and the copy-node counts of both
-    variants per converted layer.
+    variants per converted layer. Refuses, before building anything, when the result would have
+    more than ``max_units`` units (:func:`estimate_size`; None: no limit).
     """
     if sharing not in SHARING:
         raise NetworkError(f"sharing must be one of {', '.join(SHARING)}, got {sharing!r}")
+    layers = [_integer_layer(EW, Eb, l) for l, (EW, Eb) in enumerate(net.rational_layers())]
+    units, weights = estimate_size(net, sharing)
+    if max_units is not None and units > max_units:
+        raise NetworkError(f"the ternary network would have {units:,} units and {weights:,} weights, more "
+                           f"than the limit of {max_units:,} units (raise it with --max-units)")
     specs, shared, edge = [], [], []
-    for l, layer in enumerate(net.layers):
-        W, b = _integer_layer(layer, l)
+    for l, (layer, (W, b)) in enumerate(zip(net.layers, layers)):
         if all(abs(int(v)) <= 1 for v in W.flat) and all(abs(int(v)) <= 1 for v in b):
             specs.append((W.tolist(), b.tolist(), layer.activation))
             continue

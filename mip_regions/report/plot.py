@@ -108,5 +108,7 @@ def plot_regions(net: Network, result, path, *, figsize=FIGSIZE, dpi=DPI) -> Non
         raise MipRegionsError(f"plotting needs n0 <= 2; for n0 = {net.input_dim} give --slice")
     ax.set_title(_title(net, result), fontsize=9)
     fig.tight_layout()
-    fig.savefig(path)
+    from ..io.outputs import atomic_write
+    with atomic_write(path, "wb") as fh:
+        fig.savefig(fh, format="png")
     plt.close(fig)
