@@ -5,7 +5,7 @@ from __future__ import annotations
 import signal
 import threading
 
-from .errors import EngineError
+from .errors import EngineError, MipRegionsError
 from .nets.network import Network
 from .io.outputs import RegionWriter
 from .result import CountResult, RunContext
@@ -118,12 +118,18 @@ def count_regions(net: Network, method: str = "auto", *, time_limit=None, region
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
+        write_error = None
         if sink is not None:
-            sink.close()
+            try:
+                sink.close()
+            except MipRegionsError as exc:   # the count stands; the file is reported as failed
+                write_error = f"--regions-out: {exc}"
     if ctx.interrupted:
         ctx.stop_reason = "interrupted (Ctrl-C)"
     result = ctx.result(degenerate_known=(method == "mip"))
     result.method_detail = detail
+    if write_error:
+        result.output_errors.append(write_error)
     exact_path = sum(result.stats.get(k, 0) for k in ("exact_decisions", "exact_subtrees"))
     if exact_path and method in ("vertex", "lp", "mip"):
         result.notes.append(f"{exact_path} decision(s) fell inside the floats' error band and were made in exact "

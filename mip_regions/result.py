@@ -65,6 +65,7 @@ class CountResult:
     maps: list | None = None           # per map index: its (gradient, offset)
     lr_labels: list | None = None      # per region: index of its linear region
     notes: list = field(default_factory=list)
+    output_errors: list = field(default_factory=list)   # files that could not be written (the count stands)
 
     @property
     def count_text(self) -> str:
@@ -89,6 +90,8 @@ class CountResult:
         }
         if self.notes:
             out["notes"] = self.notes
+        if self.output_errors:
+            out["output_errors"] = self.output_errors
         if self.checks is not None:
             out["checks"] = self.checks
         if self.certified is not None:

@@ -66,8 +66,23 @@ def test_a_failed_write_after_the_count_still_prints_the_count(tmp_path, capsys,
     assert main(["count", str(MODEL), "--graph-out", str(tmp_path / "g.json")]) == 2
     out, err = capsys.readouterr()
     assert "activation regions   16" in out
-    assert "No space left" in err and "the count above is complete" in err
+    assert "No space left" in err and "the count above stands" in err
     assert not (tmp_path / "g.json").exists()
+
+
+def test_regions_out_failing_mid_run_keeps_the_count_and_leaves_no_half_file(tmp_path, capsys, monkeypatch):
+    import mip_regions.io.outputs as outputs
+
+    def full(self, text):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(outputs.AtomicStream, "write", full)
+    out = tmp_path / "regions.jsonl"
+    assert main(["count", str(MODEL), "--regions-out", str(out)]) == 2
+    stdout, err = capsys.readouterr()
+    assert "activation regions   16" in stdout
+    assert "--regions-out" in err and "No space left on device" in err and "the count above stands" in err
+    assert os.listdir(tmp_path) == []
 
 
 def test_atomic_write_leaves_nothing_behind_on_failure_and_keeps_the_old_file(tmp_path):

@@ -107,12 +107,11 @@ def cmd_count(args) -> int:
     status = 0
     if args.certify:
         status = run_certify(net, result, args)
-    write_error = None
     if args.graph_out:
         try:
             write_graph(net, result, args.graph_out)
         except MipRegionsError as exc:      # the count is done: print it, then say what failed
-            write_error = exc
+            result.output_errors.append(f"--graph-out: {exc}")
     if args.bounds:
         from ..analysis.bounds import architecture_of, best_bounds, bound_table
         rows = bound_table(net.input_dim, architecture_of(net))
@@ -130,8 +129,9 @@ def cmd_count(args) -> int:
         print(result.format_human())
         if args.bounds:
             print(format_between(result))
-    if write_error is not None:
-        print(f"mip-regions: error: --graph-out: {write_error} (the count above is complete)", file=sys.stderr)
+    for err in result.output_errors:
+        print(f"mip-regions: error: {err} (the count above stands)", file=sys.stderr)
+    if result.output_errors:
         return 2
     return status
 

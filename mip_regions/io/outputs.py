@@ -105,11 +105,25 @@ class RegionWriter:
     def __init__(self, net, path):
         self.net = net
         self.stream = AtomicStream(path)
+        self.error: OSError | None = None
 
     def __call__(self, region) -> None:
-        self.stream.write(json.dumps(region.to_json(self.net)) + "\n")
+        if self.error is not None:
+            return
+        try:
+            self.stream.write(json.dumps(region.to_json(self.net)) + "\n")
+        except OSError as exc:     # e.g. the disk is full: keep counting, report it at the end
+            self.error = exc
 
     def close(self) -> None:
+        """Rename the file into place; a MipRegionsError (and no file) if any write failed."""
+        if self.error is not None:
+            try:
+                self.stream.fh.close()
+            except OSError:
+                pass
+            _remove(self.stream.tmp)
+            raise MipRegionsError(f"{self.stream.path}: cannot write ({self.error.strerror or self.error})")
         self.stream.close()
 
 
