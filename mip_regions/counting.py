@@ -142,10 +142,19 @@ def count_regions(net: Network, method: str = "auto", *, time_limit=None, region
                                 "regions (use the Python API with keep_regions=True)")
         else:
             import time
-            from .analysis.linear_regions import analyse
+            from .analysis.linear_regions import AnalysisStopped, analyse
             t0 = time.perf_counter()
-            analyse(net, result, connectivity)
+            try:
+                analyse(net, result, connectivity, deadline=ctx.deadline)
+            except (KeyboardInterrupt, AnalysisStopped) as exc:   # the activation count stands
+                why = "interrupted (Ctrl-C)" if isinstance(exc, KeyboardInterrupt) else "time limit reached"
+                result.linear_regions = result.affine_maps = result.connectivity = None
+                result.map_ids = result.maps = result.lr_labels = None
+                result.analysis_stopped = why
+                result.notes.append(f"linear regions and affine maps not computed: {why} during the analysis "
+                                    "(the activation count above is complete)")
             result.stats["linear_s"] = round(time.perf_counter() - t0, 3)
+            result.seconds = ctx.elapsed()
         if not keep_regions:
             result.regions = None
     return result

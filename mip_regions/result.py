@@ -66,6 +66,12 @@ class CountResult:
     lr_labels: list | None = None      # per region: index of its linear region
     notes: list = field(default_factory=list)
     output_errors: list = field(default_factory=list)   # files that could not be written (the count stands)
+    analysis_stopped: str | None = None  # why the linear-region analysis did not finish (count complete)
+
+    @property
+    def partial(self) -> bool:
+        """True when something asked for was not finished: the count (a lower bound) or the analysis."""
+        return not self.complete or self.analysis_stopped is not None
 
     @property
     def count_text(self) -> str:
@@ -92,6 +98,8 @@ class CountResult:
             out["notes"] = self.notes
         if self.output_errors:
             out["output_errors"] = self.output_errors
+        if self.analysis_stopped:
+            out["analysis_stopped"] = self.analysis_stopped
         if self.checks is not None:
             out["checks"] = self.checks
         if self.certified is not None:

@@ -16,6 +16,8 @@ the rational its float64 value is): two cells have the same map iff G and c are 
 
 from __future__ import annotations
 
+import time
+
 import networkx as nx
 import numpy as np
 
@@ -27,6 +29,15 @@ from ..nets.network import Network
 from ..result import CountResult
 
 CONNECTIVITY = ("touch", "facet")
+
+
+class AnalysisStopped(Exception):
+    """The analysis reached its deadline (the time limit of the run)."""
+
+
+def _check(deadline) -> None:
+    if deadline is not None and time.perf_counter() >= deadline:
+        raise AnalysisStopped
 TOUCH_BAND = 1e-7   # float touch LP: |t*| below this (rows normalised, x in box units) -> exact LP
 
 
@@ -73,7 +84,7 @@ def closures_touch(net: Network, bits_a, bits_b, *, highs=None, constraints=None
     return max_margin(rows, ex.lo, ex.hi, box_margin=False).t >= 0
 
 
-def adjacency_graph(net: Network, regions, map_ids=None) -> nx.Graph:
+def adjacency_graph(net: Network, regions, map_ids=None, deadline=None) -> nx.Graph:
     """Region adjacency graph: an edge for every facet two activation regions share.
 
     For each region and each unit i whose hyperplane bounds it, an LP finds the Chebyshev centre
@@ -91,6 +102,7 @@ def adjacency_graph(net: Network, regions, map_ids=None) -> nx.Graph:
     tol = MARGIN_TOL * float(np.max(hi - lo))
     h = new_highs(primal_feasibility_tolerance=1e-9, dual_feasibility_tolerance=1e-9)
     for k, r in enumerate(regions):
+        _check(deadline)
         A, c, s, _ = cell_constraints(net, r.bits)
         norms = np.linalg.norm(A, axis=1)
         live = norms > ZERO_TOL * (1 + np.abs(c))
@@ -115,17 +127,19 @@ def adjacency_graph(net: Network, regions, map_ids=None) -> nx.Graph:
     return G
 
 
-def analyse(net: Network, result: CountResult, connectivity: str = "touch") -> list[int]:
+def analyse(net: Network, result: CountResult, connectivity: str = "touch", deadline=None) -> list[int]:
     """Fill ``result.affine_maps``, ``linear_regions``, ``connectivity``, ``maps`` (one (G, c) per
     distinct map) and ``map_ids``; return each region's linear-region label. Needs a complete
-    result with its regions in memory."""
+    result with its regions in memory. Raises AnalysisStopped past ``deadline`` (perf_counter time)."""
     if connectivity not in CONNECTIVITY:
         raise ValueError(f"connectivity must be one of {CONNECTIVITY}")
     regions = result.regions
     ex = ExactNet(net)
     keys, map_ids, maps = {}, [], []
     n0 = net.input_dim
-    for r in regions:
+    for k, r in enumerate(regions):
+        if k % 256 == 0:
+            _check(deadline)
         key = map_key(ex, r.bits)
         if key not in keys:
             keys[key] = len(maps)
@@ -139,7 +153,7 @@ def analyse(net: Network, result: CountResult, connectivity: str = "touch") -> l
     for k, m in enumerate(map_ids):
         groups.setdefault(m, []).append(k)
     if connectivity == "facet":
-        graph = adjacency_graph(net, regions, map_ids)
+        graph = adjacency_graph(net, regions, map_ids, deadline)
         for a, b in graph.edges:
             if map_ids[a] == map_ids[b]:
                 uf.union(a, b)
@@ -153,6 +167,7 @@ def analyse(net: Network, result: CountResult, connectivity: str = "touch") -> l
             return cons[k]
 
         for members in groups.values():
+            _check(deadline)
             for x in range(len(members)):
                 for y in range(x + 1, len(members)):
                     a, b = members[x], members[y]

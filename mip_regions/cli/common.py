@@ -13,7 +13,7 @@ from ..io.netfile import read_network
 def add_domain_options(p):
     p.add_argument("--domain", metavar="LO:HI",
                    help="input box: LO:HI for every coordinate, or LO1:HI1,LO2:HI2,... per coordinate "
-                        "(numbers may be p/q; write --domain=-1:1 when LO is negative); required for ONNX files without mip-regions metadata, and "
+                        "(numbers may be p/q; --domain -1:1 and --domain=-1:1 both work); required for ONNX files without mip-regions metadata, and "
                         "overrides the domain stored in a network file")
     p.add_argument("--domain-file", metavar="FILE",
                    help='JSON file {"lower": [...], "upper": [...]} with per-coordinate bounds')
@@ -21,7 +21,7 @@ def add_domain_options(p):
 
 def parse_domain(args):
     """(lower, upper) lists from --domain / --domain-file, or (None, None)."""
-    if args.domain and args.domain_file:
+    if args.domain is not None and args.domain_file:
         raise MipRegionsError("give --domain or --domain-file, not both")
     if args.domain_file:
         try:
@@ -30,7 +30,9 @@ def parse_domain(args):
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise MipRegionsError(f"{args.domain_file}: expected a JSON object with 'lower' and 'upper' "
                                   f"lists ({exc})") from None
-    if args.domain:
+    if args.domain is not None:
+        if not args.domain.strip():
+            raise MipRegionsError("--domain: empty; expected LO:HI or LO1:HI1,LO2:HI2,...")
         lower, upper = [], []
         for part in args.domain.split(","):
             bits = part.split(":")
@@ -47,6 +49,8 @@ def load_network(path, args=None):
     options of ``args`` applied."""
     from ..nets.network import with_domain
     lower, upper = parse_domain(args) if args is not None and hasattr(args, "domain") else (None, None)
+    option = "--domain-file " + str(args.domain_file) if args is not None and getattr(args, "domain_file", None) \
+        else "--domain"
     if str(path).lower().endswith(".onnx"):
         from ..io.onnx_io import read_onnx
         net = read_onnx(path, lower, upper)
@@ -55,5 +59,11 @@ def load_network(path, args=None):
     if lower is not None:
         if len(lower) == 1 and net.input_dim > 1:
             lower, upper = lower * net.input_dim, upper * net.input_dim
-        net = with_domain(net, lower, upper)
+        if len(lower) != net.input_dim or len(upper) != net.input_dim:
+            raise MipRegionsError(f"{option}: gives {len(lower)} coordinate(s), the network in {path} has "
+                                  f"{net.input_dim} input(s)")
+        try:
+            net = with_domain(net, lower, upper)
+        except MipRegionsError as exc:
+            raise MipRegionsError(f"{option}: {exc}") from None
     return net

@@ -5,6 +5,7 @@ region adjacency graph.
 from __future__ import annotations
 
 import json
+import math
 import sys
 
 from ..counting import METHODS, VERTEX_MAX_DIM, count_regions
@@ -14,13 +15,17 @@ from ..report.numbers import int_text
 from .bounds import json_value
 from .common import add_domain_options, load_network
 
+PARTIAL = 4   # exit status of a partial result (time limit or Ctrl-C): printed, not complete
+
 
 def add_parser(sub):
     p = sub.add_parser(
         "count", help="count the activation regions of a network file",
         description="Count the activation regions (full-dimensional cells with a distinct activation "
                     "pattern) of the network in FILE over its domain. A run stopped by --time-limit "
-                    "or Ctrl-C reports its count as a lower bound ('at least N').")
+                    "or Ctrl-C reports its count as a lower bound ('at least N'). Exit status: 0 done, "
+                    "2 error, 3 NOT certified (--certify), 4 partial result (time limit or Ctrl-C; what "
+                    "was found is printed).")
     p.add_argument("file", help="network file (JSON, format mip-regions/network; see README) or ONNX model (.onnx)")
     add_domain_options(p)
     p.add_argument("--method", choices=METHODS, default="auto",
@@ -92,8 +97,12 @@ def cmd_count(args) -> int:
         options = {"samples": args.samples, "seed": args.seed}
     elif args.samples is not None or args.seed is not None:
         raise MipRegionsError("--samples and --seed apply to --method sample only")
-    if args.time_limit is not None and args.time_limit <= 0:
-        raise MipRegionsError("--time-limit must be positive")
+    if args.time_limit is not None and not (math.isfinite(args.time_limit) and args.time_limit > 0):
+        raise MipRegionsError(f"--time-limit must be a positive number of seconds, got {args.time_limit}")
+    if args.seed is not None and not 0 <= args.seed < 2 ** 63:
+        raise MipRegionsError(f"--seed must be a non-negative integer below 2^63, got {args.seed}")
+    if args.samples is not None and args.samples < 1:
+        raise MipRegionsError(f"--samples must be at least 1, got {args.samples}")
     if args.certify and method == "sample":
         raise MipRegionsError("--certify needs an exact method; sampling gives a lower bound only")
     if args.repair and not args.certify:
@@ -105,8 +114,10 @@ def cmd_count(args) -> int:
                            keep_regions=args.certify or bool(args.graph_out), linear=linear,
                            connectivity=args.connectivity, **options)
     status = 0
-    if args.certify:
+    if args.certify and result.complete:
         status = run_certify(net, result, args)
+    elif args.certify:
+        result.notes.append(f"not certified: the run stopped ({result.stop_reason}); its count is a lower bound")
     if args.graph_out:
         try:
             write_graph(net, result, args.graph_out)
@@ -133,6 +144,8 @@ def cmd_count(args) -> int:
         print(f"mip-regions: error: {err} (the count above stands)", file=sys.stderr)
     if result.output_errors:
         return 2
+    if status == 0 and result.partial:
+        return PARTIAL      # printed, but a lower bound or without its analysis: scripts can tell
     return status
 
 
@@ -140,9 +153,6 @@ def run_certify(net, result, args) -> int:
     """Certify the count (analysis/certify.py); with --repair, add the missed regions and certify
     again. Returns the exit status: 0 when certified, 3 when not."""
     from ..analysis.certify import certify, repair
-    if not result.complete:
-        raise MipRegionsError("--certify needs a complete run; this one stopped "
-                              f"({result.stop_reason}) and its count is a lower bound")
     cert = certify(net, result)
     if not cert.passed and args.repair and (cert.missed or cert.bad):
         first = cert

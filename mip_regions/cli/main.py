@@ -43,10 +43,28 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+VALUE_OPTIONS = ("--domain", "--extent", "--slice")   # values that may start with '-'
+
+
+def _join_negative_values(argv):
+    """``--domain -1:1`` -> ``--domain=-1:1``: argparse would read '-1:1' as an option."""
+    out, k = [], 0
+    while k < len(argv):
+        a = argv[k]
+        if a in VALUE_OPTIONS and k + 1 < len(argv) and argv[k + 1].startswith("-") and argv[k + 1][1:2] not in ("-", ""):
+            out.append(f"{a}={argv[k + 1]}")
+            k += 2
+            continue
+        out.append(a)
+        k += 1
+    return out
+
+
 def main(argv=None) -> int:
-    """Entry point of the console script; user-facing errors exit 2 with one line on stderr."""
+    """Entry point of the console script; user-facing errors exit 2 with one line on stderr,
+    a partial result (time limit, Ctrl-C) exits 4 after printing what was found."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(_join_negative_values(sys.argv[1:] if argv is None else list(argv)))
     try:
         return args.func(args)
     except MipRegionsError as exc:

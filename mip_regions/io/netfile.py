@@ -33,7 +33,8 @@ def network_from_dict(data, *, source=None) -> Network:
         raise NetworkError("the file must hold a JSON object", source=source)
     if data.get("format") != FORMAT:
         raise NetworkError(f"expected {FORMAT!r}, got {data.get('format')!r}", source=source, field="format")
-    if data.get("version") != VERSION:
+    version = data.get("version")
+    if isinstance(version, bool) or not isinstance(version, int) or version != VERSION:
         raise NetworkError(f"unsupported version {data.get('version')!r} (this tool reads version {VERSION})",
                            source=source, field="version")
     unknown = set(data) - _TOP_KEYS
@@ -72,19 +73,49 @@ def network_from_dict(data, *, source=None) -> Network:
     return Network(built, box, name, source=source)
 
 
+TORCH_SUFFIXES = (".pt", ".pth", ".pkl", ".ckpt")
+
+
+def _no_duplicates(pairs):
+    """json object hook: a key given twice is an error (the last one would silently win)."""
+    obj = {}
+    for key, value in pairs:
+        if key in obj:
+            raise NetworkError(f"the key {key!r} appears twice in one object")
+        obj[key] = value
+    return obj
+
+
 def read_network(path) -> Network:
-    """Read a network file; raises :class:`NetworkError` naming the file on any problem."""
+    """Read a network file; raises :class:`NetworkError` naming the file on any problem (unreadable,
+    not UTF-8 text, a torch checkpoint, invalid or too deeply nested JSON, duplicate keys)."""
     path = Path(path)
+    src = str(path)
+    if path.suffix.lower() in TORCH_SUFFIXES:
+        raise NetworkError("this looks like a PyTorch file; mip-regions never unpickles files. Import the "
+                           "model in Python with mip_regions.from_torch(module, (lower, upper)), or export "
+                           "it to ONNX and count the .onnx file", source=src)
     try:
-        text = path.read_text()
+        raw = path.read_bytes()
     except OSError as exc:
-        raise NetworkError(f"cannot read file ({exc.strerror})", source=str(path)) from None
+        raise NetworkError(f"cannot read file ({exc.strerror})", source=src) from None
     try:
-        data = json.loads(text)
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise NetworkError(f"not UTF-8 text (byte {exc.start}); a network file is JSON in UTF-8"
+                           + (" (this looks like a zip or pickle file, e.g. a PyTorch checkpoint: use "
+                              "mip_regions.from_torch or export to ONNX)" if raw[:2] in (b"PK", b"\x80\x02")
+                              or raw[:1] == b"\x80" else ""), source=src) from None
+    try:
+        data = json.loads(text, object_pairs_hook=_no_duplicates)
     except json.JSONDecodeError as exc:
         raise NetworkError(f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}",
-                           source=str(path)) from None
-    return network_from_dict(data, source=str(path))
+                           source=src) from None
+    except RecursionError:
+        raise NetworkError("JSON nested too deeply to be a network file", source=src) from None
+    except NetworkError as exc:
+        raise NetworkError(str(exc), source=src) from None
+    return network_from_dict(data, source=src)
 
 
 def _enc_number(f: float, e: Fraction | None):

@@ -54,6 +54,14 @@ def layers_to_network(specs, lower, upper, name, source=None) -> Network:
                               name=name, source=source)
 
 
+def _bias(b, n: int, where: str, src: str) -> np.ndarray:
+    """A bias broadcast to n entries, or a NetworkError naming the node."""
+    try:
+        return np.broadcast_to(np.asarray(b, dtype=float), (n,)).astype(float)
+    except ValueError:
+        raise NetworkError(f"{where}: the bias has shape {np.shape(b)}, expected {n} entries", source=src) from None
+
+
 def read_onnx(path, lower=None, upper=None) -> Network:
     """Import an ONNX MLP. The domain comes from ``lower``/``upper`` or else from the model's
     mip-regions metadata; without either it is an error."""
@@ -81,6 +89,11 @@ def read_onnx(path, lower=None, upper=None) -> Network:
         if data_in != [current]:
             raise NetworkError(f"{where}: the graph is not a single chain of layers", source=src)
         attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+        if node.op_type in ("Gemm", "MatMul") and (len(node.input) < 2 or node.input[1] not in init):
+            raise NetworkError(f"{where}: needs a weight initializer as its second input", source=src)
+        if node.op_type in ("Gemm", "MatMul") and init[node.input[1]].ndim != 2:
+            raise NetworkError(f"{where}: the weight {node.input[1]!r} has shape {init[node.input[1]].shape}, "
+                               "expected a matrix", source=src)
         if node.op_type == "Gemm":
             if attrs.get("transA", 0):
                 raise NetworkError(f"{where}: transA = 1 is not supported", source=src)
@@ -88,7 +101,7 @@ def read_onnx(path, lower=None, upper=None) -> Network:
             W = W if attrs.get("transB", 0) else W.T
             W = W * attrs.get("alpha", 1.0)
             b = init[node.input[2]] * attrs.get("beta", 1.0) if len(node.input) > 2 and node.input[2] else np.zeros(W.shape[0])
-            specs.append((W, np.broadcast_to(b, (W.shape[0],)).astype(float), "identity"))
+            specs.append((W, _bias(b, W.shape[0], where, src), "identity"))
         elif node.op_type == "MatMul":
             if node.input[0] != current or node.input[1] not in init:
                 raise NetworkError(f"{where}: expected x @ W with W an initializer", source=src)
@@ -99,15 +112,19 @@ def read_onnx(path, lower=None, upper=None) -> Network:
             if len(other) != 1 or not specs or specs[-1][2] != "identity" or specs[-1][1].any():
                 raise NetworkError(f"{where}: Add is supported only as the bias of a MatMul", source=src)
             W, _, _ = specs[-1]
-            specs[-1] = (W, np.broadcast_to(init[other[0]], (W.shape[0],)).astype(float), "identity")
+            specs[-1] = (W, _bias(init[other[0]], W.shape[0], where, src), "identity")
         elif node.op_type == "Relu":
             if not specs or specs[-1][2] == "relu":
                 raise NetworkError(f"{where}: Relu must follow an affine node", source=src)
             specs[-1] = (specs[-1][0], specs[-1][1], "relu")
         current = node.output[0]
     if lower is None and DOMAIN_KEY in meta:
-        dom = json.loads(meta[DOMAIN_KEY])
-        lower, upper = dom["lower"], dom["upper"]
+        try:
+            dom = json.loads(meta[DOMAIN_KEY])
+            lower, upper = list(dom["lower"]), list(dom["upper"])
+        except (ValueError, KeyError, TypeError):
+            raise NetworkError(f"the metadata {DOMAIN_KEY!r} is not a JSON object with 'lower' and 'upper' "
+                               "lists; give --domain LO:HI or --domain-file FILE", source=src) from None
     if lower is None:
         raise NetworkError("no input domain: give --domain LO:HI or --domain-file FILE", source=src)
     n0 = specs[0][0].shape[1] if specs else 0

@@ -38,23 +38,40 @@ def parse_number(value, *, where=None) -> tuple[float, Fraction | None]:
     if isinstance(value, bool) or value is None:
         raise NetworkError(f"expected a number, got {value!r}", **where)
     if isinstance(value, (int, np.integer)):
-        return float(value), Fraction(int(value))
+        return _finite(Fraction(int(value)), value, where), Fraction(int(value))
     if isinstance(value, Fraction):
-        return float(value), value
+        return _finite(value, value, where), value
     if isinstance(value, str):
+        if len(value) > 10_000:
+            raise NetworkError(f"a number of {len(value):,} characters is too long", **where)
         try:
             exact = Fraction(value.replace(" ", ""))
         except (ValueError, ZeroDivisionError):
             raise NetworkError(
-                f"malformed number {value!r} (expected an integer, a float or a string 'p/q' with q != 0)",
+                f"malformed number {_short(value)} (expected an integer, a float or a string 'p/q' with q != 0)",
                 **where) from None
-        return float(exact), exact
+        return _finite(exact, value, where), exact
     if isinstance(value, (float, np.floating)) or isinstance(value, numbers.Real):
         v = float(value)
         if not math.isfinite(v):
             raise NetworkError(f"non-finite number {value!r}", **where)
         return v, None
     raise NetworkError(f"expected a number, got {type(value).__name__} {value!r}", **where)
+
+
+def _short(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 40 else text[:30] + f"... ({len(text):,} characters)"
+
+
+def _finite(exact: Fraction, written, where) -> float:
+    """The float64 value of an exact number, or a NetworkError when it is beyond float64's range
+    (the engines compute with float64; a number like 10**400 cannot be counted with)."""
+    try:
+        return float(exact)
+    except OverflowError:
+        raise NetworkError(f"the number {_short(written)} is too large (beyond float64's range, "
+                           "about 1.8e308)", **where) from None
 
 
 def _parse_vector(values, *, where) -> tuple[np.ndarray, tuple[Fraction, ...] | None]:
