@@ -5,6 +5,8 @@ from __future__ import annotations
 import signal
 import threading
 
+import numpy as np
+
 from .errors import EngineError, MipRegionsError
 from .nets.network import Network
 from .io.outputs import RegionWriter
@@ -112,7 +114,10 @@ def count_regions(net: Network, method: str = "auto", *, time_limit=None, region
             raise KeyboardInterrupt
         previous = signal.signal(signal.SIGINT, on_sigint)
     try:
-        _engine(method)(net, ctx, **opts)
+        # overflow to inf / nan in the float filters is expected for weights near 1e308: such a
+        # decision falls outside every error band and is made exactly, so no warning is printed
+        with np.errstate(over="ignore", invalid="ignore"):
+            _engine(method)(net, ctx, **opts)
     except KeyboardInterrupt:
         ctx.interrupted = True
     finally:

@@ -172,3 +172,17 @@ def test_malformed_onnx_models(case, tmp_path, capsys):
         assert main([command, str(path)]) == 2
         line = error_line(capsys)
         assert str(path) in line
+
+
+@pytest.mark.parametrize("method", ["vertex", "lp", "mip", "exact"])
+def test_weights_near_the_float_limit_count_exactly_without_warnings(method, tmp_path, capsys):
+    # unit 1 = 1e308 (x1 + x2) overflows every float magnitude; the exact path decides: 4 cells
+    d = {"format": "mip-regions/network", "version": 1, "domain": {"lower": [-1, -1], "upper": [1, 1]},
+         "layers": [{"activation": "relu", "weights": [[1e308, 1e308], [1, -1]], "bias": [0, 0.5]},
+                    {"activation": "relu", "weights": [[1e308, 1e308]], "bias": [1]},
+                    {"activation": "identity", "weights": [[1]], "bias": [0]}]}
+    path = write(tmp_path, d)
+    assert main(["count", str(path), "--method", method, "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["activation_regions"] == 4
+    assert "Warning" not in err and err == ""

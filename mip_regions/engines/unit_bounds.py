@@ -48,14 +48,22 @@ def exact_interval_bounds(net: Network) -> list[tuple[list[Fraction], list[Fract
     return out
 
 
+def _float(q: Fraction) -> float:
+    """float(q), or +-inf beyond float64's range (a bound of a network with weights near 1e308)."""
+    try:
+        return float(q)
+    except OverflowError:
+        return math.inf if q > 0 else -math.inf
+
+
 def _down(q: Fraction) -> float:
-    f = float(q)
-    return f if Fraction(f) <= q else math.nextafter(f, -math.inf)
+    f = _float(q)
+    return f if math.isinf(f) or Fraction(f) <= q else math.nextafter(f, -math.inf)
 
 
 def _up(q: Fraction) -> float:
-    f = float(q)
-    return f if Fraction(f) >= q else math.nextafter(f, math.inf)
+    f = _float(q)
+    return f if math.isinf(f) or Fraction(f) >= q else math.nextafter(f, math.inf)
 
 
 @dataclass
@@ -77,8 +85,9 @@ def normalised_layers(net: Network) -> list[NormalisedLayer]:
     out = []
     prev = np.ones(net.input_dim)
     for layer, (EW, Eb), (L, U) in zip(net.layers[:-1], net.rational_layers(), bounds):
-        sf = np.array([float(max(abs(a), abs(b))) for a, b in zip(L, U)])
+        sf = np.array([_up(max(abs(a), abs(b))) for a, b in zip(L, U)])
         sf[sf == 0] = 1.0      # an identically-zero unit, or a scale below the float range
+        sf[np.isinf(sf)] = np.finfo(float).max   # beyond the float range: the largest float
         s = [Fraction(v) for v in sf]          # the scale used, exactly
         pf = [Fraction(v) for v in prev]
         W = np.array([[float(w * p / v) for w, p in zip(row, pf)] for row, v in zip(EW, s)],
