@@ -66,6 +66,55 @@ def _engine(method):
 
 
 LINEAR_LIMIT = 100_000   # regions kept in memory for the linear-region analysis
+DEEP_SEARCH = ("vertex", "lp", "exact1d", "exact")   # depth-first searches: depth ~ layers + units
+STACK_BYTES = 512 * 1024 * 1024                     # thread stack for a deep search
+FRAMES_PER_LEVEL = 8                                 # Python frames per layer / per unit, generous
+
+
+def run_quiet(fn):
+    """Run an engine with numpy's overflow warnings off: overflow to inf / nan in the float filters
+    (weights near 1e308) falls outside every error band and is decided exactly, so it is no news."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        fn()
+
+
+def run_deep(fn, net: Network, ctx: RunContext) -> None:
+    """Run a depth-first engine so that depth is not limited by Python's recursion limit: in a
+    thread with a 512 MB stack and a recursion limit sized to the network (layers + units).
+    Ctrl-C in the main thread stops the search cleanly (the engine sees the stop at its next
+    node); an exception in the engine is re-raised here."""
+    import sys
+    need = FRAMES_PER_LEVEL * (len(net.layers) + net.num_relu) + 1000
+    if need <= sys.getrecursionlimit() - 200:
+        run_quiet(fn)
+        return
+    errors = []
+
+    def target():
+        try:
+            run_quiet(fn)
+        except BaseException as exc:    # re-raised in the calling thread
+            errors.append(exc)
+
+    old_limit, old_stack = sys.getrecursionlimit(), threading.stack_size()
+    sys.setrecursionlimit(max(old_limit, need))
+    try:
+        threading.stack_size(STACK_BYTES)
+        worker = threading.Thread(target=target, name="mip-regions-search", daemon=True)
+        worker.start()
+    finally:
+        threading.stack_size(old_stack)
+    try:
+        while worker.is_alive():
+            try:
+                worker.join(0.1)
+            except KeyboardInterrupt:
+                ctx.interrupted = True
+                ctx.stop("interrupted (Ctrl-C)")
+        if errors:
+            raise errors[0]
+    finally:
+        sys.setrecursionlimit(old_limit)
 
 
 def count_regions(net: Network, method: str = "auto", *, time_limit=None, regions_out=None,
@@ -114,10 +163,11 @@ def count_regions(net: Network, method: str = "auto", *, time_limit=None, region
             raise KeyboardInterrupt
         previous = signal.signal(signal.SIGINT, on_sigint)
     try:
-        # overflow to inf / nan in the float filters is expected for weights near 1e308: such a
-        # decision falls outside every error band and is made exactly, so no warning is printed
-        with np.errstate(over="ignore", invalid="ignore"):
-            _engine(method)(net, ctx, **opts)
+        run = _engine(method)
+        if method in DEEP_SEARCH:
+            run_deep(lambda: run(net, ctx, **opts), net, ctx)
+        else:
+            run_quiet(lambda: run(net, ctx, **opts))
     except KeyboardInterrupt:
         ctx.interrupted = True
     finally:

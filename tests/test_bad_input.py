@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from mip_regions import count_regions, network_from_lists
 from mip_regions.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -186,3 +187,27 @@ def test_weights_near_the_float_limit_count_exactly_without_warnings(method, tmp
     out, err = capsys.readouterr()
     assert json.loads(out)["activation_regions"] == 4
     assert "Warning" not in err and err == ""
+
+
+def _deep(n0, width, depth):
+    """A first layer of ``width`` hyperplanes, then ``depth - 1`` ReLU layers passing it on."""
+    first = [[1] * n0] + [[1] + [-1] * (n0 - 1)] * (width - 1)
+    layers = [(first, ["1/2"] + ["1/4"] * (width - 1), "relu")]
+    eye = [[1 if i == j else 0 for j in range(width)] for i in range(width)]
+    layers += [(eye, [0] * width, "relu")] * (depth - 1) + [([[1] * width], [0], "identity")]
+    return network_from_lists(layers, [-1] * n0, [1] * n0)
+
+
+@pytest.mark.parametrize("n0,width,depth,regions", [(1, 1, 2000, 2), (1, 2, 2000, 3), (2, 2, 500, 4)])
+def test_depth_is_not_limited_by_the_recursion_limit(n0, width, depth, regions):
+    net = _deep(n0, width, depth)
+    for method in (["exact1d"] if n0 == 1 else []) + ["vertex", "lp", "exact"]:
+        res = count_regions(net, method)
+        assert res.complete and res.activation_regions == regions, method
+
+
+def test_mip_on_a_deep_chain_stays_linear_in_depth():
+    # at x = -1/2 every unit is at 0: 2^depth closure patterns, cut by prefix cuts
+    res = count_regions(_deep(1, 1, 40), "mip")
+    assert res.complete and res.activation_regions == 2 and res.degenerate_patterns == 0
+    assert res.stats["prefix_cuts"] > 0 and res.stats["solves"] < 200

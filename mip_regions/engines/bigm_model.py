@@ -188,6 +188,19 @@ class BigMModel:
         expr = sum((1 - v) if on else v for v, on in zip(self.z_vars, z))
         self.m.cuts.add(expr >= 1)
 
+    def add_prefix_cut(self, bits: np.ndarray, prefix_end: int, unit: int | None = None) -> None:
+        """Cut off every assignment that agrees with ``bits`` on the pattern positions before
+        ``prefix_end`` (and, with ``unit``, has that unit active):
+        ``sum_{j < end, b_j=1} (1 - z_j) + sum_{j < end, b_j=0} z_j [+ (1 - z_unit)] >= 1``.
+        Valid when no pattern extending that prefix can be a region or a strict pattern: the
+        prefix is not strict, or ``unit`` is identically zero on the prefix's cell (one cut
+        instead of one per assignment of the later layers)."""
+        terms = [(1 - z) if bits[p] else z for p, z in zip(self.unstable, self.z_vars) if p < prefix_end]
+        if unit is not None:
+            k = int(np.flatnonzero(self.unstable == unit)[0])
+            terms.append(1 - self.z_vars[k])
+        self.m.cuts.add(sum(terms) >= 1)
+
     def full_bits(self, z: np.ndarray) -> np.ndarray:
         """The network pattern (all ReLU units) for an assignment of the unstable binaries."""
         bits = self.fixed_bits.copy()

@@ -134,12 +134,15 @@ def exact_cell(ex: ExactNet, bits, hints=()):
     return x, "" if x is not None else "the cell has no interior (exact margin LP: t* <= 0)"
 
 
-def exact_strict(ex: ExactNet, bits) -> bool:
+def exact_strict(ex: ExactNet, bits, upto: int | None = None) -> bool:
     """Is ``bits`` a strict pattern (Serra's one-sided margin): some x in the closed box with every
     active unit > 0 and every inactive unit <= 0? Decided by the exact LP with margins on the
-    active rows only."""
+    active rows only. With ``upto``, only the units before that pattern position count (a prefix
+    of layers: if it is not strict, no pattern extending it is)."""
     rows, margins = [], []
-    for _, a, c, on in ex.relu_units(bits):
+    for k, a, c, on in ex.relu_units(bits):
+        if upto is not None and k >= upto:
+            break
         rows.append((a, c) if on else ([-v for v in a], -c))
         margins.append(on)
     if not any(margins):

@@ -73,6 +73,54 @@ class PatternJudge:
         ctx.bump("closure_patterns")       # only in the closure of the cells (or a MIP artefact)
         return "closure"
 
+    def zero_active(self, bits):
+        """(unit, end of its prefix) of the first unit that is identically zero on the cell of
+        ``bits``'s earlier layers but marked active, or None (then only a plain no-good applies)."""
+        for k, a, c, on in self.ex.relu_units(bits):
+            if on and c == 0 and all(v == 0 for v in a):
+                l = self.net.relu_units[k][0]
+                return k, self.net.relu_offset[l]
+        return None
+
+
+    def first_non_strict_prefix(self, bits):
+        """The end (pattern position) of the shortest prefix of whole layers that is not strict,
+        by bisection over the layer ends (a longer prefix has a smaller set); None if every
+        prefix, the whole pattern included, is strict."""
+        ends = [self.net.relu_offset[l] + layer.n_out for l, layer in enumerate(self.net.layers[:-1])
+                if layer.activation == "relu"]
+        if not ends or exact_strict(self.ex, bits, ends[-1]):
+            return None
+        lo, hi = 0, len(ends) - 1            # ends[hi] is not strict
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if exact_strict(self.ex, bits, ends[mid]):
+                lo = mid + 1
+            else:
+                hi = mid
+        return ends[hi]
+
+
+def cut_off(model: BigMModel, judge: PatternJudge, z, verdict) -> None:
+    """The cut after a judged pattern. When no extension of a prefix of it can be a region or a
+    strict pattern, a prefix cut removes every later assignment at once: an identically-zero unit
+    marked active, or (for a closure pattern) the shortest layer prefix that is not strict.
+    Otherwise the plain no-good."""
+    if verdict in ("degenerate", "closure"):
+        bits = model.full_bits(z)
+        hit = judge.zero_active(bits)
+        if hit is not None:
+            unit, end = hit
+            model.add_prefix_cut(bits, end, unit)
+            judge.ctx.bump("prefix_cuts")
+            return
+        end = judge.first_non_strict_prefix(bits) if verdict == "closure" else None
+        if end is not None and end < len(bits):
+            model.add_prefix_cut(bits, end)
+            judge.ctx.bump("prefix_cuts")
+            return
+    model.add_nogood(z)
+
 
 def _frac(v):
     from .exact_lp import to_fraction
@@ -100,9 +148,9 @@ def run_mip(net: Network, ctx: RunContext, *, tighten: str = "lp", harvest: bool
         candidates = [z for z, f in found if f > tol]
         if sol.z is not None and sol.margin is not None and sol.margin > tol:
             candidates.append(sol.z)
-        new = [z for z in candidates if judge(model.full_bits(z)) is not None]
-        for z in new:
-            model.add_nogood(z)
+        new = [(z, v) for z in candidates if (v := judge(model.full_bits(z))) is not None]
+        for z, v in new:
+            cut_off(model, judge, z, v)
         if _stopped(ctx, sol):
             break
         if sol.status == "infeasible" or sol.margin is None or sol.margin <= tol or not model.z_vars:
@@ -172,9 +220,9 @@ def mip_closure(model: BigMModel, judge: PatternJudge, ctx: RunContext, found=No
             break
         if _stopped(ctx, sol):
             break
-        new = [z for z in candidates if judge(model.full_bits(z)) is not None]
-        for z in new:
-            model.add_nogood(z)
+        new = [(z, v) for z in candidates if (v := judge(model.full_bits(z))) is not None]
+        for z, v in new:
+            cut_off(model, judge, z, v)
         if not new:
             ctx.stop("the proof MIP returned an already-cut pattern (numerical trouble)")
             break
