@@ -112,7 +112,7 @@ def mip_proof(net: Network, regions, *, time_limit=None) -> tuple[bool | None, l
     from ..engines.mip import PatternJudge, harvester, mip_closure
     ctx = RunContext(net, "certify", time_limit=time_limit, progress=False)
     t0 = time.perf_counter()
-    model = BigMModel(net, tighten="lp")
+    model = BigMModel(net, tighten="lp", deadline=ctx.deadline)
     judge = PatternJudge(net, ctx)
     for r in regions:
         bits = np.asarray(r.bits, dtype=bool)

@@ -25,6 +25,7 @@ off a reachable point. Stability (no binary) is decided from the exact bounds.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,7 +54,7 @@ class BigMModel:
     with a binary; ``fixed_bits`` holds the pattern bits of the stable ones.
     """
 
-    def __init__(self, net: Network, *, tighten: str = "none"):
+    def __init__(self, net: Network, *, tighten: str = "none", deadline: float | None = None):
         if tighten not in ("none", "lp"):
             raise ValueError("tighten must be 'none' or 'lp'")
         self.net = net
@@ -72,6 +73,7 @@ class BigMModel:
         self.z_vars, self.h_active, self.unstable = [], [], []
         self.fixed_bits = np.zeros(net.num_relu, dtype=bool)
         self.lp_solves = 0
+        self.deadline = deadline      # perf_counter time: LP tightening stops there (bounds stay valid)
         h_prev = [m.x[j] for j in range(n0)]
         for l, (layer, norm) in enumerate(zip(net.layers[:-1], normalised_layers(net))):
             W, b = norm.weights, norm.bias
@@ -144,6 +146,8 @@ class BigMModel:
         """LP bounds of each pre-activation over the relaxation of the layers built so far."""
         L, U = L.copy(), U.copy()
         for i, expr in enumerate(pre):
+            if self.deadline is not None and time.perf_counter() >= self.deadline:
+                break             # the interval bounds stay: valid, only looser
             if isinstance(expr, (int, float)) or expr.polynomial_degree() == 0:
                 continue
             for sense in (pyo.maximize, pyo.minimize):

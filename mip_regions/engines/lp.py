@@ -94,6 +94,8 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto") -> None:
 
     def split(U, cand, W, blo, bhi):
         """Decide the candidate units of layer U on the current cell; split by the first that cuts."""
+        if ctx.expired():          # inside a wide layer too, not only between layers
+            raise StopSearch
         off, R, Q = U.offset, U.R, U.Q
         cutting, thins = [], []
         if len(cand):

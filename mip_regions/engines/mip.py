@@ -130,7 +130,7 @@ def _frac(v):
 def run_mip(net: Network, ctx: RunContext, *, tighten: str = "lp", harvest: bool = True) -> None:
     """Enumerate the activation regions of ``net`` into ``ctx`` with the big-M MIP."""
     t0 = time.perf_counter()
-    model = BigMModel(net, tighten=tighten)
+    model = BigMModel(net, tighten=tighten, deadline=ctx.deadline)
     ctx.stats["build_s"] = round(time.perf_counter() - t0, 3)
     ctx.stats["binaries"] = len(model.z_vars)
     if tighten == "lp":

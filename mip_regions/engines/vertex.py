@@ -79,6 +79,8 @@ def run_vertex(net: Network, ctx: RunContext) -> None:
 
     def decide(U, cand, P):
         """Decide the candidate units of layer U on the cell P; split by the first that cuts."""
+        if ctx.expired():          # inside a wide layer too, not only between layers
+            raise StopSearch
         off, R, Q = U.offset, U.R, U.Q
         cutting, thins = [], []
         if len(cand):
