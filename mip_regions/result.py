@@ -10,7 +10,6 @@ bound ("at least N").
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from dataclasses import dataclass, field

@@ -86,10 +86,10 @@ def main():
                 Ls = [r["L"] for r in sub]
                 ax.plot(Ls, [r["general_bound"] for r in sub], "-o", color=color, label=f"general (n={n}, L)")
                 ax.plot(Ls, [r["tern_2n_2L-1_bound"] for r in sub], "--s", color=color,
-                        label=f"ternary (2n, 2L-1)")
+                        label="ternary (2n, 2L-1)")
                 odd = [r for r in sub if r["tern_2n^2_L_bound"] != ""]
                 ax.plot([r["L"] for r in odd], [r["tern_2n^2_L_bound"] for r in odd], ":^", color=color,
-                        label=f"ternary (2n^2, L)")
+                        label="ternary (2n^2, L)")
             ax.set_yscale("log")
             ax.set_xlabel("depth L of the general network (affine maps)")
             ax.set_ylabel("lower bound on the maximum number of regions")

@@ -1,12 +1,11 @@
 """vertex, lp and exact1d against the oracle table, the MIP engine and exact certificates."""
 
-from fractions import Fraction
 
 import numpy as np
 import pytest
 
 from mip_regions import EngineError, count_regions
-from mip_regions.analysis.certify import CertificationError, certify, check_witness
+from mip_regions.analysis.certify import certify, check_witness
 from mip_regions.nets.constructions import montufar, serra_zigzag, ternary
 from mip_regions.nets.random_nets import random_mlp, random_ternary_mlp
 from oracle import ROWS

@@ -4,7 +4,6 @@ import random
 from fractions import Fraction
 from pathlib import Path
 
-import networkx as nx
 import pytest
 
 from mip_regions import NetworkError, count_regions, read_network
