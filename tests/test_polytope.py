@@ -133,3 +133,17 @@ def test_third_vertex_test_rejects_a_diagonal_of_a_square_face():
     plus, minus = split(P, P.V @ a / np.linalg.norm(a), 2 * d + 3, 1e-9)
     assert same_points(plus.V, brute_vertices(rows + [(a, 0.0)], d))
     assert not np.isclose(plus.V, 0.0).all(axis=1).any()   # no point at the square's centre
+
+
+def test_crossing_edges_in_blocks_equal_the_one_shot_result():
+    # a degenerate polytope (cut through vertices) so both the count and third-vertex tests run
+    from mip_regions.engines.polytope import crossing_edges
+    P = box([0, 0, 0], [1, 1, 1], 4)
+    g = np.array([v[0] + v[1] - 1.0 for v in P.V])
+    P, _ = split(P, g, 6, 0.0)
+    g = np.array([v[0] - v[2] + 0.3 for v in P.V])       # vertex (0, 1, 1) alone below
+    pos, neg = np.flatnonzero(g > 0), np.flatnonzero(g < 0)
+    whole = set(zip(*crossing_edges(P, pos, neg)))
+    for block in (1, 2, 5, 17):
+        assert set(zip(*crossing_edges(P, pos, neg, block=block))) == whole
+    assert len(whole) == 3     # (0, 1, 1) has three neighbours in the prism

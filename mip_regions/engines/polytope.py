@@ -73,22 +73,38 @@ def box(lower, upper, slots: int) -> Polytope:
     return Polytope(V, T, np.full(len(V), d))
 
 
-def crossing_edges(P: Polytope, pos: np.ndarray, neg: np.ndarray):
+BLOCK = 1 << 22   # array elements per block of the pair tests: memory stays bounded (~100 MB)
+
+
+def crossing_edges(P: Polytope, pos: np.ndarray, neg: np.ndarray, block: int = BLOCK):
     """Index pairs (i, j), i in ``pos``, j in ``neg`` (index arrays), such that [V_i, V_j] is an
     edge of P (module docstring: the count test, then the third-vertex test for pairs of
-    non-simple vertices)."""
+    non-simple vertices). The pair arrays are built in blocks of at most ``block`` elements, so
+    memory grows with the vertices, not with their square (the box in 14-D has 16,384 corners)."""
     d = P.V.shape[1]
     T = P.T
-    common = np.bitwise_count(T[pos][:, None, :] & T[neg][None, :, :]).sum(axis=2)
-    a, b = np.nonzero(common >= d - 1)               # |T(u) & T(v)| >= d - 1
-    i, j = pos[a], neg[b]
+    words = T.shape[1]
+    Tneg = T[neg]
+    step = max(1, block // max(1, len(neg) * words))
+    ii, jj = [], []
+    for s in range(0, len(pos), step):
+        p = pos[s:s + step]
+        common = np.bitwise_count(T[p][:, None, :] & Tneg[None, :, :]).sum(axis=2)
+        a, b = np.nonzero(common >= d - 1)           # |T(u) & T(v)| >= d - 1
+        ii.append(p[a])
+        jj.append(neg[b])
+    i = np.concatenate(ii) if ii else pos[:0]
+    j = np.concatenate(jj) if jj else neg[:0]
     tight = P.tight
     k = np.flatnonzero((tight[i] > d) & (tight[j] > d))
     if len(k):
-        C = T[i[k]] & T[j[k]]                         # the tight sets of the candidate faces
-        in_face = ((T[:, None, :] & C[None, :, :]) == C[None, :, :]).all(axis=2)   # w on face k
         keep = np.ones(len(i), dtype=bool)
-        keep[k] = in_face.sum(axis=0) == 2
+        kstep = max(1, block // max(1, len(T) * words))
+        for s in range(0, len(k), kstep):
+            kk = k[s:s + kstep]
+            C = T[i[kk]] & T[j[kk]]                   # the tight sets of the candidate faces
+            in_face = ((T[:, None, :] & C[None, :, :]) == C[None, :, :]).all(axis=2)   # w on face k
+            keep[kk] = in_face.sum(axis=0) == 2
         i, j = i[keep], j[keep]
     return i, j
 
