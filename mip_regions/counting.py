@@ -99,7 +99,10 @@ def run_deep(fn, net: Network, ctx: RunContext) -> None:
     old_limit, old_stack = sys.getrecursionlimit(), threading.stack_size()
     sys.setrecursionlimit(max(old_limit, need))
     try:
-        threading.stack_size(STACK_BYTES)
+        try:
+            threading.stack_size(STACK_BYTES)
+        except (ValueError, RuntimeError):   # a platform without a settable stack: the default
+            pass
         worker = threading.Thread(target=target, name="mip-regions-search", daemon=True)
         worker.start()
     finally:
