@@ -24,7 +24,7 @@ import numpy as np
 from flint import fmpq, fmpq_mat
 
 from ..nets.network import Network
-from .exact_lp import ZERO, interior_point, max_margin, to_fmpq, to_fraction
+from .exact_lp import ZERO, interior_point, max_margin, strictly_inside, to_fmpq, to_fraction
 
 
 class ExactNet:
@@ -175,7 +175,7 @@ def exact_subtree(ex: ExactNet, ctx, bits: np.ndarray, l: int, cand, rows, point
     ``ctx.add_region`` with their exact witness.
     """
     from .layers import StopSearch
-    pts = [[to_fmpq(v) for v in p] for p in points if _inside(rows, ex, p)]
+    pts = [[to_fmpq(v) for v in p] for p in points if strictly_inside(rows, ex.lo, ex.hi, p)]
     if not pts:
         y = interior_point(rows, ex.lo, ex.hi)
         ctx.bump("exact_lps")
@@ -254,13 +254,6 @@ def exact_subtree(ex: ExactNet, ctx, bits: np.ndarray, l: int, cand, rows, point
     else:
         P, p = ex.preactivation(bits, l)
         decide(l, P, p, list(cand), pts)
-
-
-def _inside(rows, ex, p) -> bool:
-    x = [to_fmpq(v) for v in p]
-    if not all(lo < v < hi for lo, v, hi in zip(ex.lo, x, ex.hi)):
-        return False
-    return all(_value(a, c, x) > 0 for a, c in rows)
 
 
 def run_exact(net: Network, ctx) -> None:

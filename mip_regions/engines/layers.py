@@ -186,7 +186,10 @@ class ExactPath:
     def ex(self):
         if self._ex is None:
             from .exact import ExactNet
-            self._ex = ExactNet(self.net)
+            self._ex = ex = ExactNet(self.net)
+            n = ex.n0       # the box faces as rows a.x + c >= 0
+            self.box_rows = ([([1 if j == k else 0 for j in range(n)], -ex.lo[k]) for k in range(n)]
+                             + [([-1 if j == k else 0 for j in range(n)], ex.hi[k]) for k in range(n)])
         return self._ex
 
     def row(self, bits, l: int, i: int, s: int):
@@ -209,11 +212,8 @@ class ExactPath:
         """When unit i's hyperplane coincides with one of the cell's facets (a cut or a box face:
         the usual degeneracy of the constructions, duplicated units), the side s in {1, -1} with
         the cell inside {s (a_i.x + c_i) >= 0}; else None. Exact and cheap (no LP)."""
-        ex = self.ex
         a, c = self.row(bits, l, i, 1)
-        box = [([1 if j == k else 0 for j in range(ex.n0)], -ex.lo[k]) for k in range(ex.n0)]
-        box += [([-1 if j == k else 0 for j in range(ex.n0)], ex.hi[k]) for k in range(ex.n0)]
-        for b, d in self.path_rows(bits, path) + box:
+        for b, d in self.path_rows(bits, path) + self.box_rows:
             lam = _ratio(b, d, a, c)
             if lam is not None:
                 self.ctx.bump("exact_facets")

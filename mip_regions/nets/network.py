@@ -290,9 +290,14 @@ class Network:
     def is_integer(self) -> bool:
         """True when every weight and bias is an exact integer (exact maps can use Python ints)."""
         if not hasattr(self, "_is_integer"):
-            self._is_integer = all(
-                all(v.denominator == 1 for row in W for v in row) and all(v.denominator == 1 for v in b)
-                for W, b in self.rational_layers())
+            def integral(layer):
+                if layer.is_exact:
+                    return (all(v.denominator == 1 for row in layer.exact_weights for v in row)
+                            and all(v.denominator == 1 for v in layer.exact_bias))
+                # a float64 equal to its rounding is an integer exactly: no Fractions needed
+                return bool(np.all(layer.weights == np.round(layer.weights))
+                            and np.all(layer.bias == np.round(layer.bias)))
+            self._is_integer = all(integral(layer) for layer in self.layers)
         return self._is_integer
 
     def exact_arrays(self) -> list[tuple[np.ndarray, np.ndarray]]:
