@@ -32,6 +32,7 @@ from ..result import RunContext
 from .bigm_model import BigMModel
 from .cells import cell_checker
 from .exact import ExactNet, exact_cell, exact_strict
+from .exact_lp import to_fraction
 
 F_TOL = 1e-6   # phase 1 keeps patterns with f* > F_TOL * F (MIP feasibility tolerance ~1e-6)
 
@@ -64,7 +65,7 @@ class PatternJudge:
                 ctx.bump("exact_decisions")
             witness = np.array([float(v) for v in x])
             ctx.add_region(bits, witness, cell.margin if cell.full else 0.0,
-                           exact_witness=[_frac(v) for v in x])
+                           exact_witness=[to_fraction(v) for v in x])
             return "region"
         ctx.bump("exact_decisions")
         if exact_strict(self.ex, bits):
@@ -82,15 +83,12 @@ class PatternJudge:
                 return k, self.net.relu_offset[l]
         return None
 
-
     def first_non_strict_prefix(self, bits):
-        """The end (pattern position) of the shortest prefix of whole layers that is not strict,
-        by bisection over the layer ends (a longer prefix has a smaller set); None if every
-        prefix, the whole pattern included, is strict."""
+        """For a pattern that is not strict: the end (pattern position) of the shortest prefix of
+        whole layers that is not strict either, by bisection over the layer ends (a longer prefix
+        has a smaller set; the whole pattern, the last end, is known not to be strict)."""
         ends = [self.net.relu_offset[l] + layer.n_out for l, layer in enumerate(self.net.layers[:-1])
                 if layer.activation == "relu"]
-        if not ends or exact_strict(self.ex, bits, ends[-1]):
-            return None
         lo, hi = 0, len(ends) - 1            # ends[hi] is not strict
         while lo < hi:
             mid = (lo + hi) // 2
@@ -106,7 +104,7 @@ def cut_off(model: BigMModel, judge: PatternJudge, z, verdict) -> None:
     strict pattern, a prefix cut removes every later assignment at once: an identically-zero unit
     marked active, or (for a closure pattern) the shortest layer prefix that is not strict.
     Otherwise the plain no-good."""
-    if verdict in ("degenerate", "closure"):
+    if verdict == "closure":      # a region or a strict pattern has no such prefix
         bits = model.full_bits(z)
         hit = judge.zero_active(bits)
         if hit is not None:
@@ -114,17 +112,12 @@ def cut_off(model: BigMModel, judge: PatternJudge, z, verdict) -> None:
             model.add_prefix_cut(bits, end, unit)
             judge.ctx.bump("prefix_cuts")
             return
-        end = judge.first_non_strict_prefix(bits) if verdict == "closure" else None
-        if end is not None and end < len(bits):
+        end = judge.first_non_strict_prefix(bits)
+        if end < len(bits):
             model.add_prefix_cut(bits, end)
             judge.ctx.bump("prefix_cuts")
             return
     model.add_nogood(z)
-
-
-def _frac(v):
-    from .exact_lp import to_fraction
-    return to_fraction(v)
 
 
 def run_mip(net: Network, ctx: RunContext, *, tighten: str = "lp", harvest: bool = True) -> None:
