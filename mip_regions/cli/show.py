@@ -18,7 +18,13 @@ def cmd_show(args) -> int:
     net = load_network(args.file, args)
     print(f"network  {net.describe()}")
     print(f"domain   {net.domain.describe()}")
-    print(f"depth    {net.depth} affine maps; {net.num_relu} ReLU units; "
+    relu = sum(layer.n_out for layer in net.layers if layer.activation == "relu")
+    maxout = {}
+    for layer in net.layers:
+        if layer.activation == "maxout":
+            maxout[layer.rank] = maxout.get(layer.rank, 0) + layer.n_out
+    units = f"{relu} ReLU units" + "".join(f", {n} maxout units of rank {k}" for k, n in sorted(maxout.items()))
+    print(f"depth    {net.depth} affine maps; {units}; "
           f"ternary: {'yes' if is_ternary(net) else 'no'}; numbers written as {'integers/rationals' if net.is_exact else 'floats (counted as their exact binary rationals)'}")
     rows = layer_table(net)
     print(f"{'layer':>5} {'activation':>10} {'width':>6} {'params':>7} {'nonzero W':>9} {'nonzero b':>9} "

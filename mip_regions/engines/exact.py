@@ -43,7 +43,8 @@ class ExactNet:
             self.b.append(fmpq_mat(n_out, 1, [to_fmpq(v) for v in Eb]))
         lo, hi = net.exact_domain()
         self.lo, self.hi = [to_fmpq(v) for v in lo], [to_fmpq(v) for v in hi]
-        self.relu = [layer.activation == "relu" for layer in net.layers]
+        self.acts = [layer.act for layer in net.layers]
+        self.decides = [layer.n_bits > 0 for layer in net.layers]   # layers with pattern positions
         self._inputs: dict = {}
         eye = fmpq_mat(self.n0, self.n0, [1 if i == j else 0 for i in range(self.n0) for j in range(self.n0)])
         self._root = (eye, fmpq_mat(self.n0, 1, [0] * self.n0))
@@ -51,8 +52,13 @@ class ExactNet:
     def _prefix(self, bits, l) -> bytes:
         return np.asarray(bits[: self.net.relu_offset[l]], dtype=bool).tobytes()
 
+    def layer_bits(self, bits, l: int):
+        off = self.net.relu_offset[l]
+        return np.asarray(bits[off: off + self.net.layers[l].n_bits], dtype=bool)
+
     def input_map(self, bits, l: int):
-        """(A, c) with h^{l-1} = A x + c on the cell of ``bits`` (only bits of layers < l matter)."""
+        """(A, c) with h^{l-1} = A x + c on the cell of ``bits`` (only bits of layers < l matter):
+        each unit passes on the row its activation chooses on the cell (nets/activations.py)."""
         if l == 0:
             return self._root
         key = (l, self._prefix(bits, l))
@@ -60,11 +66,10 @@ class ExactNet:
         if hit is not None:
             return hit
         P, p = self.preactivation(bits, l - 1)
-        if self.relu[l - 1]:
-            off = self.net.relu_offset[l - 1]
-            on = [bool(v) for v in bits[off: off + P.nrows()]]
-            P = _mask_rows(P, on)
-            p = _mask_rows(p, on)
+        if self.decides[l - 1]:
+            chosen = self.acts[l - 1].chosen(self.layer_bits(bits, l - 1), P.nrows())
+            P = _pick_rows(P, chosen)
+            p = _pick_rows(p, chosen)
         if len(self._inputs) >= self.CACHE:
             self._inputs.clear()
         self._inputs[key] = (P, p)
@@ -75,49 +80,99 @@ class ExactNet:
         A, c = self.input_map(bits, l)
         return self.W[l] * A, self.W[l] * c + self.b[l]
 
-    def unit_row(self, bits, l: int, i: int):
-        """(a, c): unit i of layer l's pre-activation a.x + c on the cell, as fmpq lists/scalars."""
+    def unit_row(self, bits, l: int, i):
+        """(a, c): row i of layer l's pre-activation a.x + c on the cell, as fmpq lists/scalars;
+        with ``i = (j, m)`` the difference of rows j and m (a maxout comparison)."""
         P, p = self.preactivation(bits, l)
+        if isinstance(i, tuple):
+            j, m = i
+            return [P[j, k] - P[m, k] for k in range(self.n0)], p[j, 0] - p[m, 0]
         return [P[i, k] for k in range(self.n0)], p[i, 0]
 
     def output_map(self, bits):
         """(G, c) of the network's output on the cell, as exact fmpq matrices."""
         return self.preactivation(bits, len(self.net.layers) - 1)
 
-    def relu_units(self, bits):
-        """Yield (index, a, c, active) for every ReLU unit: its pre-activation a.x + c on the cell
-        of ``bits`` (a a list of fmpq), and its bit."""
+    def pattern_rows(self, bits, upto: int | None = None):
+        """Yield ``(position, a, c, strict)`` for every constraint the pattern puts on x: its
+        cell is ``{a.x + c > 0 (strict), a.x + c >= 0 (not strict)}``. A relu unit at position k
+        gives ``s (z_k)`` (strict when active); a maxout unit choosing argument j gives
+        ``z_j - z_m`` for every other argument m, strict for m < j (the lowest index wins ties),
+        at the position of j. With ``upto``, only positions before it. A maxout unit whose
+        positions are not one-hot yields ``(position, None, None, False)``."""
         for l, layer in enumerate(self.net.layers[:-1]):
-            if not self.relu[l]:
+            if not self.decides[l]:
                 continue
-            P, p = self.preactivation(bits, l)
             off = self.net.relu_offset[l]
-            for i in range(layer.n_out):
-                yield off + i, [P[i, k] for k in range(self.n0)], p[i, 0], bool(bits[off + i])
+            if upto is not None and off >= upto:
+                return
+            P, p = self.preactivation(bits, l)
+            lb = self.layer_bits(bits, l)
+            if layer.activation == "relu":
+                for i in range(layer.n_out):
+                    if upto is not None and off + i >= upto:
+                        return
+                    a, c = [P[i, k] for k in range(self.n0)], p[i, 0]
+                    if lb[i]:
+                        yield off + i, a, c, True
+                    else:
+                        yield off + i, [-v for v in a], -c, False
+                continue
+            k = layer.rank
+            for u in range(layer.n_out):
+                if upto is not None and off + u * k >= upto:
+                    return
+                one = np.flatnonzero(lb[u * k: u * k + k])
+                if len(one) != 1:
+                    yield off + u * k, None, None, False
+                    continue
+                j = u * k + int(one[0])
+                for m in range(u * k, u * k + k):
+                    if m != j:
+                        yield (off + j, [P[j, q] - P[m, q] for q in range(self.n0)],
+                               p[j, 0] - p[m, 0], m < j)
 
     def cell_rows(self, bits):
-        """The closed cell of a full pattern as exact rows ``s (a.x + c) >= 0``, without units that
-        are identically zero on it; and a reason string when the pattern cannot have a cell
-        (an identically-zero unit marked active, a constant unit of the wrong sign), else ''."""
+        """The closed cell of a full pattern as exact rows ``a.x + c >= 0``, without rows that are
+        constant on it; and a reason string when the pattern cannot have a cell (a relu unit
+        identically zero on the cell but marked active, a maxout argument chosen over an
+        identical lower one, a constant of the wrong sign), else ''."""
         rows = []
-        for k, a, c, on in self.relu_units(bits):
+        for k, a, c, strict in self.pattern_rows(bits):
+            if a is None:
+                return rows, f"maxout unit at position {k} does not choose exactly one argument"
             if all(v == 0 for v in a):
-                if c == 0 and on:
-                    return rows, f"unit {k} is identically zero on the cell but marked active"
-                if (c > 0) != on:
-                    return rows, f"unit {k} is constant on the cell with the other sign"
-                continue
-            rows.append((a, c) if on else ([-v for v in a], -c))
+                if c > 0 or (c == 0 and not strict):
+                    continue
+                if c == 0:
+                    return rows, (f"position {k}: the chosen argument equals a lower-index argument on "
+                                  "the cell" if self._is_maxout(k) else
+                                  f"unit {k} is identically zero on the cell but marked active")
+                return rows, f"position {k} is constant on the cell with the other sign"
+            rows.append((a, c))
         return rows, ""
 
+    def _is_maxout(self, k: int) -> bool:
+        return self.net.layers[self.net.relu_units[k][0]].activation == "maxout"
 
-def _mask_rows(M: fmpq_mat, keep) -> fmpq_mat:
-    """M with the rows i where keep[i] is False set to zero."""
+    def impossible_choice(self, bits):
+        """The first position whose row is identically zero but must be strict (a relu unit
+        identically zero on the cell of the earlier layers marked active, a maxout argument
+        chosen over an identical lower-index one), or None."""
+        for k, a, c, strict in self.pattern_rows(bits):
+            if a is not None and strict and c == 0 and all(v == 0 for v in a):
+                return k
+        return None
+
+
+def _pick_rows(M: fmpq_mat, chosen) -> fmpq_mat:
+    """The matrix whose row u is row chosen[u] of M (a zero row for None)."""
     n, m = M.nrows(), M.ncols()
-    if all(keep):
+    if len(chosen) == n and all(c == u for u, c in enumerate(chosen)):
         return M
     e = M.entries()
-    return fmpq_mat(n, m, [e[i * m + j] if keep[i] else ZERO for i in range(n) for j in range(m)])
+    return fmpq_mat(len(chosen), m, [e[c * m + j] if c is not None else ZERO
+                                     for c in chosen for j in range(m)])
 
 
 def _value(a, c, x):
@@ -140,11 +195,11 @@ def exact_strict(ex: ExactNet, bits, upto: int | None = None) -> bool:
     active rows only. With ``upto``, only the units before that pattern position count (a prefix
     of layers: if it is not strict, no pattern extending it is)."""
     rows, margins = [], []
-    for k, a, c, on in ex.relu_units(bits):
-        if upto is not None and k >= upto:
-            break
-        rows.append((a, c) if on else ([-v for v in a], -c))
-        margins.append(on)
+    for k, a, c, strict in ex.pattern_rows(bits, upto):
+        if a is None:
+            return False
+        rows.append((a, c))
+        margins.append(strict)
     if not any(margins):
         rows.append(([ZERO] * ex.n0, fmpq(1)))   # nothing active: any point of the box will do
         margins.append(True)
@@ -186,7 +241,7 @@ def exact_subtree(ex: ExactNet, ctx, bits: np.ndarray, l: int, cand, rows, point
     last = len(layers) - 1
 
     def enter(l, pts):
-        while l < last and not ex.relu[l]:
+        while l < last and not ex.decides[l]:
             l += 1
         if ctx.expired():
             raise StopSearch
@@ -196,6 +251,9 @@ def exact_subtree(ex: ExactNet, ctx, bits: np.ndarray, l: int, cand, rows, point
                            exact_witness=[to_fraction(v) for v in x])
             return
         P, p = ex.preactivation(bits, l)
+        if layers[l].activation == "maxout":
+            decide_maxout(l, P, p, list(range(layers[l].n_out)), pts)
+            return
         off = ex.net.relu_offset[l]
         live = []
         for i in range(layers[l].n_out):
@@ -247,13 +305,54 @@ def exact_subtree(ex: ExactNet, ctx, bits: np.ndarray, l: int, cand, rows, point
             finally:
                 rows_stack.pop()
 
+    def decide_maxout(l, P, p, units, pts):
+        """Split the cell among the arguments of the first unit in ``units``: the piece of
+        argument j is the cell with z_j - z_m >= 0 for every other m (activations.py), kept when
+        it has an interior point; identical arguments: the lowest index only."""
+        if not units:
+            enter(l + 1, pts)
+            return
+        u, rest = units[0], units[1:]
+        k = layers[l].rank
+        off = ex.net.relu_offset[l] + u * k
+        for j in range(u * k, u * k + k):
+            new = []
+            for m in range(u * k, u * k + k):
+                if m == j:
+                    continue
+                a = [P[j, q] - P[m, q] for q in range(ex.n0)]
+                c = p[j, 0] - p[m, 0]
+                if all(v == 0 for v in a):
+                    if c > 0 or (c == 0 and m > j):
+                        continue          # always satisfied on the cell
+                    break                 # never: argument j is not chosen anywhere here
+                new.append((a, c))
+            else:
+                child = [x for x in pts if all(_value(a, c, x) > 0 for a, c in new)]
+                rows_stack.extend(new)
+                try:
+                    if not child:
+                        y = interior_point(rows_stack, ex.lo, ex.hi)
+                        ctx.bump("exact_lps")
+                        if y is None:
+                            continue
+                        child = [y]
+                    bits[off: off + k] = False
+                    bits[j - u * k + off] = True
+                    decide_maxout(l, P, p, rest, child)
+                finally:
+                    del rows_stack[len(rows_stack) - len(new):]
+
     rows_stack = list(rows)
     ctx.bump("exact_subtrees")
     if l >= last or cand is None:
         enter(l, pts)
     else:
         P, p = ex.preactivation(bits, l)
-        decide(l, P, p, list(cand), pts)
+        if layers[l].activation == "maxout":
+            decide_maxout(l, P, p, list(cand), pts)
+        else:
+            decide(l, P, p, list(cand), pts)
 
 
 def run_exact(net: Network, ctx) -> None:

@@ -1,10 +1,14 @@
 """Exact 1-D engine (n0 = 1): rational breakpoint propagation, no LP at all.
 
 On an interval piece I the input map of layer l is affine, ``h^{l-1} = a x + c`` (exact
-Fractions). Each ReLU unit's pre-activation ``alpha x + gamma`` is then split at its root
-``-gamma/alpha`` when that lies strictly inside I; a unit with ``alpha = gamma = 0`` is
-identically zero on I (inactive, no breakpoint), one with ``alpha = 0`` is constant. The final
-pieces are the activation regions (cells are intervals, so distinct pieces have distinct
+Fractions), and so is every pre-activation ``alpha x + gamma``. The candidate breakpoints of the
+layer are the points strictly inside I where its pattern can change: a ReLU unit's root
+``-gamma/alpha``, and for a maxout unit the crossings of any two of its arguments. I is cut at
+all of them, each sub-interval gets the layer's exact pattern at its midpoint
+(nets/activations.py: a unit with ``alpha = gamma = 0`` is inactive, tied maxout arguments give
+the lowest index), and adjacent sub-intervals with the same pattern are merged again (a crossing
+of two arguments neither of which is the maximum is no boundary). The final pieces are the
+activation regions (the set of one pattern is an interval, so distinct pieces have distinct
 patterns); each is reported with its exact midpoint as witness and half its length as margin.
 """
 
@@ -22,7 +26,23 @@ from .layers import StopSearch
 
 def _exact_layers(net: Network):
     """The hidden layers' exact values (a float weight is the rational its float64 value is)."""
-    return [(W, b, layer.activation) for layer, (W, b) in zip(net.layers[:-1], net.rational_layers())]
+    return [(W, b, layer.act) for layer, (W, b) in zip(net.layers[:-1], net.rational_layers())]
+
+
+def _breakpoints(al, ga, rank: int, left, right) -> list:
+    """Points strictly inside (left, right) where two arguments of one unit cross (rank 1: a
+    relu unit's root, the crossing with the constant 0)."""
+    out = set()
+    for u in range(0, len(al), rank):
+        A = list(zip(al[u: u + rank], ga[u: u + rank]))
+        if rank == 1:
+            A.append((0, 0))
+        for j in range(len(A)):
+            for m in range(j + 1, len(A)):
+                ds, dg = A[j][0] - A[m][0], A[j][1] - A[m][1]
+                if ds != 0 and left < -dg / ds < right:
+                    out.add(-dg / ds)
+    return sorted(out)
 
 
 def pieces_1d(net: Network, ctx: RunContext | None = None):
@@ -36,7 +56,7 @@ def pieces_1d(net: Network, ctx: RunContext | None = None):
 
     def walk(l, left, right, a, c, bits):
         # a, c: lists (one entry per unit of h^{l-1}) of the affine map x -> a x + c on [left, right]
-        while l < len(layers) and layers[l][2] == "identity":
+        while l < len(layers) and layers[l][2].bits_per_unit == 0:
             W, b, _ = layers[l]
             a = [sum((w * v for w, v in zip(row, a)), start=zero) for row in W]
             c = [sum((w * v for w, v in zip(row, c)), start=bb) for row, bb in zip(W, b)]
@@ -46,19 +66,25 @@ def pieces_1d(net: Network, ctx: RunContext | None = None):
         if l == len(layers):
             yield left, right, bits
             return
-        W, b, _ = layers[l]
+        W, b, act = layers[l]
         al = [sum((w * v for w, v in zip(row, a)), start=zero) for row in W]
         ga = [sum((w * v for w, v in zip(row, c)), start=bb) for row, bb in zip(W, b)]
-        cuts = sorted({-g / s for s, g in zip(al, ga) if s != 0 and left < -g / s < right})
-        edges = [left] + cuts + [right]
-        off = net.relu_offset[l]
+        edges = [left] + _breakpoints(al, ga, act.rows_per_unit, left, right) + [right]
+        pieces = []          # (x0, x1, pattern of this layer), adjacent equal patterns merged
         for x0, x1 in zip(edges[:-1], edges[1:]):
             mid = (x0 + x1) / 2
-            on = [s * mid + g > 0 for s, g in zip(al, ga)]
+            on = act.exact_pattern([s * mid + g for s, g in zip(al, ga)])
+            if pieces and pieces[-1][2] == on:
+                pieces[-1] = (pieces[-1][0], x1, on)
+            else:
+                pieces.append((x0, x1, on))
+        off = net.relu_offset[l]
+        for x0, x1, on in pieces:
             nb = bits.copy()
             nb[off: off + len(on)] = on
-            yield from walk(l + 1, x0, x1, [s if o else zero for s, o in zip(al, on)],
-                            [g if o else zero for g, o in zip(ga, on)], nb)
+            rows = act.chosen(np.array(on, dtype=bool), len(al))
+            yield from walk(l + 1, x0, x1, [al[r] if r is not None else zero for r in rows],
+                            [ga[r] if r is not None else zero for r in rows], nb)
 
     yield from walk(0, lo, hi, [Fraction(1)], [zero], np.zeros(nbits, dtype=bool))
 

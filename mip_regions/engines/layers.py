@@ -63,11 +63,36 @@ class LayerUnits:
     constant_active: np.ndarray
     band: np.ndarray
     doubtful: np.ndarray
+    act: object = None   # the layer's Activation (nets/activations.py)
+
+    @property
+    def maxout(self) -> bool:
+        return self.act is not None and self.act.rows_per_unit > 1
 
     def output(self, bits: np.ndarray) -> LayerInput:
-        """The layer's output on a cell with pattern ``bits``: h = D (P x + p), D = diag(bits)."""
+        """The layer's output on a cell with pattern ``bits``: h = D (P x + p), D = diag(bits) for
+        relu; for maxout h = S (P x + p) with S selecting each unit's chosen row."""
+        if self.maxout:
+            S = self.act.select(bits[self.offset: self.offset + len(self.p)], len(self.p))
+            return LayerInput(S @ self.P, S @ self.p, S @ self.MP, S @ self.mp)
         D = bits[self.offset: self.offset + len(self.p)].astype(float)
         return LayerInput(self.P * D[:, None], self.p * D, self.MP * D[:, None], self.mp * D)
+
+    def comparison(self, j: int, m: int, xmax: np.ndarray, exact_floats: bool):
+        """Rows j minus m (a maxout comparison z_j - z_m) as a unit-normal hyperplane r.x + q with
+        its error band (module docstring): (r, q, band, zero), ``zero`` = "the float gradient
+        may be zero" (then the exact path decides; never for a trusted integer network)."""
+        d, e = self.P[j] - self.P[m], self.p[j] - self.p[m]
+        Md, me = self.MP[j] + self.MP[m], self.mp[j] + self.mp[m]
+        nrm, mnrm = float(np.linalg.norm(d)), float(np.linalg.norm(Md))
+        if exact_floats and max(float(Md.max(initial=0.0)), me) < EXACT_INT:
+            zero = nrm == 0
+        else:
+            zero = nrm <= FILTER * mnrm
+        if zero:
+            return d, e, 0.0, True
+        band = FILTER * ((float(Md @ xmax) + me) / nrm + float(xmax.max()))
+        return d / nrm, e / nrm, band, False
 
 
 class CutStack:
@@ -100,7 +125,7 @@ class CutStack:
 def next_relu_layer(layers, l: int, inp: LayerInput):
     """Skip identity layers from layer l: returns (l', input') with h_{l'} the input of the first
     ReLU layer l' >= l (l' = len(layers) when there is none)."""
-    while l < len(layers) and layers[l].activation == "identity":
+    while l < len(layers) and layers[l].n_bits == 0:
         W, b = layers[l].weights, layers[l].bias
         aW = np.abs(W)
         inp = LayerInput(W @ inp.A, W @ inp.c + b, aW @ inp.MA, aW @ inp.mc + np.abs(b))
@@ -125,7 +150,8 @@ def enter_layer(net, ctx, bits: np.ndarray, l: int, inp: LayerInput, xmax: np.nd
     if l == len(layers):
         return None
     U = layer_units(layers, l, inp, net.relu_offset[l], xmax, exact_floats)
-    bits[U.offset: U.offset + len(U.p)] = U.constant_active
+    if not U.maxout:
+        bits[U.offset: U.offset + len(U.p)] = U.constant_active
     return U
 
 
@@ -155,7 +181,7 @@ def layer_units(layers, l: int, inp: LayerInput, offset: int, xmax: np.ndarray,
     band = FILTER * ((MP @ xmax + mp) / safe + float(xmax.max()))
     return LayerUnits(l, offset, P, p, MP, mp, P / safe[:, None], p / safe,
                       np.nonzero(~zero_grad)[0], zero_grad & ~doubtful & (p > 0), band,
-                      np.nonzero(doubtful)[0])
+                      np.nonzero(doubtful)[0], layer.act)
 
 
 def _ratio(b, d, a, c):
@@ -271,12 +297,13 @@ class ExactPath:
         self.ctx.bump("exact_vertices", len(tight))
         return out
 
-    def subtree(self, bits, path: CutStack, l: int, cand, extra=None, points=()) -> None:
+    def subtree(self, bits, path: CutStack, l: int, cand, extra=None, points=(), extras=()) -> None:
         """Enumerate everything below the current node exactly: the cell is the path's cuts plus
-        ``extra`` = (l', i', s') (one more unit side), the units of layer l in ``cand`` are still
-        to decide (None: all)."""
+        ``extra`` = (l', i', s') (one more unit side) and the sides in ``extras``, the units of
+        layer l in ``cand`` are still to decide (None: all)."""
         from .exact import exact_subtree
         rows = self.path_rows(bits, path)
         if extra is not None:
             rows.append(self.row(bits, *extra))
+        rows.extend(self.row(bits, *e) for e in extras)
         exact_subtree(self.ex, self.ctx, bits, l, cand, rows, points)

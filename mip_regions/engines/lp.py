@@ -84,6 +84,9 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto") -> None:
             k = int(np.argmax(m))      # report the point of W farthest from the cell's boundary
             ctx.add_region(bits.copy(), W[k], float(m[k]))
             return
+        if U.maxout:
+            maxout_units(U, list(range(len(U.p) // U.act.rank)), W, blo, bhi)
+            return
         for i in U.doubtful:
             zero, active = exact.constant(bits, U.layer, int(i))
             if not zero:    # a real hyperplane whose float gradient is lost: exact from here
@@ -167,6 +170,70 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto") -> None:
             finally:
                 lp.pop()
                 path.pop()
+
+    def maxout_units(U, units, W, blo, bhi):
+        """Split the cell among the arguments of the first maxout unit in ``units``: argument
+        j's piece is the cell with z_j - z_m >= 0 for every other argument m (activations.py).
+        Each comparison is decided by the known points, the bounding box, or one margin LP on the
+        piece so far, as for a relu unit; a margin within the error band sends the rest of that
+        piece to the exact path."""
+        if ctx.expired():
+            raise StopSearch
+        if not units:
+            layer_step(U.layer + 1, U.output(bits), W, blo, bhi)
+            return
+        u, rest = units[0], units[1:]
+        k = U.act.rank
+        base, off = u * k, U.offset + u * k
+        for j in range(base, base + k):
+            bits[off: off + k] = False
+            bits[U.offset + j] = True
+            Wc, nlo, nhi, pushed, alive = W, blo, bhi, 0, True
+            others = [m for m in range(base, base + k) if m != j]
+            try:
+                for n, m in enumerate(others):
+                    r, q, band, zero = U.comparison(j, m, xmax, exact_floats)
+                    if zero:
+                        a, c = exact.row(bits, U.layer, (j, m), 1)
+                        if any(v != 0 for v in a):       # a real hyperplane the floats lost
+                            exact.subtree(bits, path, U.layer, rest, points=list(Wc),
+                                          extras=[(U.layer, (j, mm), 1) for mm in others[n:]])
+                            alive = False
+                        elif not (c > 0 or (c == 0 and m > j)):
+                            alive = False                 # j is never chosen on this cell
+                        if not alive:
+                            break
+                        continue
+                    vals = Wc @ r + q
+                    inside = vals > band
+                    if inside.all() and (np.minimum(r * nlo, r * nhi).sum() + q > band):
+                        continue                          # satisfied on the whole cell
+                    if not inside.any():
+                        trust = max(band, lp_trust)
+                        ctx.stats["lps"] = lp.solves + 1
+                        t, y = lp.probe(r, -q, trust)
+                        if y is not None and float(np.dot(r, y)) + q > trust:
+                            Wc, inside = np.vstack([Wc, y[None, :]]), np.append(inside, True)
+                        elif t is not None and t < -trust:
+                            alive = False
+                            break
+                        else:
+                            if exact.side_has_interior(bits, path, U.layer, (j, m), 1):
+                                exact.subtree(bits, path, U.layer, rest, points=list(Wc),
+                                              extras=[(U.layer, (j, mm), 1) for mm in others[n:]])
+                            alive = False
+                            break
+                    lp.push(r, -q)
+                    path.push(r, q, (U.layer, (j, m), 1))
+                    pushed += 1
+                    Wc = Wc[inside]
+                    nlo, nhi = tighten_box(nlo, nhi, r, q)
+                if alive:
+                    maxout_units(U, rest, Wc[-max_points:], nlo, nhi)
+            finally:
+                for _ in range(pushed):
+                    lp.pop()
+                    path.pop()
 
     def descend(U, i, s, rest, Wc, blo, bhi):
         """Go into the child C ∩ {s (r_i.x + q_i) >= 0} with its known points Wc."""

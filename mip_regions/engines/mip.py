@@ -75,20 +75,21 @@ class PatternJudge:
         return "closure"
 
     def zero_active(self, bits):
-        """(unit, end of its prefix) of the first unit that is identically zero on the cell of
-        ``bits``'s earlier layers but marked active, or None (then only a plain no-good applies)."""
-        for k, a, c, on in self.ex.relu_units(bits):
-            if on and c == 0 and all(v == 0 for v in a):
-                l = self.net.relu_units[k][0]
-                return k, self.net.relu_offset[l]
-        return None
+        """(position, end of its layer prefix) of the first choice that cannot hold on the cell of
+        ``bits``'s earlier layers (a relu unit identically zero there but marked active, a maxout
+        argument chosen over an identical lower-index one), or None (then only a plain no-good
+        applies). Every pattern agreeing with the prefix and making that choice is cut at once."""
+        k = self.ex.impossible_choice(bits)
+        if k is None:
+            return None
+        return k, self.net.relu_offset[self.net.relu_units[k][0]]
 
     def first_non_strict_prefix(self, bits):
         """For a pattern that is not strict: the end (pattern position) of the shortest prefix of
         whole layers that is not strict either, by bisection over the layer ends (a longer prefix
         has a smaller set; the whole pattern, the last end, is known not to be strict)."""
-        ends = [self.net.relu_offset[l] + layer.n_out for l, layer in enumerate(self.net.layers[:-1])
-                if layer.activation == "relu"]
+        ends = [self.net.relu_offset[l] + layer.n_bits for l, layer in enumerate(self.net.layers[:-1])
+                if layer.n_bits]
         lo, hi = 0, len(ends) - 1            # ends[hi] is not strict
         while lo < hi:
             mid = (lo + hi) // 2

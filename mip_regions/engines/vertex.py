@@ -69,6 +69,9 @@ def run_vertex(net: Network, ctx: RunContext) -> None:
             x = P.interior_point()
             ctx.add_region(bits.copy(), x, float(path.margins(x)))
             return
+        if U.maxout:
+            maxout_units(U, list(range(len(U.p) // U.act.rank)), P)
+            return
         for i in U.doubtful:
             zero, active = exact.constant(bits, U.layer, int(i))
             if not zero:    # a real hyperplane whose float gradient is lost: exact from here
@@ -144,6 +147,69 @@ def run_vertex(net: Network, ctx: RunContext) -> None:
                 decide(U, rest, child)
             finally:
                 path.pop()
+
+    def maxout_units(U, units, P):
+        """Split the cell P among the arguments of the first maxout unit in ``units``: argument
+        j's piece is P clipped by z_j - z_m >= 0 for every other argument m (activations.py),
+        kept when full-dimensional. Each clip is decided on the vertices as for a relu unit; a
+        comparison within its error band sends the rest of that piece to the exact path."""
+        if ctx.expired():
+            raise StopSearch
+        if not units:
+            layer_step(U.layer + 1, U.output(bits), P)
+            return
+        u, rest = units[0], units[1:]
+        k = U.act.rank
+        base, off = u * k, U.offset + u * k
+        for j in range(base, base + k):
+            bits[off: off + k] = False
+            bits[U.offset + j] = True
+            piece, pushed = P, 0
+            others = [m for m in range(base, base + k) if m != j]
+            try:
+                for n, m in enumerate(others):
+                    r, q, band, zero = U.comparison(j, m, xmax, exact_floats)
+                    if zero:
+                        a, c = exact.row(bits, U.layer, (j, m), 1)
+                        if any(v != 0 for v in a):     # a real hyperplane the floats lost
+                            handover(U, rest, j, others[n:], piece)
+                            piece = None
+                            break
+                        if c > 0 or (c == 0 and m > j):
+                            continue                    # always satisfied on the cell
+                        piece = None                    # never: j is not chosen here
+                        break
+                    g = piece.V @ r + q
+                    if g.min() > band:
+                        continue
+                    if g.max() < -band:
+                        piece = None
+                        break
+                    if not (g.max() > band and g.min() < -band):   # within the band: exactly
+                        handover(U, rest, j, others[n:], piece)
+                        piece = None
+                        break
+                    try:
+                        plus, _ = split_exact(U, (j, m), piece, g, band)
+                    except _ExactNode:
+                        handover(U, rest, j, others[n:], piece)
+                        piece = None
+                        break
+                    stats["splits"] += 1
+                    path.push(r, q, (U.layer, (j, m), 1))
+                    pushed += 1
+                    piece = plus
+                if piece is not None:
+                    maxout_units(U, rest, piece)
+            finally:
+                for _ in range(pushed):
+                    path.pop()
+
+    def handover(U, rest, j, comparisons, piece):
+        """The piece of argument j beyond the comparisons decided so far, with everything below
+        it, to the exact path."""
+        exact.subtree(bits, path, U.layer, rest, points=[piece.interior_point()],
+                      extras=[(U.layer, (j, m), 1) for m in comparisons])
 
     def near_signs(U, i, P, g, band):
         """(indices of the vertices within the band of unit i's hyperplane, their exact signs), or

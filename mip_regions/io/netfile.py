@@ -8,6 +8,9 @@ Example::
                 {"activation": "relu", "weights": [[1, -1]], "bias": ["1/2"]},
                 {"activation": "identity", "weights": [[1]], "bias": [0]}]}
 
+A maxout layer has ``"activation": "maxout", "rank": k`` and k consecutive rows of weights (and
+bias entries) per unit: unit j is the maximum of rows j*k ... j*k+k-1 (nets/activations.py).
+
 Numbers are JSON integers, floats or strings "p/q". Every error names the file, the layer
 index and the field.
 """
@@ -24,7 +27,7 @@ from ..nets.network import Box, Layer, Network
 FORMAT = "mip-regions/network"
 VERSION = 1
 _TOP_KEYS = {"format", "version", "name", "input_dim", "domain", "layers"}
-_LAYER_KEYS = {"activation", "weights", "bias"}
+_LAYER_KEYS = {"activation", "weights", "bias", "rank"}
 
 
 def network_from_dict(data, *, source=None) -> Network:
@@ -69,7 +72,7 @@ def network_from_dict(data, *, source=None) -> Network:
         if unknown:
             raise NetworkError(f"unknown key(s) {sorted(unknown)}", source=source, layer=i)
         built.append(Layer.from_numbers(spec["weights"], spec["bias"], spec["activation"],
-                                        index=i, source=source))
+                                        rank=spec.get("rank"), index=i, source=source))
     return Network(built, box, name, source=source)
 
 
@@ -129,10 +132,10 @@ def network_to_dict(net: Network) -> dict:
     layers = []
     for layer in net.layers:
         W = [[_enc_number(layer.weights[r, c], layer.exact_weights[r][c] if layer.exact_weights else None)
-              for c in range(layer.n_in)] for r in range(layer.n_out)]
+              for c in range(layer.n_in)] for r in range(layer.n_rows)]
         b = [_enc_number(layer.bias[r], layer.exact_bias[r] if layer.exact_bias else None)
-             for r in range(layer.n_out)]
-        layers.append({"activation": layer.activation, "weights": W, "bias": b})
+             for r in range(layer.n_rows)]
+        layers.append({"activation": layer.activation, **layer.act.spec(), "weights": W, "bias": b})
     doc = {"format": FORMAT, "version": VERSION}
     if net.name:
         doc["name"] = net.name
@@ -147,7 +150,8 @@ def dumps_network(net: Network) -> str:
     lines = ["{" + json.dumps(head)[1:-1] + ',', ' "layers": [']
     for i, layer in enumerate(doc["layers"]):
         rows = ",\n    ".join(json.dumps(r) for r in layer["weights"])
-        lines.append(f'  {{"activation": {json.dumps(layer["activation"])},\n'
+        rank = f', "rank": {layer["rank"]}' if "rank" in layer else ""
+        lines.append(f'  {{"activation": {json.dumps(layer["activation"])}{rank},\n'
                      f'   "weights": [{rows}],\n'
                      f'   "bias": {json.dumps(layer["bias"])}}}' + ("," if i < len(doc["layers"]) - 1 else ""))
     lines.append("]}")

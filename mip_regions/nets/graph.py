@@ -34,6 +34,9 @@ def _num(layer_exact, layer_float, idx):
 
 def network_to_graph(net: Network) -> nx.DiGraph:
     """The layered DiGraph of ``net``; ``G.graph`` carries the name and the domain."""
+    if net.has_maxout:
+        raise NetworkError("the graph layer (constructions, ternarize) covers relu and identity units; "
+                           "this network has maxout layers", source=net.name)
     G = nx.DiGraph(name=net.name, domain=net.domain)
     for j in range(net.input_dim):
         G.add_node((0, j), layer=0, index=j, activation="input", bias=Fraction(0) if net.is_exact else 0.0)
@@ -123,7 +126,7 @@ def layer_table(net: Network) -> list[dict]:
     """Per layer: width, activation, non-zero weights, non-zero biases, max |weight|, ternary or not."""
     rows = []
     for l, layer in enumerate(net.layers, start=1):
-        rows.append({"layer": l, "activation": layer.activation, "width": layer.n_out,
+        rows.append({"layer": l, "activation": layer.act.label(), "width": layer.n_out,
                      "nonzero_weights": int(np.count_nonzero(layer.weights)),
                      "nonzero_biases": int(np.count_nonzero(layer.bias)),
                      "parameters": int(layer.weights.size + layer.bias.size),

@@ -1,7 +1,8 @@
 """The project's one network type: affine layers (W, b, activation) over a box domain.
 
 A network computes ``h^0 = x``, ``h^l = g_l(W^l h^{l-1} + b^l)`` for l = 1..L with
-``g_l`` in {relu, identity}; the last layer is the output map and must be ``identity``.
+``g_l`` in {relu, identity, maxout of rank k} (nets/activations.py); the last layer is the
+output map and must be ``identity``.
 Depth L is the number of affine maps (the ternary paper's convention, REFERENCE.md §0).
 
 Every network has one exact value: its numbers as rationals. Integers and "p/q" strings (or
@@ -14,8 +15,6 @@ number was *written* as an integer or a rational (files are written back the sam
 
 from __future__ import annotations
 
-import math
-import numbers
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Iterable, Sequence
@@ -23,67 +22,8 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from ..errors import NetworkError
-
-ACTIVATIONS = ("relu", "identity")
-
-
-def parse_number(value, *, where=None) -> tuple[float, Fraction | None]:
-    """Read one number: int, float, Fraction, or a string "p/q" (also "-3", "0.25").
-
-    Returns ``(float value, written Fraction or None)``: None for a float, whose exact value is
-    ``Fraction(float value)`` (see the module docstring). Raises :class:`NetworkError` for booleans, non-finite values
-    and malformed strings. ``where`` is a dict of NetworkError keyword arguments.
-    """
-    where = where or {}
-    if isinstance(value, bool) or value is None:
-        raise NetworkError(f"expected a number, got {value!r}", **where)
-    if isinstance(value, (int, np.integer)):
-        return _finite(Fraction(int(value)), value, where), Fraction(int(value))
-    if isinstance(value, Fraction):
-        return _finite(value, value, where), value
-    if isinstance(value, str):
-        if len(value) > 10_000:
-            raise NetworkError(f"a number of {len(value):,} characters is too long", **where)
-        try:
-            exact = Fraction(value.replace(" ", ""))
-        except (ValueError, ZeroDivisionError):
-            raise NetworkError(
-                f"malformed number {_short(value)} (expected an integer, a float or a string 'p/q' with q != 0)",
-                **where) from None
-        return _finite(exact, value, where), exact
-    if isinstance(value, (float, np.floating)) or isinstance(value, numbers.Real):
-        v = float(value)
-        if not math.isfinite(v):
-            raise NetworkError(f"non-finite number {value!r}", **where)
-        return v, None
-    raise NetworkError(f"expected a number, got {type(value).__name__} {value!r}", **where)
-
-
-def _short(value) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:30] + f"... ({len(text):,} characters)"
-
-
-def _finite(exact: Fraction, written, where) -> float:
-    """The float64 value of an exact number, or a NetworkError when it is beyond float64's range
-    (the engines compute with float64; a number like 10**400 cannot be counted with)."""
-    try:
-        return float(exact)
-    except OverflowError:
-        raise NetworkError(f"the number {_short(written)} is too large (beyond float64's range, "
-                           "about 1.8e308)", **where) from None
-
-
-def _parse_vector(values, *, where) -> tuple[np.ndarray, tuple[Fraction, ...] | None]:
-    if not isinstance(values, (list, tuple, np.ndarray)):
-        raise NetworkError(f"expected a list of numbers, got {type(values).__name__}", **where)
-    floats, exacts = [], []
-    for k, v in enumerate(values):
-        f, e = parse_number(v, where=where)
-        floats.append(f)
-        exacts.append(e)
-    exact = None if any(e is None for e in exacts) else tuple(exacts)
-    return np.array(floats, dtype=float), exact
+from .activations import ACTIVATIONS, Activation, activation as make_activation
+from .numbers import _parse_vector, parse_number  # noqa: F401  (parse_number is re-exported)
 
 
 @dataclass(frozen=True, eq=False)
@@ -142,21 +82,36 @@ class Box:
 
 @dataclass(frozen=True, eq=False)
 class Layer:
-    """One affine map ``h -> g(W h + b)`` with ``W`` of shape (n_out, n_in)."""
+    """One affine map ``h -> g(W h + b)`` with ``W`` of shape (rows, n_in): one row per unit,
+    or ``rank`` consecutive rows per unit for maxout (nets/activations.py)."""
 
     weights: np.ndarray
     bias: np.ndarray
     activation: str
     exact_weights: tuple[tuple[Fraction, ...], ...] | None = None
     exact_bias: tuple[Fraction, ...] | None = None
+    rank: int = 1
 
     @classmethod
-    def from_numbers(cls, weights, bias, activation: str, *, index=None, source=None) -> "Layer":
-        """Build a layer from nested lists of ints, floats, Fractions or "p/q" strings."""
+    def from_numbers(cls, weights, bias, activation: str, *, rank=None, index=None, source=None) -> "Layer":
+        """Build a layer from nested lists of ints, floats, Fractions or "p/q" strings; ``rank``
+        is required for (and only allowed with) ``activation="maxout"``."""
         where = dict(source=source, layer=index)
         if activation not in ACTIVATIONS:
             raise NetworkError(f"unknown activation {activation!r} (allowed: {', '.join(ACTIVATIONS)})",
                                field="activation", **where)
+        if activation == "maxout":
+            if rank is None:
+                raise NetworkError("a maxout layer needs \"rank\": k (arguments per unit, k >= 2)",
+                                   field="rank", **where)
+            if isinstance(rank, bool) or not isinstance(rank, (int, np.integer)) or rank < 2:
+                raise NetworkError(f"must be an integer >= 2, got {rank!r}", field="rank", **where)
+            rank = int(rank)
+        elif rank is not None and not (rank == 1 and not isinstance(rank, bool)):
+            raise NetworkError(f"only a maxout layer has a rank (this layer is {activation!r})",
+                               field="rank", **where)
+        else:
+            rank = 1
         if isinstance(weights, np.ndarray) and weights.ndim == 2:
             weights = weights.tolist()
         if not isinstance(weights, (list, tuple)) or len(weights) == 0:
@@ -177,16 +132,39 @@ class Layer:
         if b.size != len(rows):
             raise NetworkError(f"has {b.size} entries, expected {len(rows)} (one per row of weights)",
                                field="bias", **where)
+        if len(rows) % rank:
+            raise NetworkError(f"has {len(rows)} rows, not a multiple of the rank {rank} "
+                               f"(a maxout unit takes {rank} consecutive rows)", field="weights", **where)
         exact_w = None if any(e is None for e in exact_rows) else tuple(exact_rows)
-        return cls(np.vstack(rows), b, activation, exact_w, exact_b)
+        return cls(np.vstack(rows), b, activation, exact_w, exact_b, rank)
+
+    @property
+    def act(self) -> Activation:
+        """What this layer's units do (nets/activations.py)."""
+        a = self.__dict__.get("_act")
+        if a is None:
+            a = make_activation(self.activation, self.rank)
+            object.__setattr__(self, "_act", a)
+        return a
 
     @property
     def n_in(self) -> int:
         return int(self.weights.shape[1])
 
     @property
-    def n_out(self) -> int:
+    def n_rows(self) -> int:
+        """Rows of W: the pre-activations (``rank`` per unit for maxout)."""
         return int(self.weights.shape[0])
+
+    @property
+    def n_out(self) -> int:
+        """Units: the width this layer passes on."""
+        return int(self.weights.shape[0]) // self.rank
+
+    @property
+    def n_bits(self) -> int:
+        """Pattern positions of this layer (0 for identity, one per relu unit, rank per maxout unit)."""
+        return self.n_out * self.act.bits_per_unit
 
     @property
     def is_exact(self) -> bool:
@@ -219,14 +197,14 @@ class Network:
         self.layers = layers
         self.domain = domain
         self.name = name
-        self.relu_units = [(l, i) for l, layer in enumerate(layers) if layer.activation == "relu"
-                           for i in range(layer.n_out)]
+        # one entry per pattern position: (layer, unit); a maxout unit owns `rank` positions
+        self.relu_units = [(l, i) for l, layer in enumerate(layers)
+                           for i in range(layer.n_out) for _ in range(layer.act.bits_per_unit)]
         offsets, k = [], 0
         for layer in layers:
             offsets.append(k)
-            if layer.activation == "relu":
-                k += layer.n_out
-        self.relu_offset = offsets  # first pattern bit of each layer (identity layers: no bits)
+            k += layer.n_bits
+        self.relu_offset = offsets  # first pattern position of each layer (identity layers: none)
 
     # -- shape ----------------------------------------------------------------------------
     @property
@@ -248,7 +226,12 @@ class Network:
 
     @property
     def num_relu(self) -> int:
+        """Pattern positions: one per relu unit, ``rank`` per maxout unit (the MIP's binaries)."""
         return len(self.relu_units)
+
+    @property
+    def has_maxout(self) -> bool:
+        return any(layer.activation == "maxout" for layer in self.layers)
 
     @property
     def is_exact(self) -> bool:
@@ -271,7 +254,7 @@ class Network:
         for layer in self.layers:
             z = h @ layer.weights.T + layer.bias
             out.append(z)
-            h = np.maximum(z, 0.0) if layer.activation == "relu" else z
+            h = layer.act.apply(z)
         return out
 
     def forward(self, X) -> np.ndarray:
@@ -279,9 +262,10 @@ class Network:
         return self.preactivations(X)[-1]
 
     def patterns(self, X) -> np.ndarray:
-        """Strict activation patterns ``[pre_i(x) > 0]`` over the ReLU units, shape (B, num_relu)."""
+        """Activation patterns at the points X, shape (B, num_relu): ``[pre_i(x) > 0]`` for relu
+        units, the one-hot argmax (lowest index on ties) for maxout units."""
         pres = self.preactivations(X)
-        cols = [pres[l] > 0 for l, layer in enumerate(self.layers) if layer.activation == "relu"]
+        cols = [layer.act.pattern(pres[l]) for l, layer in enumerate(self.layers) if layer.n_bits]
         if not cols:
             return np.zeros((pres[0].shape[0], 0), dtype=bool)
         return np.concatenate(cols, axis=1)
@@ -329,39 +313,49 @@ class Network:
         for layer, (EW, Eb) in zip(self.layers, self.rational_layers()):
             z = [sum((w * v for w, v in zip(row, h)), start=b) for row, b in zip(EW, Eb)]
             out.append(z)
-            h = [max(v, Fraction(0)) for v in z] if layer.activation == "relu" else z
+            h = layer.act.exact_apply(z)
         return out
 
     def split_pattern(self, pattern: Sequence[int]) -> list[np.ndarray | None]:
         """Per-layer 0/1 vectors of a flat pattern (None for identity layers)."""
         parts = []
         for l, layer in enumerate(self.layers):
-            if layer.activation == "relu":
+            if layer.n_bits:
                 o = self.relu_offset[l]
-                parts.append(np.asarray(pattern[o:o + layer.n_out], dtype=bool))
+                parts.append(np.asarray(pattern[o:o + layer.n_bits], dtype=bool))
             else:
                 parts.append(None)
         return parts
 
     def pattern_text(self, pattern: Sequence[int]) -> str:
-        """A pattern as bits grouped by ReLU layer, e.g. ``10|01``."""
-        return "|".join("".join("1" if b else "0" for b in part)
-                        for part in self.split_pattern(pattern) if part is not None)
+        """A pattern grouped by layer, e.g. ``10|01``: a relu unit's bit, a maxout unit's chosen
+        argument (``m2.0.1`` style: ``m`` then the indices, dot-separated, for a maxout layer)."""
+        out = []
+        for layer, part in zip(self.layers, self.split_pattern(pattern)):
+            if part is None:
+                continue
+            if layer.activation == "maxout":
+                out.append("m" + ".".join(str(j) for j in layer.act.argument(part)))
+            else:
+                out.append("".join("1" if b else "0" for b in part))
+        return "|".join(out)
 
     def describe(self) -> str:
-        acts = "-".join(str(w) + ("" if layer.activation == "relu" else "id")
+        tag = {"relu": "", "identity": "id"}
+        acts = "-".join(str(w) + tag.get(layer.activation, f"mx{layer.rank}")
                         for w, layer in zip(self.widths[:-1], self.layers[:-1]))
         arch = f"{self.input_dim}-{acts}-{self.output_dim}" if acts else f"{self.input_dim}-{self.output_dim}"
         return f"{self.name or 'network'} ({arch})"
 
 
 def network_from_lists(layers, lower, upper, name=None, *, source=None) -> Network:
-    """Build a :class:`Network` from ``[(weights, bias, activation), ...]`` and domain bounds.
+    """Build a :class:`Network` from ``[(weights, bias, activation[, rank]), ...]`` and domain bounds.
 
     Numbers may be ints, Fractions, "p/q" strings (kept exactly) or floats (approximate).
     """
     domain = Box.from_numbers(lower, upper, source=source)
-    built = [Layer.from_numbers(w, b, a, index=i, source=source) for i, (w, b, a) in enumerate(layers)]
+    built = [Layer.from_numbers(spec[0], spec[1], spec[2], rank=spec[3] if len(spec) > 3 else None,
+                                index=i, source=source) for i, spec in enumerate(layers)]
     return Network(built, domain, name, source=source)
 
 
