@@ -28,7 +28,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..engines.cells import affine_preactivations, relu_rows
+from ..engines.cells import pattern_constraints
 from ..errors import MipRegionsError
 from ..nets.network import Network
 from ..result import CountResult, Region, RunContext
@@ -70,19 +70,22 @@ def check_witness(net: Network, bits, witness) -> str | None:
     x = [Fraction(v) for v in witness]
     if not all(l < v < u for l, v, u in zip(lo, x, hi)):
         return "witness not strictly inside the domain"
-    pres = net.exact_preactivations(x)
-    relu = [v for l, layer in enumerate(net.layers) if layer.activation == "relu" for v in pres[l]]
-    zeros = [k for k, v in enumerate(relu) if v == 0]
-    if zeros:
-        A, c = relu_rows(net, affine_preactivations(net, bits, exact=True))
-        for k in zeros:
-            if any(v != 0 for v in A[k]) or c[k] != 0:
-                return f"ReLU unit {k} is exactly 0 at the witness but not identically zero on the cell"
-            if bits[k]:
-                return f"ReLU unit {k} is identically zero on the cell but marked active"
-    for k, v in enumerate(relu):
-        if v != 0 and (v > 0) != bool(bits[k]):
-            return f"ReLU unit {k} has the wrong sign at the witness"
+    A, c, strict, pos = pattern_constraints(net, bits, exact=True)
+    for k in range(len(c)):     # each row a.x + c >= 0 of the pattern's cell (> 0 if strict)
+        v = sum((a * xi for a, xi in zip(A[k], x)), Fraction(c[k]))
+        if v > 0:
+            continue
+        what = "ReLU unit" if net.layers[net.relu_units[pos[k]][0]].activation == "relu" else \
+            "maxout choice at position"
+        if v < 0:
+            return f"{what} {pos[k]} has the wrong sign at the witness"
+        zero = all(a == 0 for a in A[k]) and c[k] == 0
+        if not zero:
+            return f"{what} {pos[k]} is exactly 0 at the witness but not identically zero on the cell"
+        if strict[k]:
+            return (f"ReLU unit {pos[k]} is identically zero on the cell but marked active"
+                    if what == "ReLU unit" else
+                    f"maxout choice at position {pos[k]} ties with a lower-index identical argument")
     return None
 
 

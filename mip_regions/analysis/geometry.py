@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..engines.cells import affine_preactivations, relu_rows
+from ..engines.cells import pattern_constraints
 
 
 def box_bounds(net, exact: bool):
@@ -36,13 +36,14 @@ def clip_polygon(poly, a, c):
 def cell_polygon(net, bits, *, exact: bool = True):
     """Vertices of the closed 2-D cell of ``bits`` inside the box (empty list if it has no area)."""
     lo, hi = box_bounds(net, exact)
-    A, c = relu_rows(net, affine_preactivations(net, bits, exact=exact))
+    A, c, strict, _ = pattern_constraints(net, bits, exact=exact)
     poly = [(lo[0], lo[1]), (hi[0], lo[1]), (hi[0], hi[1]), (lo[0], hi[1])]
     for k in range(len(c)):
         if A[k][0] == 0 and A[k][1] == 0 and c[k] == 0:
+            if strict[k]:
+                return []     # must be > 0 but is identically zero: no cell
             continue  # identically zero on the cell: no boundary
-        s = 1 if bits[k] else -1
-        poly = clip_polygon(poly, (A[k][0] * s, A[k][1] * s), c[k] * s)
+        poly = clip_polygon(poly, (A[k][0], A[k][1]), c[k])
         if len(poly) < 3:
             return []
     return poly
@@ -60,11 +61,12 @@ def polygon_area(poly):
 def cell_interval(net, bits, *, exact: bool = True):
     """(left, right) of the closed 1-D cell of ``bits`` inside the box; left >= right if empty."""
     lo, hi = box_bounds(net, exact)
-    A, c = relu_rows(net, affine_preactivations(net, bits, exact=exact))
+    A, c, strict, _ = pattern_constraints(net, bits, exact=exact)
     left, right = lo[0], hi[0]
     for k in range(len(c)):
-        s = 1 if bits[k] else -1
-        a, b = A[k][0] * s, c[k] * s
+        a, b = A[k][0], c[k]
+        if a == 0 and b == 0 and strict[k]:
+            return hi[0], lo[0]
         root = Fraction(-b) / a if exact and a != 0 else (-b / a if a != 0 else None)
         if a > 0:
             left = max(left, root)

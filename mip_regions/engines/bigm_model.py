@@ -11,6 +11,16 @@ stably active (h_i = pre-activation, no binary). ``L_i = 0`` keeps its binary: f
 would be wrong when the unit is identically zero on some cell. Identity units are equalities.
 The output layer is not modelled (it does not affect patterns).
 
+A maxout unit h = max_j z_j (Serra et al. 2018, ``../shared/seeds/002``): one binary y_j per
+argument that can attain the maximum (exactly, U_j >= max_{m != j} L_m; the others are fixed
+at 0),
+
+    sum_j y_j = 1,   h >= z_j (all j),   h <= z_j + (U_h - L_j)(1 - y_j),
+
+with U_h = max_j U_j; a unit with a single possible argument is stable (h = z_j, no binary).
+Its margin constraints, ``z_j - z_m >= f - (F + U_m - L_j)(1 - y_j)`` for every other m, ask
+the chosen argument to beat every other by f.
+
 Counting objective (positive margin, one-sided):  ``max f  s.t.  f <= h_i + (1 - z_i) F`` for
 every unstable unit and ``0 <= f <= F``. Any pattern with f* > 0 is a *strict* pattern; the
 engine checks each for full dimension separately (cells.py).
@@ -74,18 +84,24 @@ class BigMModel:
         self.fixed_bits = np.zeros(net.num_relu, dtype=bool)
         self.lp_solves = 0
         self.deadline = deadline      # perf_counter time: LP tightening stops there (bounds stay valid)
+        self.F = 1.0
+        m.f = pyo.Var(bounds=(0.0, self.F))
+        m.margin = pyo.ConstraintList()
         h_prev = [m.x[j] for j in range(n0)]
         for l, (layer, norm) in enumerate(zip(net.layers[:-1], normalised_layers(net))):
             W, b = norm.weights, norm.bias
             pre = [float(b[i]) + sum(float(W[i, k]) * h_prev[k] for k in range(layer.n_in)
                                      if W[i, k] != 0 and not isinstance(h_prev[k], float))
-                   for i in range(layer.n_out)]
+                   for i in range(layer.n_rows)]
             L, U = norm.lower.copy(), norm.upper.copy()
             stable_off, stable_on = norm.stably_off.copy(), norm.stably_on.copy()
             if tighten == "lp" and l > 0:
                 L, U, lp_off, lp_on = self._tighten(pre, L, U)
-                stable_off |= lp_off
-                stable_on |= lp_on
+                if layer.activation == "maxout":    # valid outer bounds: U_j < L_m means never
+                    stable_off |= np.array(layer.act.never_chosen(list(L), list(U)), dtype=bool)
+                else:
+                    stable_off |= lp_off
+                    stable_on |= lp_on
             self.bounds.append((L, U))
             blk = pyo.Block()
             m.add_component(f"layer{l}", blk)
@@ -96,16 +112,16 @@ class BigMModel:
                 for i in range(layer.n_out):
                     blk.eq.add(blk.h[i] == pre[i])
                 h_prev = [blk.h[i] for i in range(layer.n_out)]
+            elif layer.activation == "maxout":
+                h_prev = self._maxout_block(blk, l, layer.rank, pre, L, U, stable_off)
             else:
                 h_prev = self._relu_block(blk, l, pre, L, U, stable_off, stable_on)
 
         # the margin objective, on normalised units (h_i in [0, 1]): f <= h_i + (1 - z_i) F.
         # Any F > 0 is valid (z_i = 0 forces h_i = 0, so the constraint is the cap f <= F).
-        self.F = 1.0
-        m.f = pyo.Var(bounds=(0.0, self.F))
-        m.margin = pyo.ConstraintList()
         for h, z in zip(self.h_active, self.z_vars):
-            m.margin.add(m.f <= h + self.F * (1 - z))
+            if h is not None:
+                m.margin.add(m.f <= h + self.F * (1 - z))
         for z in self.z_vars:
             z.domain = pyo.Binary
         m.obj.expr = m.f
@@ -141,6 +157,38 @@ class BigMModel:
                 self.unstable.append(off + i)
             out.append(blk.h[i])
         return out
+
+    def _maxout_block(self, blk, l, k, pre, L, U, never):
+        """Serra et al.'s maxout constraints of layer l (module docstring); returns its outputs."""
+        n = len(pre) // k
+        off = self.net.relu_offset[l]
+        Uh = [max(float(v) for v in U[u * k: u * k + k]) for u in range(n)]
+        Lh = [max(float(v) for v in L[u * k: u * k + k]) for u in range(n)]
+        blk.h = pyo.Var(range(n), bounds=lambda _, u: (Lh[u], Uh[u]))
+        blk.y = pyo.Var(range(n * k), domain=pyo.UnitInterval)
+        for u in range(n):
+            cand = [j for j in range(u * k, u * k + k) if not never[j]]
+            for j in range(u * k, u * k + k):
+                blk.bigm.add(blk.h[u] >= pre[j])
+                if j not in cand:
+                    blk.y[j].fix(0)
+            if len(cand) == 1:               # only one argument can be the maximum: stable
+                j = cand[0]
+                blk.y[j].fix(1)
+                self.fixed_bits[off + j] = True
+                blk.eq.add(blk.h[u] == pre[j])
+                continue
+            blk.eq.add(sum(blk.y[j] for j in cand) == 1)
+            for j in cand:
+                blk.bigm.add(blk.h[u] <= pre[j] + (Uh[u] - float(L[j])) * (1 - blk.y[j]))
+                for mm in range(u * k, u * k + k):
+                    if mm != j:
+                        big = self.F + float(U[mm]) - float(L[j])
+                        self.m.margin.add(pre[j] - pre[mm] >= self.m.f - big * (1 - blk.y[j]))
+                self.z_vars.append(blk.y[j])
+                self.h_active.append(None)
+                self.unstable.append(off + j)
+        return [blk.h[u] for u in range(n)]
 
     def _tighten(self, pre, L, U):
         """LP bounds of each pre-activation over the relaxation of the layers built so far."""

@@ -55,24 +55,56 @@ def affine_preactivations(net: Network, pattern, *, exact: bool = False):
             W, b = layer.weights, layer.bias
         A, c = W @ A, W @ c + b
         maps.append((A, c))
-        if bits is not None:
+        if bits is None:
+            continue
+        if layer.act.rows_per_unit == 1:
             mask = bits.astype(int).astype(object) if exact else bits.astype(float)
             A = A * mask[:, None]
             c = c * mask
+        else:            # maxout: each unit passes on its chosen row
+            rows = layer.act.chosen(bits, len(c))
+            A, c = A[rows], c[rows]
     return maps
 
 
-def relu_rows(net: Network, maps):
-    """Stack the ReLU layers' maps into one (num_relu, n0) matrix and offsets vector."""
-    rows = [maps[l] for l, layer in enumerate(net.layers) if layer.activation == "relu"]
-    if not rows:
-        n0 = net.input_dim
-        return np.zeros((0, n0)), np.zeros(0)
-    return np.vstack([r[0] for r in rows]), np.concatenate([r[1] for r in rows])
+def pattern_constraints(net: Network, pattern, *, exact: bool = False):
+    """The cell of ``pattern`` as rows ``a.x + c >= 0`` (A, c), with ``strict`` (the row must be
+    > 0 on the pattern's set) and ``position`` (the pattern position it belongs to) per row.
+
+    A relu unit gives ``z`` (active, strict) or ``-z`` (inactive); a maxout unit choosing
+    argument j gives ``z_j - z_m`` for each other argument m, strict for m < j (the lowest index
+    wins ties, nets/activations.py). Rows may be identically zero on the cell: such a row makes
+    no boundary, and a strict one means the pattern has no cell."""
+    maps = affine_preactivations(net, pattern, exact=exact)
+    parts = net.split_pattern(pattern)
+    n0 = net.input_dim
+    A, c, strict, pos = [], [], [], []
+    for l, (layer, bits) in enumerate(zip(net.layers[:-1], parts)):
+        if bits is None:
+            continue
+        P, p = maps[l]
+        off = net.relu_offset[l]
+        if layer.act.rows_per_unit == 1:
+            sign = np.where(bits, 1, -1)
+            A.append(P * sign[:, None])
+            c.append(p * sign)
+            strict.extend(bits.tolist())
+            pos.extend(range(off, off + len(bits)))
+            continue
+        k = layer.rank
+        for u, j in enumerate(layer.act.chosen(bits, len(p))):
+            others = [m for m in range(u * k, u * k + k) if m != j]
+            A.append(P[j][None, :] - P[others])
+            c.append(p[j] - p[others])
+            strict.extend(m < j for m in others)
+            pos.extend([off + j] * len(others))
+    if not A:
+        return np.zeros((0, n0)), np.zeros(0), np.zeros(0, dtype=bool), np.zeros(0, dtype=int)
+    return np.vstack(A), np.concatenate(c), np.array(strict, dtype=bool), np.array(pos, dtype=int)
 
 
 def zero_units(net: Network, pattern, A: np.ndarray, c: np.ndarray) -> np.ndarray:
-    """Boolean mask of ReLU units whose pre-activation is identically zero on the cell.
+    """Boolean mask of the rows of :func:`pattern_constraints` that are identically zero on the cell.
 
     Float test first; every candidate is then decided in exact arithmetic (on the network's exact
     value), so the result is exact.
@@ -80,7 +112,7 @@ def zero_units(net: Network, pattern, A: np.ndarray, c: np.ndarray) -> np.ndarra
     scale = 1.0 + max(float(np.abs(A).max(initial=0.0)), float(np.abs(c).max(initial=0.0)))
     cand = (np.abs(A).max(axis=1, initial=0.0) <= ZERO_TOL * scale) & (np.abs(c) <= ZERO_TOL * scale)
     if cand.any():
-        eA, ec = relu_rows(net, affine_preactivations(net, pattern, exact=True))
+        eA, ec, _, _ = pattern_constraints(net, pattern, exact=True)
         exact_zero = np.array([all(v == 0 for v in eA[i]) and ec[i] == 0 for i in range(len(ec))])
         return exact_zero
     return cand
@@ -98,13 +130,17 @@ class CellCheck:
 
 
 def cell_constraints(net: Network, bits):
-    """Closed cell ``{x : s_i (a_i.x + c_i) >= 0}`` as (A, c, s) without identically-zero units,
-    and the mask of identically-zero units that ``bits`` marks active (such a pattern has no cell)."""
+    """Closed cell ``{x : s_i (a_i.x + c_i) >= 0}`` as (A, c, s) without identically-zero rows
+    (:func:`pattern_constraints`; here s = 1 for a row that must be strict, -1 otherwise, with A, c
+    signed so that ``s (a.x + c) >= 0`` is the row), and the mask of identically-zero rows that
+    must be strict (a relu unit marked active, a maxout argument chosen over an identical lower
+    one: such a pattern has no cell)."""
     bits = np.asarray(bits, dtype=bool)
-    A, c = relu_rows(net, affine_preactivations(net, bits))
+    A, c, strict, _ = pattern_constraints(net, bits)
     zero = zero_units(net, bits, A, c)
     keep = ~zero
-    return A[keep], c[keep], np.where(bits[keep], 1.0, -1.0), zero & bits
+    s = np.where(strict[keep], 1.0, -1.0)
+    return A[keep] * s[:, None], c[keep] * s, s, zero & strict
 
 
 def margin_lp(net: Network, A, c, s, *, margin=None, box_margin: bool = True, equality=None, highs=None):

@@ -41,10 +41,7 @@ def exact_interval_bounds(net: Network) -> list[tuple[list[Fraction], list[Fract
             L.append(b + sum((w * (lo[k] if w > 0 else hi[k]) for k, w in enumerate(row) if w), start=zero))
             U.append(b + sum((w * (hi[k] if w > 0 else lo[k]) for k, w in enumerate(row) if w), start=zero))
         out.append((L, U))
-        if layer.activation == "relu":
-            lo, hi = [max(v, zero) for v in L], [max(v, zero) for v in U]
-        else:
-            lo, hi = L, U
+        lo, hi = layer.act.bounds(L, U)
     return out
 
 
@@ -74,9 +71,9 @@ class NormalisedLayer:
     bias: np.ndarray
     lower: np.ndarray
     upper: np.ndarray
-    stably_off: np.ndarray     # exact U <= 0 (relu units)
+    stably_off: np.ndarray     # exact U <= 0 (relu units); maxout rows: never the maximum
     stably_on: np.ndarray      # exact L > 0 (relu units)
-    scale: np.ndarray          # s_i
+    scale: np.ndarray          # s_i (per row; the rows of one maxout unit share it)
 
 
 def normalised_layers(net: Network) -> list[NormalisedLayer]:
@@ -86,6 +83,8 @@ def normalised_layers(net: Network) -> list[NormalisedLayer]:
     prev = np.ones(net.input_dim)
     for layer, (EW, Eb), (L, U) in zip(net.layers[:-1], net.rational_layers(), bounds):
         sf = np.array([_up(max(abs(a), abs(b))) for a, b in zip(L, U)])
+        if layer.rank > 1:     # one scale per maxout unit: max commutes with a common positive scale
+            sf = np.repeat(sf.reshape(-1, layer.rank).max(axis=1), layer.rank)
         sf[sf == 0] = 1.0      # an identically-zero unit, or a scale below the float range
         sf[np.isinf(sf)] = np.finfo(float).max   # beyond the float range: the largest float
         s = [Fraction(v) for v in sf]          # the scale used, exactly
@@ -93,8 +92,12 @@ def normalised_layers(net: Network) -> list[NormalisedLayer]:
         W = np.array([[float(w * p / v) for w, p in zip(row, pf)] for row, v in zip(EW, s)],
                      dtype=float).reshape(len(EW), -1)
         b = np.array([float(bb / v) for bb, v in zip(Eb, s)])
+        if layer.rank > 1:
+            off, on = np.array(layer.act.never_chosen(L, U), dtype=bool), np.zeros(len(L), dtype=bool)
+        else:
+            off, on = np.array([a <= 0 for a in U], dtype=bool), np.array([a > 0 for a in L], dtype=bool)
         out.append(NormalisedLayer(
             W, b, np.array([_down(a / v) for a, v in zip(L, s)]), np.array([_up(a / v) for a, v in zip(U, s)]),
-            np.array([a <= 0 for a in U]), np.array([a > 0 for a in L]), sf))
-        prev = sf
+            off, on, sf))
+        prev = sf[:: layer.rank]
     return out

@@ -64,6 +64,10 @@ class Activation:
             return list(range(rows))
         return [int(np.argmax(r)) if r.any() else None for r in S]
 
+    def bounds(self, L: list, U: list) -> tuple[list, list]:
+        """Interval bounds of the layer's output from those [L, U] of its pre-activations."""
+        return L, U
+
     def spec(self) -> dict:
         """Extra keys of the layer in the network file."""
         return {}
@@ -102,6 +106,9 @@ class Relu(Activation):
     def exact_apply(self, z):
         return [v if v > 0 else Fraction(0) for v in z]
 
+    def bounds(self, L, U):
+        return [max(v, 0 * v) for v in L], [max(v, 0 * v) for v in U]
+
     def exact_pattern(self, z):
         return [v > 0 for v in z]
 
@@ -129,6 +136,20 @@ class Maxout(Activation):
     def exact_apply(self, z):
         k = self.rank
         return [max(z[u * k: u * k + k]) for u in range(len(z) // k)]
+
+    def bounds(self, L, U):
+        k = self.rank
+        return ([max(L[u * k: u * k + k]) for u in range(len(L) // k)],
+                [max(U[u * k: u * k + k]) for u in range(len(U) // k)])
+
+    def never_chosen(self, L, U) -> list[bool]:
+        """Arguments that cannot attain the maximum anywhere: U_j < max_{m != j} L_m."""
+        k = self.rank
+        out = []
+        for u in range(len(L) // k):
+            for j in range(u * k, u * k + k):
+                out.append(any(U[j] < L[m] for m in range(u * k, u * k + k) if m != j))
+        return out
 
     def exact_pattern(self, z):
         k = self.rank
