@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from mip_regions.nets.constructions import montufar, ternary
+from mip_regions.nets.maxout_nets import maxout_sawtooth, random_maxout
 from mip_regions.io.netfile import dumps_network
 from mip_regions.nets.network import network_from_lists
 from mip_regions.nets.ternarize import ternarize
@@ -32,6 +33,10 @@ def instances():
     net = random_integer_net()
     yield "random-int_n0-2_4-4_seed-0.json", net
     yield "random-int_n0-2_4-4_seed-0_ternarized.json", ternarize(net, "shared")[0]
+    for p, depth in ((2, 3), (3, 2)):
+        yield f"maxout-sawtooth_p-{p}_L-{depth}.json", maxout_sawtooth(p, depth)
+    yield "maxout-random_n0-2_rank-3_3-3_seed-0.json", random_maxout([2, 3, 3], 3, 0)
+    yield "maxout-int_n0-2_rank-2-4_3-2_seed-0.json", integer_maxout_net()
 
 
 def random_integer_net():
@@ -41,6 +46,15 @@ def random_integer_net():
               (rng.integers(-3, 4, (4, 4)).tolist(), rng.integers(-2, 3, 4).tolist(), "relu"),
               (rng.integers(-3, 4, (1, 4)).tolist(), [0], "identity")]
     return network_from_lists(layers, [-1, -1], [1, 1], name="random integer 2-4-4-1 seed=0")
+
+
+def integer_maxout_net():
+    """2 -> 3 rank-2 maxout -> 2 rank-4 maxout -> 1, integer weights in [-3, 3], biases in [-2, 2]."""
+    rng = np.random.default_rng(0)
+    layers = [(rng.integers(-3, 4, (6, 2)).tolist(), rng.integers(-2, 3, 6).tolist(), "maxout", 2),
+              (rng.integers(-3, 4, (8, 3)).tolist(), rng.integers(-2, 3, 8).tolist(), "maxout", 4),
+              ([[1, -1]], [0], "identity")]
+    return network_from_lists(layers, [-1, -1], [1, 1], name="random integer maxout 2-3mx2-2mx4-1 seed=0")
 
 
 def main(check: bool = False) -> int:
@@ -62,3 +76,4 @@ def main(check: bool = False) -> int:
 
 if __name__ == "__main__":
     sys.exit(main(check="--check" in sys.argv))
+

@@ -6,7 +6,9 @@ Formulas and sources: ../shared/REFERENCE.md §1-§3. Conventions, stated per fu
   convention: the output map is not counted);
 * the ternary paper's depth ``L`` counts affine maps (output map included), so L = hidden + 1;
 * an architecture may interleave identity layers: they add no hyperplanes and only cap the
-  dimension (``d <- min(d, m)``, REFERENCE §2), given as ``(width, "identity")`` entries.
+  dimension (``d <- min(d, m)``, REFERENCE §2), given as ``(width, "identity")`` entries, and
+  maxout layers of rank k, ``(width, "maxout", k)`` (width = units); the relu-only bounds refuse
+  maxout layers, :func:`serra2018_maxout` covers them.
 
 Upper bounds hold for every network of the architecture on all of R^n0 (hence on any box).
 Lower bounds are on the *maximum over all weights* of the architecture: a particular network can
@@ -36,19 +38,26 @@ def _check(n0, widths):
     return widths
 
 
-def _arch(n0, layers):
-    """Normalise an architecture: ints are ReLU widths, (m, 'identity') entries cap the dimension."""
+def _arch(n0, layers, *, maxout: bool = False):
+    """Normalise an architecture: ints are ReLU widths, (m, 'identity') entries cap the dimension,
+    (m, 'maxout', k) are maxout layers (refused unless ``maxout``). Returns (m, act) pairs, or
+    (m, act, k) triples (k = 1 for relu and identity) with ``maxout=True``."""
     out = []
     for item in layers:
         if isinstance(item, tuple):
-            m, act = item
+            m, act, k = (tuple(item) + (1,))[:3]
         else:
-            m, act = item, "relu"
-        if act not in ("relu", "identity"):
+            m, act, k = item, "relu", 1
+        if act not in ("relu", "identity", "maxout"):
             raise BoundError(f"unknown activation {act!r}")
-        out.append((m, act))
-    _check(n0, [m for m, _ in out])
-    return out
+        if act == "maxout":
+            if isinstance(k, bool) or not isinstance(k, int) or k < 2:
+                raise BoundError(f"a maxout layer needs an integer rank >= 2, got {k!r}")
+            if not maxout:
+                raise BoundError("this bound is for ReLU networks (the architecture has maxout layers)")
+        out.append((m, act, k))
+    _check(n0, [m for m, _, _ in out])
+    return out if maxout else [(m, a) for m, a, _ in out]
 
 
 def zaslavsky(n0: int, n: int) -> int:
@@ -59,8 +68,26 @@ def zaslavsky(n0: int, n: int) -> int:
 
 
 def trivial(n0: int, widths) -> int:
-    """``2^N`` with N the number of ReLU units (Montúfar et al. 2014): the number of patterns."""
-    return 2 ** sum(m for m, act in _arch(n0, widths) if act == "relu")
+    """The number of activation patterns: ``2^N`` with N the number of ReLU units (Montúfar et
+    al. 2014), times ``k^M`` for M maxout units of rank k."""
+    return prod(2 ** m if act == "relu" else k ** m if act == "maxout" else 1
+                for m, act, k in _arch(n0, widths, maxout=True))
+
+
+def serra2018_maxout(n0: int, widths) -> int:
+    """Serra, Tjandraatmadja & Ramalingam 2018, the maxout bound:
+    ``prod_{l=1}^{L} sum_{j=0}^{d_l} C(k(k-1)/2 * n_l, j)``, ``d_l = min(n0, n_1, ..., n_l)``:
+    a rank-k unit splits a cell by at most k(k-1)/2 hyperplanes (its argument comparisons). A
+    relu layer counts one hyperplane per unit (k = 2), so with k = 2 everywhere this is Montúfar
+    2017; identity layers only cap d."""
+    d, total = n0, 1
+    for m, act, k in _arch(n0, widths, maxout=True):
+        d = min(d, m)
+        if act == "identity":
+            continue
+        h = m * (k * (k - 1) // 2 if act == "maxout" else 1)
+        total *= sum(comb(h, j) for j in range(d + 1))
+    return total
 
 
 def montufar2017(n0: int, widths) -> int:
@@ -216,9 +243,8 @@ class BoundRow:
 def bound_table(n0: int, layers) -> list[BoundRow]:
     """Every bound for an architecture ``layers`` = hidden layers as ints (ReLU widths) or
     ``(width, 'relu'|'identity')`` pairs; inapplicable bounds are listed with the reason."""
-    arch = _arch(n0, layers)
-    relu = [m for m, a in arch if a == "relu"]
-    acts = [a for _, a in arch]
+    full = _arch(n0, layers, maxout=True)
+    acts = [a for _, a, _ in full]
     rows: list[BoundRow] = []
 
     def add(name, kind, fn, note):
@@ -228,6 +254,14 @@ def bound_table(n0: int, layers) -> list[BoundRow]:
             rows.append(BoundRow(name, kind, None, f"does not apply: {exc}"))
 
     up = "upper"
+    if "maxout" in acts:
+        add("Serra et al. 2018, maxout", up, lambda: serra2018_maxout(n0, full),
+            "ICML 2018; k(k-1)/2 hyperplanes per rank-k unit, one per ReLU")
+        add("number of patterns", up, lambda: trivial(n0, full), "2^(ReLU units) k^(maxout units)")
+        return rows   # the relu-only bounds below do not apply (Montúfar, Ren & Zhang's sharp
+        # one-layer maxout count is not included: its exact statement is not reproduced here)
+    arch = [(m, a) for m, a, _ in full]
+    relu = [m for m, a in arch if a == "relu"]
     add("Serra et al. 2018, Thm 1", up, lambda: serra2018(n0, arch), "ICML 2018; identity layers cap the dimension")
     add("Montúfar 2017", up, lambda: montufar2017(n0, arch), "SampTA 2017")
     add("2^N", up, lambda: trivial(n0, arch), "number of activation patterns")
@@ -248,9 +282,10 @@ def bound_table(n0: int, layers) -> list[BoundRow]:
     return rows
 
 
-def architecture_of(net) -> list[tuple[int, str]]:
-    """Hidden layers of a Network as (width, activation) pairs."""
-    return [(layer.n_out, layer.activation) for layer in net.layers[:-1]]
+def architecture_of(net) -> list[tuple]:
+    """Hidden layers of a Network as (width, activation) pairs, (width, 'maxout', rank) for maxout."""
+    return [(layer.n_out, layer.activation) + ((layer.rank,) if layer.activation == "maxout" else ())
+            for layer in net.layers[:-1]]
 
 
 def best_bounds(rows: list[BoundRow]):

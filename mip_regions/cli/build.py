@@ -22,18 +22,49 @@ def add_parser(sub):
         k.add_argument("--depth", type=int, required=True, help=depth_help)
         k.add_argument("--width", type=int, help=width_help)
         k.add_argument("-o", "--output", required=True, help="network file to write")
+    k = kinds.add_parser("maxout-sawtooth", help="Montufar-style 1-D sawtooth from rank-2 maxout units: "
+                                                 "p^L regions on [0,1]")
+    k.add_argument("--p", type=int, required=True, help="pieces of the zigzag per layer (>= 2; width p)")
+    k.add_argument("--depth", type=int, required=True, help="number of hidden maxout layers L (>= 1)")
+    k.add_argument("-o", "--output", required=True, help="network file to write")
+    k = kinds.add_parser("maxout-random", help="seeded random maxout network, N(0,1) weights and biases")
+    k.add_argument("--widths", required=True, help="n0,n1,...,nk: input dimension then units per hidden "
+                                                   "layer, e.g. 2,4,4 (the output map has one unit)")
+    k.add_argument("--rank", type=int, default=2, help="arguments per maxout unit (>= 2, default 2)")
+    k.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    k.add_argument("--lower", type=float, default=-1.0, help="domain lower bound per coordinate (default -1)")
+    k.add_argument("--upper", type=float, default=1.0, help="domain upper bound per coordinate (default 1)")
+    k.add_argument("-o", "--output", required=True, help="network file to write")
     p.set_defaults(func=cmd_build)
 
 
 def cmd_build(args) -> int:
     from ..io.netfile import write_network
     from ..io.outputs import check_output
+    from ..errors import MipRegionsError
     from ..nets.constructions import montufar, ternary
+    from ..nets.maxout_nets import maxout_sawtooth, random_maxout
     check_output(args.output, "-o")
     if args.kind == "montufar":
         net = montufar(args.n0, args.p, args.depth, args.width)
-    else:
+    elif args.kind == "ternary":
         net = ternary(args.n0, args.q, args.depth, args.width)
+    elif args.kind == "maxout-sawtooth":
+        if args.p < 2 or args.depth < 1:
+            raise MipRegionsError("maxout-sawtooth needs --p >= 2 and --depth >= 1")
+        net = maxout_sawtooth(args.p, args.depth)
+    else:
+        try:
+            widths = [int(w) for w in args.widths.split(",")]
+        except ValueError:
+            raise MipRegionsError(f"--widths: expected comma-separated integers, got {args.widths!r}") from None
+        if len(widths) < 2 or min(widths) < 1:
+            raise MipRegionsError("--widths needs the input dimension and at least one hidden width, all >= 1")
+        if args.rank < 2:
+            raise MipRegionsError(f"--rank must be >= 2, got {args.rank}")
+        if args.seed < 0:
+            raise MipRegionsError(f"--seed must be >= 0, got {args.seed}")
+        net = random_maxout(widths, args.rank, args.seed, lower=args.lower, upper=args.upper)
     write_network(net, args.output)
     print(f"wrote {args.output}: {net.describe()}")
     return 0
