@@ -3,11 +3,16 @@
 Import reads a chain of Gemm / MatMul (+ Add) / Relu / Identity / Flatten nodes from the graph
 input to its output. Every affine node (Gemm, or MatMul with its following Add) becomes one
 layer; a Relu right after it makes that layer ReLU, otherwise it is an identity layer. Weights
-must be initializers. Any other operator is an error naming the node, its op type and what is
-supported.
+must be initializers. Maxout (nets/activations.py) comes in three forms after an affine node:
+LeakyRelu(alpha) = max(z, alpha z), rank 2 with rows (w, alpha w) taken exactly (alpha * w as a
+rational); Abs = max(z, -z), rank 2 with rows (w, -w); and Reshape to (N, n, k) followed by
+ReduceMax over the last axis (keepdims 0, or keepdims 1 and a Flatten/Reshape back to (N, n)),
+rank k over consecutive groups of k outputs. Any other operator is an error naming the node,
+its op type and what is supported.
 
-Export writes the same chain with Gemm (transB = 1) and Relu nodes, opset 13, and stores the
-domain and name in the model's metadata so that a round trip keeps them. Numbers become float32
+Export writes the same chain with Gemm (transB = 1), Relu and, for maxout, Reshape + ReduceMax
+nodes, opset 13, and stores the domain and name in the model's metadata so that a round trip
+keeps them. Numbers become float32
 or float64 (:func:`rounding` says how many would change): integers (and so every ternary
 network) survive exactly; on import, a network whose numbers are all integers is read back as an
 exact integer network.
@@ -22,7 +27,8 @@ import numpy as np
 from ..errors import MipRegionsError, NetworkError
 from ..nets.network import Network, network_from_lists
 
-SUPPORTED = ("Gemm", "MatMul", "Add", "Relu", "Identity", "Flatten")
+SUPPORTED = ("Gemm", "MatMul", "Add", "Relu", "Identity", "Flatten", "LeakyRelu", "Abs", "Reshape",
+             "ReduceMax", "Constant")
 DOMAIN_KEY = "mip-regions.domain"
 NAME_KEY = "mip-regions.name"
 
@@ -37,21 +43,51 @@ def _onnx():
 
 def layers_to_network(specs, lower, upper, name, source=None) -> Network:
     """``[(W, b, activation)]`` with float arrays -> Network; all-integer numbers are kept exact.
-    A ReLU last layer gets an identity output map after it (the output map must be identity)."""
-    specs = list(specs)
+    A ReLU or maxout last layer gets an identity output map after it (it must be identity).
+    Entries ``(W, b, "maxout", k)`` are maxout layers; ``(W, b, "leaky", alpha)`` becomes rank-2
+    maxout with rows (w_i, alpha w_i), biases (b_i, alpha b_i), computed exactly as rationals."""
+    specs = [tuple(s) for s in specs]
     if not specs:
         raise NetworkError("no affine layer found", source=source)
-    if specs[-1][2] == "relu":
-        n = specs[-1][0].shape[0]
+    if specs[-1][2] != "identity":
+        n = specs[-1][0].shape[0] // (specs[-1][3] if specs[-1][2] == "maxout" else 1)
         specs.append((np.eye(n), np.zeros(n), "identity"))
-    numbers = np.concatenate([np.concatenate([W.ravel(), b.ravel()]) for W, b, _ in specs])
+    numbers = np.concatenate([np.concatenate([s[0].ravel(), s[1].ravel()]) for s in specs])
     integral = bool(np.all(np.isfinite(numbers)) and np.all(numbers == np.round(numbers))
                     and np.all(np.abs(numbers) < 2.0 ** 53))
     conv = (lambda a: [int(v) for v in np.asarray(a).ravel()] if np.ndim(a) == 1 else
             [[int(v) for v in row] for row in np.asarray(a)]) if integral else (lambda a: np.asarray(a, float).tolist())
+    layers = []
+    for spec in specs:
+        W, b, act = spec[:3]
+        if act == "leaky":
+            from fractions import Fraction
+            alpha = Fraction(float(spec[3]))
+            rows, bias = [], []
+            for row, bb in zip(np.asarray(W, float), np.asarray(b, float)):
+                exact = [Fraction(float(v)) for v in row]
+                rows += [exact, [alpha * v for v in exact]]
+                bias += [Fraction(float(bb)), alpha * Fraction(float(bb))]
+            layers.append((rows, bias, "maxout", 2))
+        else:
+            layers.append((conv(W), conv(b), act) + tuple(spec[3:]))
     # the domain is kept as given (metadata holds exact ints and "p/q" strings)
-    return network_from_lists([(conv(W), conv(b), act) for W, b, act in specs], list(lower), list(upper),
-                              name=name, source=source)
+    return network_from_lists(layers, list(lower), list(upper), name=name, source=source)
+
+
+def _activate(specs, act, where, src, extra=()):
+    """Make the last affine layer ``act`` (the node right after it)."""
+    if not specs or specs[-1][2] != "identity" or len(specs[-1]) > 3:
+        raise NetworkError(f"{where}: an activation must follow an affine node (Gemm, MatMul + Add)",
+                           source=src)
+    W, b = specs[-1][0], specs[-1][1]
+    if act == "abs":
+        n = W.shape[0]
+        W2, b2 = np.empty((2 * n, W.shape[1])), np.empty(2 * n)
+        W2[0::2], W2[1::2], b2[0::2], b2[1::2] = W, -W, b, -b
+        specs[-1] = (W2, b2, "maxout", 2)
+    else:
+        specs[-1] = (W, b, act) + tuple(extra)
 
 
 def _bias(b, n: int, where: str, src: str) -> np.ndarray:
@@ -80,11 +116,18 @@ def read_onnx(path, lower=None, upper=None) -> Network:
         raise NetworkError(f"expected one graph input, found {inputs}", source=src)
     current = inputs[0]
     specs = []
+    pending = None     # the (N, n, k) of a Reshape awaiting its ReduceMax; [] after keepdims=1
     for node in graph.node:
         where = f"node {node.name or '(unnamed)'} ({node.op_type})"
         if node.op_type not in SUPPORTED:
             raise NetworkError(f"{where}: operator {node.op_type} is not supported "
                                f"(supported: {', '.join(SUPPORTED)})", source=src)
+        if node.op_type == "Constant":
+            attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
+            if "value" not in attrs:
+                raise NetworkError(f"{where}: only tensor-valued Constant nodes are supported", source=src)
+            init[node.output[0]] = numpy_helper.to_array(attrs["value"]).astype(np.float64)
+            continue
         data_in = [n for n in node.input if n not in init and n]
         if data_in != [current]:
             raise NetworkError(f"{where}: the graph is not a single chain of layers", source=src)
@@ -114,10 +157,39 @@ def read_onnx(path, lower=None, upper=None) -> Network:
             W, _, _ = specs[-1]
             specs[-1] = (W, _bias(init[other[0]], W.shape[0], where, src), "identity")
         elif node.op_type == "Relu":
-            if not specs or specs[-1][2] == "relu":
-                raise NetworkError(f"{where}: Relu must follow an affine node", source=src)
-            specs[-1] = (specs[-1][0], specs[-1][1], "relu")
+            _activate(specs, "relu", where, src)
+        elif node.op_type == "LeakyRelu":
+            _activate(specs, "leaky", where, src, (float(attrs.get("alpha", 0.01)),))
+        elif node.op_type == "Abs":
+            _activate(specs, "abs", where, src)
+        elif node.op_type == "Reshape":
+            shape = [int(v) for v in init.get(node.input[1], np.zeros(0)).ravel()] if len(node.input) > 1 else []
+            if pending is not None and len(shape) in (1, 2):     # back to (N, n) after keepdims=1
+                pending = None
+            elif len(shape) == 3 and specs and specs[-1][2] == "identity" and len(specs[-1]) == 3:
+                pending = shape
+            else:
+                raise NetworkError(f"{where}: Reshape is supported only as the (N, n, k) grouping of "
+                                   "a maxout layer before ReduceMax", source=src)
+        elif node.op_type == "ReduceMax":
+            axes = attrs.get("axes")
+            if axes is None and len(node.input) > 1 and node.input[1] in init:
+                axes = [int(v) for v in init[node.input[1]].ravel()]
+            if pending is None or list(axes or []) not in ([2], [-1]):
+                raise NetworkError(f"{where}: ReduceMax is supported only over the last axis of a "
+                                   "Reshape to (N, n, k) (a maxout layer)", source=src)
+            k = pending[2]
+            rows = specs[-1][0].shape[0]
+            if k < 2 or rows % k or (pending[1] not in (-1, rows // k)):
+                raise NetworkError(f"{where}: cannot group {rows} outputs as (n, k) = {tuple(pending[1:])}",
+                                   source=src)
+            _activate(specs, "maxout", where, src, (k,))
+            pending = [] if attrs.get("keepdims", 1) else None
+        if node.op_type == "Flatten" and pending == []:
+            pending = None
         current = node.output[0]
+    if pending is not None:
+        raise NetworkError("the graph ends inside a maxout pattern (Reshape without its ReduceMax)", source=src)
     if lower is None and DOMAIN_KEY in meta:
         try:
             dom = json.loads(meta[DOMAIN_KEY])
@@ -170,6 +242,13 @@ def write_onnx(net: Network, path, dtype: str = "float32") -> None:
         out = f"h{l}"
         nodes.append(helper.make_node("Gemm", [current, w, b], [out], name=f"gemm{l}", transB=1))
         current = out
+        if layer.activation == "maxout":
+            shape = f"shape{l}"
+            inits.append(numpy_helper.from_array(np.array([-1, layer.n_out, layer.rank], dtype=np.int64), shape))
+            nodes.append(helper.make_node("Reshape", [current, shape], [f"g{l}"], name=f"group{l}"))
+            nodes.append(helper.make_node("ReduceMax", [f"g{l}"], [f"m{l}"], name=f"maxout{l}", axes=[2],
+                                          keepdims=0))
+            current = f"m{l}"
         if layer.activation == "relu":
             nodes.append(helper.make_node("Relu", [current], [f"r{l}"], name=f"relu{l}"))
             current = f"r{l}"

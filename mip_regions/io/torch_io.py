@@ -1,8 +1,11 @@
 """Import a ``torch.nn.Sequential`` MLP (optional extra ``torch``).
 
-Supported modules: Linear, ReLU, Identity, Flatten (and nested Sequential). Each Linear is one
-layer; a ReLU right after it makes the layer ReLU, otherwise it is an identity layer. The same
-rule as the ONNX importer, so a model and its ONNX export import to identical networks.
+Supported modules: Linear, ReLU, LeakyReLU, Identity, Flatten (and nested Sequential), and a
+maxout module: any module named ``Maxout`` with an integer attribute ``rank`` that takes the
+maximum over consecutive groups of ``rank`` features (:func:`maxout_module` makes one). Each
+Linear is one layer; an activation right after it makes the layer relu, rank-2 maxout
+(LeakyReLU: max(z, alpha z), exact) or maxout, otherwise it is an identity layer. The same rules
+as the ONNX importer, so a model and its ONNX export import to identical networks.
 """
 
 from __future__ import annotations
@@ -12,7 +15,28 @@ import numpy as np
 from ..errors import MipRegionsError, NetworkError
 from .onnx_io import layers_to_network
 
-SUPPORTED = ("Linear", "ReLU", "Identity", "Flatten", "Sequential")
+SUPPORTED = ("Linear", "ReLU", "LeakyReLU", "Maxout", "Identity", "Flatten", "Sequential")
+_MAXOUT = None
+
+
+def maxout_module(rank: int):
+    """A ``torch.nn.Module`` computing the maxout of rank ``rank`` over consecutive groups of its
+    input's last axis: ``x.view(..., n, rank).max(-1)`` (put it after a Linear of n * rank outputs)."""
+    global _MAXOUT
+    import torch.nn as nn
+    if _MAXOUT is None:
+        class Maxout(nn.Module):
+            def __init__(self, rank: int):
+                super().__init__()
+                self.rank = int(rank)
+
+            def forward(self, x):
+                return x.view(*x.shape[:-1], -1, self.rank).max(dim=-1).values
+
+            def extra_repr(self):
+                return f"rank={self.rank}"
+        _MAXOUT = Maxout
+    return _MAXOUT(rank)
 
 
 def _modules(module, prefix=""):
@@ -43,11 +67,22 @@ def from_torch(module, domain, name: str | None = None):
             W = child.weight.detach().cpu().double().numpy()
             b = child.bias.detach().cpu().double().numpy() if child.bias is not None else np.zeros(W.shape[0])
             specs.append((W, b, "identity"))
-        elif isinstance(child, nn.ReLU):
-            if not specs:
-                raise NetworkError(f"module {full} (ReLU): a ReLU before the first Linear is not supported")
-            if specs[-1][2] == "identity":
-                specs[-1] = (specs[-1][0], specs[-1][1], "relu")
+        elif isinstance(child, (nn.ReLU, nn.LeakyReLU)) or kind == "Maxout":
+            if not specs or specs[-1][2] != "identity" or len(specs[-1]) > 3:
+                if isinstance(child, nn.ReLU) and specs and specs[-1][2] == "relu":
+                    continue      # ReLU after ReLU changes nothing
+                raise NetworkError(f"module {full} ({kind}) must follow a Linear")
+            W, b = specs[-1][0], specs[-1][1]
+            if isinstance(child, nn.ReLU):
+                specs[-1] = (W, b, "relu")
+            elif isinstance(child, nn.LeakyReLU):
+                specs[-1] = (W, b, "leaky", float(child.negative_slope))
+            else:
+                rank = getattr(child, "rank", None)
+                if not isinstance(rank, int) or rank < 2 or W.shape[0] % rank:
+                    raise NetworkError(f"module {full} (Maxout): needs an integer rank >= 2 dividing the "
+                                       f"{W.shape[0]} outputs of the Linear before it")
+                specs[-1] = (W, b, "maxout", rank)
         elif isinstance(child, (nn.Identity, nn.Flatten)):
             continue
         else:
