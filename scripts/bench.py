@@ -12,6 +12,9 @@ decision inside its error band) plus the subtrees handed to the exact engine. Th
 ``certify`` counts with ``auto`` and then runs ``count --certify``'s proof (exact witnesses + the MIP
 no-good completeness proof); its seconds are the proof's alone.
 
+The maxout cases (random rank-2 and rank-3 nets with n0 = 2 and 4, and the 1-D maxout sawtooth
+with 3^5 regions) give each engine's rate on maxout units (issue 14).
+
 ``--memory`` adds the streaming check: exact1d on Montúfar's 1-D nets with 131,072 and 524,288
 regions, nothing kept per region (``--no-linear``); peak memory must stay flat (within 20%).
 
@@ -31,6 +34,7 @@ from mip_regions.report.tables import write_tables
 
 def cases(quick: bool, memory: bool = False):
     from mip_regions.nets.constructions import montufar, ternary
+    from mip_regions.nets.maxout_nets import maxout_sawtooth, random_maxout
     from mip_regions.nets.random_nets import random_mlp, random_ternary_mlp
     out = [("random 2-8-8", lambda: random_mlp([2, 8, 8], 0)),
            ("random 2-12-12", lambda: random_mlp([2, 12, 12], 0)),
@@ -42,7 +46,12 @@ def cases(quick: bool, memory: bool = False):
            ("montufar 1,3,4", lambda: montufar(1, 3, 4)),
            ("ternary 1,3,5", lambda: ternary(1, 3, 5)),
            ("ternary 2,3,5", lambda: ternary(2, 3, 5)),
-           ("montufar 2,3,4", lambda: montufar(2, 3, 4))]
+           ("montufar 2,3,4", lambda: montufar(2, 3, 4)),
+           ("maxout2 2-16-16", lambda: random_maxout([2, 16, 16], 2, 0)),
+           ("maxout3 2-10-10", lambda: random_maxout([2, 10, 10], 3, 0)),
+           ("maxout2 4-10-10", lambda: random_maxout([4, 10, 10], 2, 0)),
+           ("maxout3 4-8-8", lambda: random_maxout([4, 8, 8], 3, 0)),
+           ("maxout sawtooth 3,5", lambda: maxout_sawtooth(3, 5))]
     if memory:
         out += [("montufar 1,2,18 (memory)", lambda: montufar(1, 2, 18)),
                 ("montufar 1,2,20 (memory)", lambda: montufar(1, 2, 20))]

@@ -197,3 +197,63 @@ def test_maxout_sawtooth_has_p_to_the_depth_regions_in_every_engine(p, depth):
     for _ in range(depth):
         z = 1 - np.abs((p * z) % 2 - 1)
     assert np.allclose(net.forward(x)[:, 0], z)
+
+
+def test_maxout_bound_is_montufar_2017_at_rank_2():
+    from mip_regions.analysis.bounds import montufar2017, serra2018_maxout
+    for n0, widths in [(1, [3, 3]), (2, [4, 4, 4]), (3, [2, 5]), (4, [8, 8, 8]), (2, [6, (3, "identity"), 6])]:
+        mx = [(w, "maxout", 2) if isinstance(w, int) else w for w in widths]
+        assert serra2018_maxout(n0, mx) == montufar2017(n0, widths)
+
+
+def test_maxout_bound_by_hand():
+    from mip_regions.analysis.bounds import serra2018_maxout, trivial
+    # layer 1: 4 rank-3 units = 12 hyperplanes in 2-D: 1 + 12 + 66; layer 2: 3 relu, d = 2: 1 + 3 + 3
+    assert serra2018_maxout(2, [(4, "maxout", 3), 3]) == 79 * 7
+    assert trivial(2, [(4, "maxout", 3), 3]) == 3 ** 4 * 2 ** 3
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_maxout_bound_is_never_below_an_exact_count(seed):
+    from mip_regions.analysis.bounds import architecture_of, serra2018_maxout
+    rng = np.random.default_rng(100 + seed)
+    n0 = int(rng.integers(1, 3))
+    widths = rng.integers(1, 4, 2).tolist()
+    ranks = rng.integers(2, 5, 2).tolist()
+    net = random_maxout(n0, widths, ranks, seed, integer=bool(seed % 2))
+    count = count_regions(net, method="vertex").activation_regions
+    assert count == polygon_oracle.counts(net)[0]
+    assert count <= serra2018_maxout(n0, architecture_of(net))
+
+
+def test_cli_build_show_bounds_and_count_on_maxout(tmp_path, capsys):
+    from mip_regions.cli import main
+    out = tmp_path / "saw.json"
+    assert main(["build", "maxout-sawtooth", "--p", "3", "--depth", "3", "-o", str(out)]) == 0
+    assert main(["count", str(out), "--bounds"]) == 0
+    text = capsys.readouterr().out
+    assert "activation regions   27 " in text and "linear regions       27 " in text
+    assert "Serra et al. 2018, maxout" in text
+    rnd = tmp_path / "r.json"
+    assert main(["build", "maxout-random", "--widths", "2,3,3", "--rank", "3", "-o", str(rnd)]) == 0
+    assert main(["show", str(rnd)]) == 0
+    text = capsys.readouterr().out
+    assert "6 maxout units of rank 3" in text and "maxout3" in text
+    assert main(["bounds", "--n0", "2", "--widths", "4,4", "--rank", "2"]) == 0
+    assert "121" in capsys.readouterr().out
+    assert main(["build", "maxout-random", "--widths", "2,3", "--rank", "1", "-o", str(rnd)]) == 2
+    assert "--rank must be >= 2" in capsys.readouterr().err
+    assert main(["bounds", "--n0", "2", "--widths", "4mx1"]) == 2
+    assert "cannot read '4mx1'" in capsys.readouterr().err
+
+
+def test_certify_and_facet_linear_regions_on_a_mixed_net(tmp_path, capsys, models_path):
+    from mip_regions.cli import main
+    f = models_path / "maxout-int_n0-2_rank-2-4_3-2_seed-0.json"
+    assert main(["count", str(f), "--method", "lp", "--certify"]) == 0
+    text = capsys.readouterr().out
+    assert "completeness: passed" in text and "volumes: passed" in text
+    assert main(["count", str(f), "--method", "mip", "--connectivity", "facet"]) == 0
+    text = capsys.readouterr().out
+    assert "activation regions   20 " in text and "linear regions       18 " in text
+    assert polygon_oracle.counts(read_network(f), "facet") == (20, 18, 18)

@@ -196,6 +196,7 @@ def run_vertex(net: Network, ctx: RunContext) -> None:
                         piece = None
                         break
                     stats["splits"] += 1
+                    stats["max_vertices"] = max(stats["max_vertices"], len(plus.V))
                     path.push(r, q, (U.layer, (j, m), 1))
                     pushed += 1
                     piece = plus
