@@ -33,7 +33,7 @@ def instances():
     net = random_integer_net()
     yield "random-int_n0-2_4-4_seed-0.json", net
     yield "random-int_n0-2_4-4_seed-0_ternarized.json", ternarize(net, "shared")[0]
-    for p, depth in ((2, 3), (3, 2)):
+    for p, depth in ((2, 3), (4, 2)):   # dyadic breakpoints j/p: the files round-trip through ONNX exactly
         yield f"maxout-sawtooth_p-{p}_L-{depth}.json", maxout_sawtooth(p, depth)
     yield "maxout-random_n0-2_rank-3_3-3_seed-0.json", random_maxout([2, 3, 3], 3, 0)
     yield "maxout-int_n0-2_rank-2-4_3-2_seed-0.json", integer_maxout_net()
