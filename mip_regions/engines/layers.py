@@ -78,6 +78,16 @@ class LayerUnits:
         D = bits[self.offset: self.offset + len(self.p)].astype(float)
         return LayerInput(self.P * D[:, None], self.p * D, self.MP * D[:, None], self.mp * D)
 
+    def arguments(self, u: int, bits: np.ndarray):
+        """Yield (j, others) for each argument row j of maxout unit u, with the unit's pattern
+        positions set one-hot on j (its piece is z_j - z_m >= 0 for every m in ``others``)."""
+        k = self.act.rank
+        base, off = u * k, self.offset + u * k
+        for j in range(base, base + k):
+            bits[off: off + k] = False
+            bits[self.offset + j] = True
+            yield j, [m for m in range(base, base + k) if m != j]
+
     def comparison(self, j: int, m: int, xmax: np.ndarray, exact_floats: bool):
         """Rows j minus m (a maxout comparison z_j - z_m) as a unit-normal hyperplane r.x + q with
         its error band (module docstring): (r, q, band, zero), ``zero`` = "the float gradient

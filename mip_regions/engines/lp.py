@@ -183,13 +183,8 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto") -> None:
             layer_step(U.layer + 1, U.output(bits), W, blo, bhi)
             return
         u, rest = units[0], units[1:]
-        k = U.act.rank
-        base, off = u * k, U.offset + u * k
-        for j in range(base, base + k):
-            bits[off: off + k] = False
-            bits[U.offset + j] = True
+        for j, others in U.arguments(u, bits):
             Wc, nlo, nhi, pushed, alive = W, blo, bhi, 0, True
-            others = [m for m in range(base, base + k) if m != j]
             try:
                 for n, m in enumerate(others):
                     r, q, band, zero = U.comparison(j, m, xmax, exact_floats)

@@ -159,13 +159,8 @@ def run_vertex(net: Network, ctx: RunContext) -> None:
             layer_step(U.layer + 1, U.output(bits), P)
             return
         u, rest = units[0], units[1:]
-        k = U.act.rank
-        base, off = u * k, U.offset + u * k
-        for j in range(base, base + k):
-            bits[off: off + k] = False
-            bits[U.offset + j] = True
+        for j, others in U.arguments(u, bits):
             piece, pushed = P, 0
-            others = [m for m in range(base, base + k) if m != j]
             try:
                 for n, m in enumerate(others):
                     r, q, band, zero = U.comparison(j, m, xmax, exact_floats)
