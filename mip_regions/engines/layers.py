@@ -274,6 +274,16 @@ class ExactPath:
         a, c = self.ex.unit_row(bits, l, i)
         return all(v == 0 for v in a), c > 0
 
+    def constant_comparison(self, bits, l: int, j: int, m: int) -> str:
+        """A maxout comparison z_j - z_m whose float gradient may be zero, decided exactly:
+        'lost' (a real hyperplane the floats lost: go exact), 'always' (constant and satisfied:
+        positive, or zero with m > j since the lowest index wins ties) or 'never'."""
+        self.ctx.bump("exact_decisions")
+        a, c = self.row(bits, l, (j, m), 1)
+        if any(v != 0 for v in a):
+            return "lost"
+        return "always" if c > 0 or (c == 0 and m > j) else "never"
+
     def vertex_signs(self, bits, path: CutStack, tight: list, l: int, i: int):
         """The exact sign (-1, 0, 1) of unit i of layer l at each vertex given by its tight slots
         (box faces 0..2 n0 - 1, then the path's cuts), or None when a tight set does not pin one

@@ -189,16 +189,14 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto") -> None:
                 for n, m in enumerate(others):
                     r, q, band, zero = U.comparison(j, m, xmax, exact_floats)
                     if zero:
-                        a, c = exact.row(bits, U.layer, (j, m), 1)
-                        if any(v != 0 for v in a):       # a real hyperplane the floats lost
+                        kind = exact.constant_comparison(bits, U.layer, j, m)
+                        if kind == "always":
+                            continue
+                        if kind == "lost":
                             exact.subtree(bits, path, U.layer, rest, points=list(Wc),
                                           extras=[(U.layer, (j, mm), 1) for mm in others[n:]])
-                            alive = False
-                        elif not (c > 0 or (c == 0 and m > j)):
-                            alive = False                 # j is never chosen on this cell
-                        if not alive:
-                            break
-                        continue
+                        alive = False
+                        break
                     vals = Wc @ r + q
                     inside = vals > band
                     if inside.all() and (np.minimum(r * nlo, r * nhi).sum() + q > band):

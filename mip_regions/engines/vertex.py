@@ -165,14 +165,12 @@ def run_vertex(net: Network, ctx: RunContext) -> None:
                 for n, m in enumerate(others):
                     r, q, band, zero = U.comparison(j, m, xmax, exact_floats)
                     if zero:
-                        a, c = exact.row(bits, U.layer, (j, m), 1)
-                        if any(v != 0 for v in a):     # a real hyperplane the floats lost
+                        kind = exact.constant_comparison(bits, U.layer, j, m)
+                        if kind == "always":
+                            continue
+                        if kind == "lost":
                             handover(U, rest, j, others[n:], piece)
-                            piece = None
-                            break
-                        if c > 0 or (c == 0 and m > j):
-                            continue                    # always satisfied on the cell
-                        piece = None                    # never: j is not chosen here
+                        piece = None
                         break
                     g = piece.V @ r + q
                     if g.min() > band:
