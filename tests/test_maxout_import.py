@@ -37,8 +37,9 @@ def test_leaky_relu_is_exact_rank2_maxout(tmp_path):
     layer = net.layers[0]
     assert (layer.activation, layer.rank, layer.n_out) == ("maxout", 2, 6)
     alpha = Fraction(float(np.float32(0.1)))           # the attribute is a float32
-    assert layer.exact_weights[1][0] == alpha * Fraction(float(W1[0, 0]))
-    assert layer.exact_weights[0][1] == Fraction(float(W1[0, 1]))
+    EW = net.rational_layers()[0][0]            # the exact value, however it is stored
+    assert EW[1][0] == alpha * Fraction(float(W1[0, 0]))
+    assert EW[0][1] == Fraction(float(W1[0, 1]))
     X = np.random.default_rng(0).uniform(-1, 1, (100, 2))
     z = X @ W1.astype(float).T + B1
     assert np.allclose(net.forward(X)[:, 0], np.where(z > 0, z, float(np.float32(0.1)) * z).sum(axis=1))
@@ -76,10 +77,19 @@ def test_reshape_reducemax_is_a_maxout_layer(tmp_path, keepdims):
     assert count_regions(net, "vertex").activation_regions == polygon_oracle.counts(net)[0]
 
 
-def test_a_reducemax_without_its_reshape_is_named(tmp_path):
+def test_reducemax_over_the_feature_axis_is_one_unit_of_rank_6(tmp_path):
     model(tmp_path / "b.onnx", [helper.make_node("ReduceMax", ["z"], ["h"], name="max", axes=[1],
-                                                 keepdims=0)], 6)
-    with pytest.raises(NetworkError, match=r"node max \(ReduceMax\): ReduceMax is supported only"):
+                                                 keepdims=1)], 1)
+    net = read_onnx(tmp_path / "b.onnx", [-1, -1], [1, 1])
+    assert (net.layers[0].rank, net.layers[0].n_out) == (6, 1)
+    assert count_regions(net, "vertex").activation_regions == polygon_oracle.counts(net)[0]
+
+
+def test_a_weight_that_does_not_fit_is_named(tmp_path):
+    model(tmp_path / "b.onnx", [helper.make_node("ReduceMax", ["z"], ["h"], name="max", axes=[1],
+                                                 keepdims=1)], 6)      # V has 6 rows, h has 1 column
+    with pytest.raises(NetworkError, match=r"node 2 'out' \(MatMul\): the weight has shape \(6, 1\), which "
+                                           r"does not fit an input of shape \(1, 1\)"):
         read_onnx(tmp_path / "b.onnx", [-1, -1], [1, 1])
 
 

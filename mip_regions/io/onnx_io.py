@@ -21,14 +21,13 @@ exact integer network.
 from __future__ import annotations
 
 import json
+from fractions import Fraction
 
 import numpy as np
 
 from ..errors import MipRegionsError, NetworkError
 from ..nets.network import Network, network_from_lists
 
-SUPPORTED = ("Gemm", "MatMul", "Add", "Relu", "Identity", "Flatten", "LeakyRelu", "Abs", "Reshape",
-             "ReduceMax", "Constant")
 DOMAIN_KEY = "mip-regions.domain"
 NAME_KEY = "mip-regions.name"
 
@@ -75,121 +74,21 @@ def layers_to_network(specs, lower, upper, name, source=None) -> Network:
     return network_from_lists(layers, list(lower), list(upper), name=name, source=source)
 
 
-def _activate(specs, act, where, src, extra=()):
-    """Make the last affine layer ``act`` (the node right after it)."""
-    if not specs or specs[-1][2] != "identity" or len(specs[-1]) > 3:
-        raise NetworkError(f"{where}: an activation must follow an affine node (Gemm, MatMul + Add)",
-                           source=src)
-    W, b = specs[-1][0], specs[-1][1]
-    if act == "abs":
-        n = W.shape[0]
-        W2, b2 = np.empty((2 * n, W.shape[1])), np.empty(2 * n)
-        W2[0::2], W2[1::2], b2[0::2], b2[1::2] = W, -W, b, -b
-        specs[-1] = (W2, b2, "maxout", 2)
-    else:
-        specs[-1] = (W, b, act) + tuple(extra)
-
-
-def _bias(b, n: int, where: str, src: str) -> np.ndarray:
-    """A bias broadcast to n entries, or a NetworkError naming the node."""
-    try:
-        return np.broadcast_to(np.asarray(b, dtype=float), (n,)).astype(float)
-    except ValueError:
-        raise NetworkError(f"{where}: the bias has shape {np.shape(b)}, expected {n} entries", source=src) from None
-
-
-def read_onnx(path, lower=None, upper=None) -> Network:
-    """Import an ONNX MLP. The domain comes from ``lower``/``upper`` or else from the model's
-    mip-regions metadata; without either it is an error."""
+def read_onnx(path, lower=None, upper=None, notes: list | None = None) -> Network:
+    """Import an ONNX model (io/onnx_graph.py says which graphs). The domain comes from
+    ``lower``/``upper`` (one interval for every input, or one per input element) or else from the
+    model's mip-regions metadata; without either it is an error. ``notes``, a list, receives one
+    line per layer saying which nodes were folded into it, and one per dropped node."""
     onnx = _onnx()
-    from onnx import numpy_helper
+    from .onnx_graph import Tracer
     src = str(path)
     try:
         model = onnx.load(src)
     except Exception as exc:  # onnx raises several types for unreadable files
         raise NetworkError(f"cannot read ONNX model ({exc})", source=src) from None
-    graph = model.graph
     meta = {p.key: p.value for p in model.metadata_props}
-    init = {t.name: numpy_helper.to_array(t).astype(np.float64) for t in graph.initializer}
-    inputs = [i.name for i in graph.input if i.name not in init]
-    if len(inputs) != 1:
-        raise NetworkError(f"expected one graph input, found {inputs}", source=src)
-    current = inputs[0]
-    specs = []
-    pending = None     # the (N, n, k) of a Reshape awaiting its ReduceMax; [] after keepdims=1
-    for node in graph.node:
-        where = f"node {node.name or '(unnamed)'} ({node.op_type})"
-        if node.op_type not in SUPPORTED:
-            raise NetworkError(f"{where}: operator {node.op_type} is not supported "
-                               f"(supported: {', '.join(SUPPORTED)})", source=src)
-        if node.op_type == "Constant":
-            attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
-            if "value" not in attrs:
-                raise NetworkError(f"{where}: only tensor-valued Constant nodes are supported", source=src)
-            init[node.output[0]] = numpy_helper.to_array(attrs["value"]).astype(np.float64)
-            continue
-        data_in = [n for n in node.input if n not in init and n]
-        if data_in != [current]:
-            raise NetworkError(f"{where}: the graph is not a single chain of layers", source=src)
-        attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
-        if node.op_type in ("Gemm", "MatMul") and (len(node.input) < 2 or node.input[1] not in init):
-            raise NetworkError(f"{where}: needs a weight initializer as its second input", source=src)
-        if node.op_type in ("Gemm", "MatMul") and init[node.input[1]].ndim != 2:
-            raise NetworkError(f"{where}: the weight {node.input[1]!r} has shape {init[node.input[1]].shape}, "
-                               "expected a matrix", source=src)
-        if node.op_type == "Gemm":
-            if attrs.get("transA", 0):
-                raise NetworkError(f"{where}: transA = 1 is not supported", source=src)
-            W = init[node.input[1]]
-            W = W if attrs.get("transB", 0) else W.T
-            W = W * attrs.get("alpha", 1.0)
-            b = init[node.input[2]] * attrs.get("beta", 1.0) if len(node.input) > 2 and node.input[2] else np.zeros(W.shape[0])
-            specs.append((W, _bias(b, W.shape[0], where, src), "identity"))
-        elif node.op_type == "MatMul":
-            if node.input[0] != current or node.input[1] not in init:
-                raise NetworkError(f"{where}: expected x @ W with W an initializer", source=src)
-            W = init[node.input[1]].T
-            specs.append((W, np.zeros(W.shape[0]), "identity"))
-        elif node.op_type == "Add":
-            other = [n for n in node.input if n in init]
-            if len(other) != 1 or not specs or specs[-1][2] != "identity" or specs[-1][1].any():
-                raise NetworkError(f"{where}: Add is supported only as the bias of a MatMul", source=src)
-            W, _, _ = specs[-1]
-            specs[-1] = (W, _bias(init[other[0]], W.shape[0], where, src), "identity")
-        elif node.op_type == "Relu":
-            _activate(specs, "relu", where, src)
-        elif node.op_type == "LeakyRelu":
-            _activate(specs, "leaky", where, src, (float(attrs.get("alpha", 0.01)),))
-        elif node.op_type == "Abs":
-            _activate(specs, "abs", where, src)
-        elif node.op_type == "Reshape":
-            shape = [int(v) for v in init.get(node.input[1], np.zeros(0)).ravel()] if len(node.input) > 1 else []
-            if pending is not None and len(shape) in (1, 2):     # back to (N, n) after keepdims=1
-                pending = None
-            elif len(shape) == 3 and specs and specs[-1][2] == "identity" and len(specs[-1]) == 3:
-                pending = shape
-            else:
-                raise NetworkError(f"{where}: Reshape is supported only as the (N, n, k) grouping of "
-                                   "a maxout layer before ReduceMax", source=src)
-        elif node.op_type == "ReduceMax":
-            axes = attrs.get("axes")
-            if axes is None and len(node.input) > 1 and node.input[1] in init:
-                axes = [int(v) for v in init[node.input[1]].ravel()]
-            if pending is None or list(axes or []) not in ([2], [-1]):
-                raise NetworkError(f"{where}: ReduceMax is supported only over the last axis of a "
-                                   "Reshape to (N, n, k) (a maxout layer)", source=src)
-            k = pending[2]
-            rows = specs[-1][0].shape[0]
-            if k < 2 or rows % k or (pending[1] not in (-1, rows // k)):
-                raise NetworkError(f"{where}: cannot group {rows} outputs as (n, k) = {tuple(pending[1:])}",
-                                   source=src)
-            _activate(specs, "maxout", where, src, (k,))
-            pending = [] if attrs.get("keepdims", 1) else None
-        if node.op_type == "Flatten" and pending == []:
-            pending = None
-        current = node.output[0]
-    if pending is not None:
-        raise NetworkError("the graph ends inside a maxout pattern (Reshape without its ReduceMax)", source=src)
+    tracer = Tracer(model, src, notes)
+    layers = tracer.run()
     if lower is None and DOMAIN_KEY in meta:
         try:
             dom = json.loads(meta[DOMAIN_KEY])
@@ -199,10 +98,37 @@ def read_onnx(path, lower=None, upper=None) -> Network:
                                "lists; give --domain LO:HI or --domain-file FILE", source=src) from None
     if lower is None:
         raise NetworkError("no input domain: give --domain LO:HI or --domain-file FILE", source=src)
-    n0 = specs[0][0].shape[1] if specs else 0
+    n0 = tracer.n0
     if len(lower) == 1 and n0 > 1:
         lower, upper = list(lower) * n0, list(upper) * n0
-    return layers_to_network(specs, lower, upper, meta.get(NAME_KEY) or graph.name or None, source=src)
+    if len(lower) != n0 or len(upper) != n0:
+        raise NetworkError(f"the domain gives {len(lower)} coordinate(s), the model's input "
+                           f"{tracer.input_shape} has {n0} element(s)", source=src)
+    return exact_layers_to_network(layers, lower, upper, meta.get(NAME_KEY) or model.graph.name or None,
+                                   source=src)
+
+
+def _numbers(a):
+    """Exact Fractions as the simplest exact form: ints if all are integers, floats if all are
+    float64 values (so files stay readable), else the Fractions themselves."""
+    flat = list(np.asarray(a, dtype=object).ravel())
+    if all(v.denominator == 1 for v in flat):
+        out = [int(v) for v in flat]
+    else:
+        fl = [float(v) for v in flat]
+        out = fl if all(Fraction(f) == v for f, v in zip(fl, flat)) else flat
+    return np.array(out, dtype=object).reshape(np.shape(a)).tolist()
+
+
+def exact_layers_to_network(layers, lower, upper, name, source=None) -> Network:
+    """``[(W, b, activation, rank)]`` of exact Fractions (io/onnx_graph.py) -> Network."""
+    specs = []
+    for W, b, act, rank in layers:
+        both = _numbers(np.concatenate([np.asarray(W, dtype=object).reshape(len(b), -1),
+                                        np.asarray(b, dtype=object)[:, None]], axis=1))
+        specs.append(([row[:-1] for row in both], [row[-1] for row in both], act)
+                     + ((rank,) if act == "maxout" else ()))
+    return network_from_lists(specs, list(lower), list(upper), name=name, source=source)
 
 
 DTYPES = {"float32": np.float32, "float64": np.float64}
