@@ -44,17 +44,21 @@ def parse_domain(args):
     return None, None
 
 
-def load_network(path, args=None):
+def load_network(path, args=None, notes: list | None = None):
     """A network from a JSON network file or an ONNX model (by extension), with the domain
-    options of ``args`` applied."""
+    options of ``args`` applied; ``notes`` receives the ONNX reader's mapping of nodes to layers."""
     from ..nets.network import with_domain
     lower, upper = parse_domain(args) if args is not None and hasattr(args, "domain") else (None, None)
     option = "--domain-file " + str(args.domain_file) if args is not None and getattr(args, "domain_file", None) \
         else "--domain"
     if str(path).lower().endswith(".onnx"):
         from ..io.onnx_io import read_onnx
-        net = read_onnx(path, lower, upper)
-        return net
+        try:
+            return read_onnx(path, lower, upper, notes=notes)
+        except MipRegionsError as exc:
+            if lower is not None and "the domain gives" in str(exc):
+                raise MipRegionsError(f"{option}: {exc}") from None
+            raise
     net = read_network(path)
     if lower is not None:
         if len(lower) == 1 and net.input_dim > 1:

@@ -15,7 +15,8 @@ def add_parser(sub):
 
 def cmd_show(args) -> int:
     from ..nets.graph import is_ternary, layer_table
-    net = load_network(args.file, args)
+    notes: list[str] = []
+    net = load_network(args.file, args, notes)
     print(f"network  {net.describe()}")
     print(f"domain   {net.domain.describe()}")
     relu = sum(layer.n_out for layer in net.layers if layer.activation == "relu")
@@ -35,4 +36,8 @@ def cmd_show(args) -> int:
               f"{'yes' if r['ternary'] else 'no':>7}")
     print(f"total parameters {sum(r['parameters'] for r in rows)}, "
           f"nodes {net.input_dim + sum(net.widths)} (inputs {net.input_dim})")
+    if notes:
+        print("ONNX nodes, as read:")
+        for line in notes:
+            print(f"  {line}")
     return 0

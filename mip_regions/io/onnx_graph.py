@@ -165,6 +165,8 @@ class Tracer:
             if "value" not in at:
                 self.err(where, "only tensor-valued Constant nodes are supported")
             return self.nh.to_array(at["value"])
+        if op in ("Identity", "Dropout", "Cast") and isinstance(ins[0], _Dropped):
+            return ins[0]          # after a trailing Softmax: still the end of the graph
         if op in DROPPED_OPS:
             if not data:
                 self.err(where, "expects an input that depends on the network input")
@@ -177,7 +179,7 @@ class Tracer:
         return self.affine(op, ins, at, where, n_out)
 
     def affine(self, op, ins, at, where, n_out):
-        x = ins[0]
+        x = next(v for v in ins if isinstance(v, (Affine, _Dropped)))
         if op in ("Identity", "Dropout", "Cast"):
             if op == "Cast" and at.get("to") not in (1, 10, 11, 16):
                 self.err(where, "a Cast to a non-float type is not piecewise linear")
