@@ -179,9 +179,16 @@ def run_vertex(net: Network, ctx: RunContext) -> None:
                         piece = None
                         break
                     if not (g.max() > band and g.min() < -band):   # within the band: exactly
-                        handover(U, rest, j, others[n:], piece)
-                        piece = None
-                        break
+                        side = touching(U, (j, m), piece, g, band)
+                        if side == 1:
+                            continue                    # the piece lies in z_j >= z_m
+                        if side == -1:
+                            piece = None                # only a face of the piece: no interior
+                            break
+                        if side is None:
+                            handover(U, rest, j, others[n:], piece)
+                            piece = None
+                            break
                     try:
                         plus, _ = split_exact(U, (j, m), piece, g, band)
                     except _ExactNode:
@@ -198,6 +205,20 @@ def run_vertex(net: Network, ctx: RunContext) -> None:
             finally:
                 for _ in range(pushed):
                     path.pop()
+
+    def touching(U, i, P, g, band):
+        """A hyperplane with no vertex of P clearly on one of its sides, decided exactly: 1 or -1
+        when P lies on that side of it (a coinciding facet, or the exact signs of the vertices
+        near it), 0 when it does cut P, None when the exact vertices cannot be had."""
+        side = exact.facet_side(bits, path, U.layer, i)
+        if side is not None:
+            return side
+        near, signs = near_signs(U, i, P, g, band)
+        if signs is None:
+            return None
+        s = np.sign(g)
+        s[near] = signs
+        return 1 if (s >= 0).all() else -1 if (s <= 0).all() else 0
 
     def handover(U, rest, j, comparisons, piece):
         """The piece of argument j beyond the comparisons decided so far, with everything below
