@@ -15,6 +15,10 @@ no-good completeness proof); its seconds are the proof's alone.
 The maxout cases (random rank-2 and rank-3 nets with n0 = 2 and 4, and the 1-D maxout sawtooth
 with 3^5 regions) give each engine's rate on maxout units (issue 14).
 
+The ACAS-shaped cases (scripts/acas_like.py: an ONNX file as VNN-COMP writes them, 5 inputs with
+Sub/Div normalisation, six hidden layers of 50, seeded random weights) are read through the ONNX
+reader and counted over the raw-input boxes mean +- w * range, w = 0.005, 0.01, 0.02 (issue 20).
+
 ``--memory`` adds the streaming check: exact1d on Montúfar's 1-D nets with 131,072 and 524,288
 regions, nothing kept per region (``--no-linear``); peak memory must stay flat (within 20%).
 
@@ -34,6 +38,7 @@ from mip_regions.report.tables import write_tables
 
 def cases(quick: bool, memory: bool = False):
     from mip_regions.nets.constructions import montufar, ternary
+    from acas_like import acas_network
     from mip_regions.nets.maxout_nets import maxout_sawtooth, random_maxout
     from mip_regions.nets.random_nets import random_mlp, random_ternary_mlp
     out = [("random 2-8-8", lambda: random_mlp([2, 8, 8], 0)),
@@ -51,7 +56,10 @@ def cases(quick: bool, memory: bool = False):
            ("maxout3 2-10-10", lambda: random_maxout([2, 10, 10], 3, 0)),
            ("maxout2 4-10-10", lambda: random_maxout([4, 10, 10], 2, 0)),
            ("maxout3 4-8-8", lambda: random_maxout([4, 8, 8], 3, 0)),
-           ("maxout sawtooth 3,5", lambda: maxout_sawtooth(3, 5))]
+           ("maxout sawtooth 3,5", lambda: maxout_sawtooth(3, 5)),
+           ("acas-like w=0.005", lambda: acas_network(0.005)),
+           ("acas-like w=0.01", lambda: acas_network(0.01)),
+           ("acas-like w=0.02", lambda: acas_network(0.02))]
     if memory:
         out += [("montufar 1,2,18 (memory)", lambda: montufar(1, 2, 18)),
                 ("montufar 1,2,20 (memory)", lambda: montufar(1, 2, 20))]
