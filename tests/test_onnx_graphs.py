@@ -110,7 +110,7 @@ def test_a_trailing_softmax_is_dropped_with_a_note(tmp_path, capsys):
     assert net.widths == [8, 8, 3] and any("dropped the trailing Softmax" in n for n in notes)
     assert main(["show", str(tmp_path / "s.onnx"), "--domain", "0:1"]) == 0
     out = capsys.readouterr().out
-    assert "ONNX nodes, as read:" in out and "layer 0 (relu): Sub + Div + Flatten + Gemm + node 4 'relu0'" in out
+    assert "ONNX nodes, as read:" in out and "layer 0 (relu): 'sub' (Sub) + 'div' (Div) + 'flat' (Flatten) + 'gemm0' (Gemm) + node 4 'relu0'" in out
 
 
 def test_the_acas_shaped_model_counts_like_its_folded_twin(tmp_path):

@@ -175,7 +175,7 @@ class Tracer:
             return A.const_op(op, ins, at)
         if op in NONLINEAR_OPS:
             return self.nonlinear(op, ins, at, where)
-        self.pending.append(f"{op}")
+        self.pending.append(where.split(" ", 2)[2])      # "'name' (Op)"
         return self.affine(op, ins, at, where, n_out)
 
     def affine(self, op, ins, at, where, n_out):
