@@ -270,3 +270,20 @@ def test_a_residual_connection_is_refused_clearly(tmp_path):
     save(tmp_path / "res.onnx", nodes, {"W": ints(2, 2)}, ["N", 2], ["N", 2])
     with pytest.raises(NetworkError, match=r"node 2 'skip' \(Add\): a connection skips a nonlinear layer"):
         read_onnx(tmp_path / "res.onnx", [0], [1])
+
+
+@pytest.mark.parametrize("attrs", [dict(strides=[2, 2], pads=[1, 1, 1, 1]), dict(dilations=[2, 1], group=2),
+                                   dict(auto_pad="SAME_UPPER", strides=[2, 1]), dict(pads=[0, 1, 2, 0])])
+def test_conv_attributes_and_pools_match_onnxruntime(tmp_path, attrs):
+    group = attrs.get("group", 1)
+    K = RNG.standard_normal((4, 2 // group, 2, 2)).astype(np.float32)
+    nodes = [helper.make_node("Conv", ["x", "K", "B"], ["c"], kernel_shape=[2, 2], **attrs),
+             helper.make_node("Relu", ["c"], ["r"]),
+             helper.make_node("MaxPool", ["r"], ["m"], kernel_shape=[2, 2], pads=[1, 1, 0, 0]),
+             helper.make_node("GlobalAveragePool", ["m"], ["p"]),
+             helper.make_node("Flatten", ["p"], ["y"])]
+    save(tmp_path / "k.onnx", nodes, {"K": K, "B": RNG.standard_normal(4).astype(np.float32)},
+         [1, 2, 5, 4], [1, 4])
+    net = read_onnx(tmp_path / "k.onnx", [-1], [1])
+    X = RNG.uniform(-1, 1, (60, 40))
+    assert np.allclose(net.forward(X), ort_forward(tmp_path / "k.onnx", X, [1, 2, 5, 4]), atol=1e-5)
