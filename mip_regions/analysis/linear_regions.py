@@ -10,8 +10,13 @@ the rational its float64 value is): two cells have the same map iff G and c are 
   Connectivity ``touch`` (default): two closed cells are joined when their closures meet, even in
   a single point (REFERENCE §5 row 54 gives 5), decided by an LP on the union of their
   non-strict constraints. ``facet``: joined only across a shared facet (row 54 gives 6).
-* The adjacency graph: nodes are activation regions, edges join cells that share a facet; the
-  neighbour across the facet of unit i is found by stepping off the facet's Chebyshev centre.
+* Only cells with the same map can merge, so both connectivities decide pairs inside the groups
+  of one map only (on generic networks every group is a single cell: no geometry at all). A
+  pair shares a facet when a hyperplane bounds both cells on opposite sides and the facet LP on
+  it (the hyperplane held at 0, every other row of both cells with margin t) has t* > 0.
+* The adjacency graph (``--graph-out``): nodes are activation regions, edges join cells that
+  share a facet; the neighbour across the facet of unit i is found by stepping off the facet's
+  Chebyshev centre (one LP per region and bounding hyperplane).
 """
 
 from __future__ import annotations
@@ -84,6 +89,46 @@ def closures_touch(net: Network, bits_a, bits_b, *, highs=None, constraints=None
     return max_margin(rows, ex.lo, ex.hi, box_margin=False).t >= 0
 
 
+def _unit_rows(cons):
+    """Signed rows of a cell (s (a.x + c) >= 0), normalised: (R, q, A, c, s) without zero rows."""
+    A, c, s = cons
+    norms = np.linalg.norm(A, axis=1)
+    live = norms > ZERO_TOL * (1 + np.abs(c))
+    A, c, s, norms = A[live], c[live], s[live], norms[live]
+    return (s[:, None] * A / norms[:, None], s * c / norms, A, c, s)
+
+
+def share_facet(net: Network, cons_a, cons_b, *, highs=None) -> bool:
+    """Do two cells (their :func:`cells.cell_constraints`) share a facet? A shared facet lies on a
+    hyperplane that bounds one cell from each side: for each row of a whose opposite is a row of
+    b, the facet LP holds it at 0 and asks every row of both cells not on that hyperplane for
+    margin t; a facet iff t* > MARGIN_TOL x the box's largest side (as :func:`adjacency_graph`)."""
+    Ra, qa, Aa, ca, sa = _unit_rows(cons_a)
+    Rb, qb, Ab, cb, sb = _unit_rows(cons_b)
+    if not len(qa) or not len(qb):
+        return False
+    Ua, Ub = np.hstack([Ra, qa[:, None]]), np.hstack([Rb, qb[:, None]])
+    scale = 1e-9 * (1 + np.abs(Ua).max(axis=1))
+    opposite = np.nonzero(np.any(np.all(np.abs(Ua[:, None, :] + Ub[None, :, :]) <= scale[:, None, None],
+                                        axis=2), axis=1))[0]
+    if not len(opposite):
+        return False
+    A, c, s = np.vstack([Aa, Ab]), np.concatenate([ca, cb]), np.concatenate([sa, sb])
+    U = np.vstack([Ua, Ub])
+    tol = MARGIN_TOL * float(np.max(net.domain.upper - net.domain.lower))
+    tried = []
+    for i in opposite:
+        if any(np.all(np.abs(np.abs(Ua[i]) - np.abs(u)) <= 1e-9 * (1 + np.abs(u).max())) for u in tried):
+            continue
+        tried.append(Ua[i])
+        on = np.all(np.abs(U - Ua[i]) <= 1e-9 * (1 + np.abs(Ua[i]).max()), axis=1) | \
+            np.all(np.abs(U + Ua[i]) <= 1e-9 * (1 + np.abs(Ua[i]).max()), axis=1)
+        sol = margin_lp(net, A[~on], c[~on], s[~on], equality=(Aa[i], ca[i]), highs=highs)
+        if sol.status == "optimal" and sol.objective > tol:
+            return True
+    return False
+
+
 def adjacency_graph(net: Network, regions, map_ids=None, deadline=None) -> nx.Graph:
     """Region adjacency graph: an edge for every facet two activation regions share.
 
@@ -152,29 +197,28 @@ def analyse(net: Network, result: CountResult, connectivity: str = "touch", dead
     groups = {}
     for k, m in enumerate(map_ids):
         groups.setdefault(m, []).append(k)
-    if connectivity == "facet":
-        graph = adjacency_graph(net, regions, map_ids, deadline)
-        for a, b in graph.edges:
-            if map_ids[a] == map_ids[b]:
-                uf.union(a, b)
-    else:
-        h = new_highs(primal_feasibility_tolerance=1e-10)
-        cons = {}
+    h = new_highs(primal_feasibility_tolerance=1e-9, dual_feasibility_tolerance=1e-9) if connectivity == "facet" \
+        else new_highs(primal_feasibility_tolerance=1e-10)
+    cons = {}
 
-        def constraints(k):
-            if k not in cons:
-                cons[k] = cell_constraints(net, regions[k].bits)[:3]
-            return cons[k]
+    def constraints(k):
+        if k not in cons:
+            cons[k] = cell_constraints(net, regions[k].bits)[:3]
+        return cons[k]
 
-        for members in groups.values():
-            _check(deadline)
-            for x in range(len(members)):
-                for y in range(x + 1, len(members)):
-                    a, b = members[x], members[y]
-                    if uf[a] != uf[b] and closures_touch(net, regions[a].bits, regions[b].bits, highs=h,
-                                                         constraints=(constraints(a), constraints(b)),
-                                                         exact=ex):
-                        uf.union(a, b)
+    def joined(a, b):
+        if connectivity == "facet":
+            return share_facet(net, constraints(a), constraints(b), highs=h)
+        return closures_touch(net, regions[a].bits, regions[b].bits, highs=h,
+                              constraints=(constraints(a), constraints(b)), exact=ex)
+
+    for members in groups.values():     # only cells with one map can merge (module docstring)
+        _check(deadline)
+        for x in range(len(members)):
+            for y in range(x + 1, len(members)):
+                a, b = members[x], members[y]
+                if uf[a] != uf[b] and joined(a, b):
+                    uf.union(a, b)
     roots = {}
     labels = [roots.setdefault(uf[k], len(roots)) for k in range(len(regions))]
     result.affine_maps = len(keys)
