@@ -65,7 +65,6 @@ def _engine(method):
     return run_sample
 
 
-LINEAR_LIMIT = 100_000   # regions kept in memory for the linear-region analysis
 DEEP_SEARCH = ("vertex", "lp", "exact1d", "exact")   # depth-first searches: depth ~ layers + units
 STACK_BYTES = 512 * 1024 * 1024                     # thread stack for a deep search
 FRAMES_PER_LEVEL = 8                                 # Python frames per layer / per unit, generous
@@ -134,7 +133,7 @@ def count_regions(net: Network, method: str = "auto", *, time_limit=None, region
     ``complete=False`` and its count is a lower bound. ``regions_out`` streams every region
     as a JSON line while the run goes on. ``linear=True`` also computes ``linear_regions`` and
     ``affine_maps`` (linear_regions.py, ``connectivity`` 'touch' or 'facet') when the run is
-    complete and has at most LINEAR_LIMIT regions. Options: mip ``tighten`` ('none'|'lp'), ``harvest``;
+    complete (regions are kept compactly for it, region_store.py: no cap). Options: mip ``tighten`` ('none'|'lp'), ``harvest``;
     sample ``samples``, ``seed``. Options that do not apply to the chosen method are an error.
     """
     method = resolve_method(net, method)
@@ -158,7 +157,7 @@ def count_regions(net: Network, method: str = "auto", *, time_limit=None, region
         detail = DETAIL[method]
     sink = RegionWriter(net, regions_out) if regions_out else None
     ctx = RunContext(net, method, time_limit=time_limit, sink=sink, keep_regions=keep_regions or linear,
-                     progress=progress, keep_limit=None if keep_regions else LINEAR_LIMIT)
+                     progress=progress)
     previous = None
     if threading.current_thread() is threading.main_thread():
         def on_sigint(signum, frame):
@@ -195,9 +194,6 @@ def count_regions(net: Network, method: str = "auto", *, time_limit=None, region
     if linear:
         if not result.complete:
             result.notes.append("linear regions and affine maps not computed: the enumeration is incomplete")
-        elif ctx.dropped:
-            result.notes.append(f"linear regions and affine maps not computed: more than {LINEAR_LIMIT} "
-                                "regions (use the Python API with keep_regions=True)")
         else:
             import time
             from .analysis.linear_regions import AnalysisStopped, analyse

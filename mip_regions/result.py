@@ -50,7 +50,7 @@ class CountResult:
     seconds: float
     degenerate_patterns: int | None = None
     stop_reason: str | None = None
-    regions: list[Region] | None = None
+    regions: list[Region] | None = None   # a RegionStore (region_store.py) or a list of Region
     stats: dict = field(default_factory=dict)
     linear_regions: int | None = None
     affine_maps: int | None = None
@@ -152,14 +152,13 @@ class RunContext:
     """
 
     def __init__(self, net: Network, method: str, *, time_limit=None, sink=None, keep_regions=True,
-                 progress=None, keep_limit: int | None = None):
+                 progress=None):
         self.net, self.method = net, method
         self.start = time.perf_counter()
         self.deadline = None if time_limit is None else self.start + float(time_limit)
         self.sink, self.keep = sink, keep_regions
-        self.keep_limit = keep_limit      # stop keeping regions in memory past this many
-        self.dropped = False
-        self.regions: list[Region] = []
+        from .region_store import RegionStore
+        self.regions = RegionStore(net.num_relu, net.input_dim)   # compact, no cap (region_store.py)
         self.count = 0
         self.degenerate = 0
         self.stats: dict = {}
@@ -175,8 +174,6 @@ class RunContext:
         self.count += 1
         if self.keep:
             self.regions.append(region)
-            if self.keep_limit is not None and self.count > self.keep_limit:
-                self.keep, self.dropped, self.regions = False, True, []
         if self.sink is not None:
             self.sink(region)
         self.tick()

@@ -1,0 +1,104 @@
+"""The regions of a run, kept compactly: a sequence of :class:`~mip_regions.result.Region` whose
+patterns are packed bits and whose witnesses and margins are rows of float arrays (about
+n_bits/8 + 8 n0 + 8 bytes per region: a 6-16-16-16 net's million regions take about 60 MB),
+with the exact witnesses that exact engines attach in a side table.
+
+The arrays double as they fill. Past ``SPILL_BYTES`` they move to memory-mapped files in a
+temporary folder (removed with the store), so a run longer than memory still keeps every
+region for the linear-region analysis.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+SPILL_BYTES = 1 << 30     # beyond 1 GiB of arrays, grow into memory-mapped files
+
+
+class RegionStore:
+    """Append-only, indexable, iterable; ``store[k]`` builds the k-th Region on demand."""
+
+    def __init__(self, n_bits: int, n0: int):
+        self.n_bits, self.n0 = n_bits, n0
+        self._nbytes = max((n_bits + 7) // 8, 1)
+        self._len = 0
+        self._cap = 0
+        self._bits = np.zeros((0, self._nbytes), dtype=np.uint8)
+        self._wit = np.zeros((0, n0))
+        self._margin = np.zeros(0)
+        self._exact: dict[int, tuple] = {}
+        self._dir: tempfile.TemporaryDirectory | None = None
+
+    def _alloc(self, name, shape, dtype, old):
+        size = int(np.prod(shape)) * np.dtype(dtype).itemsize
+        if self._total_bytes(shape[0]) > SPILL_BYTES:
+            if self._dir is None:
+                self._dir = tempfile.TemporaryDirectory(prefix="mip-regions-")
+            arr = np.lib.format.open_memmap(Path(self._dir.name) / f"{name}-{shape[0]}.npy", mode="w+",
+                                            dtype=dtype, shape=shape)
+        else:
+            arr = np.empty(shape, dtype=dtype) if size else np.zeros(shape, dtype=dtype)
+        arr[: len(old)] = old
+        return arr
+
+    def _total_bytes(self, rows: int) -> int:
+        return rows * (self._nbytes + 8 * self.n0 + 8)
+
+    def append(self, region) -> None:
+        if self._len == self._cap:
+            cap = max(1024, 2 * self._cap)
+            self._bits = self._alloc("bits", (cap, self._nbytes), np.uint8, self._bits[: self._len])
+            self._wit = self._alloc("witness", (cap, self.n0), np.float64, self._wit[: self._len])
+            self._margin = self._alloc("margin", (cap,), np.float64, self._margin[: self._len])
+            self._cap = cap
+        k = self._len
+        self._bits[k] = np.packbits(np.asarray(region.bits, dtype=bool), bitorder="little")[: self._nbytes] \
+            if self.n_bits else 0
+        self._wit[k] = region.witness
+        self._margin[k] = region.margin
+        if region.exact_witness is not None:
+            self._exact[k] = region.exact_witness
+        self._len += 1
+
+    def pop(self):
+        """Remove and return the last region (as list.pop())."""
+        if not self._len:
+            raise IndexError("pop from an empty RegionStore")
+        r = self[self._len - 1]
+        self._exact.pop(self._len - 1, None)
+        self._len -= 1
+        return r
+
+    def __len__(self) -> int:
+        return self._len
+
+    def bits(self, k: int) -> np.ndarray:
+        return np.unpackbits(self._bits[k], count=self.n_bits, bitorder="little").astype(bool)
+
+    def packed(self, k: int) -> bytes:
+        """The k-th pattern as packed bytes (a dictionary key)."""
+        return self._bits[k].tobytes()
+
+    def __getitem__(self, k):
+        from .result import Region
+        if isinstance(k, slice):
+            return [self[i] for i in range(*k.indices(self._len))]
+        if k < 0:
+            k += self._len
+        if not 0 <= k < self._len:
+            raise IndexError(k)
+        return Region(self.bits(k), self._wit[k].copy(), float(self._margin[k]), self._exact.get(k))
+
+    def __iter__(self):
+        for k in range(self._len):
+            yield self[k]
+
+    @property
+    def nbytes(self) -> int:
+        return self._total_bytes(self._cap)
+
+
+__all__ = ["RegionStore", "SPILL_BYTES"]
