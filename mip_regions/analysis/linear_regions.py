@@ -28,10 +28,11 @@ import numpy as np
 
 from ..engines.cells import MARGIN_TOL, ZERO_TOL, affine_preactivations, cell_constraints, margin_lp
 from ..engines.exact import ExactNet
-from ..engines.exact_lp import max_margin, to_fraction
+from ..engines.exact_lp import max_margin
 from ..engines.highs_lp import new_highs
 from ..nets.network import Network
 from ..result import CountResult
+from .map_groups import MapTable, UnionFind, group_by_map, shared_groups
 
 CONNECTIVITY = ("touch", "facet")
 
@@ -180,23 +181,8 @@ def analyse(net: Network, result: CountResult, connectivity: str = "touch", dead
         raise ValueError(f"connectivity must be one of {CONNECTIVITY}")
     regions = result.regions
     ex = ExactNet(net)
-    keys, map_ids, maps = {}, [], []
-    n0 = net.input_dim
-    for k, r in enumerate(regions):
-        if k % 256 == 0:
-            _check(deadline)
-        key = map_key(ex, r.bits)
-        if key not in keys:
-            keys[key] = len(maps)
-            m = len(key) // (n0 + 1)
-            G = np.array([to_fraction(v) for v in key[: m * n0]], dtype=object).reshape(m, n0)
-            c = np.array([to_fraction(v) for v in key[m * n0:]], dtype=object)
-            maps.append((G, c))
-        map_ids.append(keys[key])
-    uf = nx.utils.UnionFind(range(len(regions)))
-    groups = {}
-    for k, m in enumerate(map_ids):
-        groups.setdefault(m, []).append(k)
+    map_ids, reps = group_by_map(regions, lambda bits: map_key(ex, bits), deadline, _check)
+    uf = UnionFind(len(regions))
     h = new_highs(primal_feasibility_tolerance=1e-9, dual_feasibility_tolerance=1e-9) if connectivity == "facet" \
         else new_highs(primal_feasibility_tolerance=1e-10)
     cons = {}
@@ -212,19 +198,19 @@ def analyse(net: Network, result: CountResult, connectivity: str = "touch", dead
         return closures_touch(net, regions[a].bits, regions[b].bits, highs=h,
                               constraints=(constraints(a), constraints(b)), exact=ex)
 
-    for members in groups.values():     # only cells with one map can merge (module docstring)
+    for members in shared_groups(map_ids):   # only cells with one map can merge (module docstring)
         _check(deadline)
+        members = members.tolist()
         for x in range(len(members)):
             for y in range(x + 1, len(members)):
                 a, b = members[x], members[y]
-                if uf[a] != uf[b] and joined(a, b):
+                if uf.find(a) != uf.find(b) and joined(a, b):
                     uf.union(a, b)
-    roots = {}
-    labels = [roots.setdefault(uf[k], len(roots)) for k in range(len(regions))]
-    result.affine_maps = len(keys)
-    result.linear_regions = len(roots)
+    labels = uf.labels()
+    result.affine_maps = len(reps)
+    result.linear_regions = int(labels.max()) + 1 if len(labels) else 0
     result.connectivity = connectivity
     result.map_ids = map_ids
-    result.maps = maps
+    result.maps = MapTable(regions, reps, lambda bits: affine_map(net, bits))
     result.lr_labels = labels
     return labels

@@ -192,8 +192,8 @@ def write_graph(net, result, path) -> None:
     if result.regions is None or not result.complete:
         raise MipRegionsError("--graph-out needs a complete enumeration with its regions")
     G = adjacency_graph(net, result.regions, result.map_ids)
-    for k, label in enumerate(result.lr_labels or []):
-        G.nodes[k]["linear_region"] = label
+    for k, label in enumerate(result.lr_labels if result.lr_labels is not None else []):
+        G.nodes[k]["linear_region"] = int(label)
         G.nodes[k]["map"] = map_json(*result.maps[result.map_ids[k]])
     if str(path).endswith(".graphml"):
         for _, data in G.nodes(data=True):
