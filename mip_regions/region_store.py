@@ -78,6 +78,10 @@ class RegionStore:
     def bits(self, k: int) -> np.ndarray:
         return np.unpackbits(self._bits[k], count=self.n_bits, bitorder="little").astype(bool)
 
+    def bits_block(self, start: int, stop: int) -> np.ndarray:
+        """Patterns start..stop-1 as a bool matrix (one row per region)."""
+        return np.unpackbits(self._bits[start:stop], axis=1, count=self.n_bits, bitorder="little").astype(bool)
+
     def packed(self, k: int) -> bytes:
         """The k-th pattern as packed bytes (a dictionary key)."""
         return self._bits[k].tobytes()

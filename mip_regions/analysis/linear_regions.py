@@ -5,7 +5,9 @@ For an activation region S the network is affine, ``F(x) = G_S x + c_S`` with
 layers), computed and compared in exact rational arithmetic for every network (a float weight is
 the rational its float64 value is): two cells have the same map iff G and c are equal.
 
-* ``affine_maps``: the number of distinct (G_S, c_S).
+* ``affine_maps``: the number of distinct (G_S, c_S). Float maps with rigorous error bounds are
+  computed for all cells at once; only cells whose float maps could coincide are compared
+  exactly (analysis/map_groups.py), so generic networks need no rational arithmetic here.
 * ``linear_regions``: connected components of the union of closed cells with the same map.
   Connectivity ``touch`` (default): two closed cells are joined when their closures meet, even in
   a single point (REFERENCE §5 row 54 gives 5), decided by an LP on the union of their
@@ -32,7 +34,7 @@ from ..engines.exact_lp import max_margin
 from ..engines.highs_lp import new_highs
 from ..nets.network import Network
 from ..result import CountResult
-from .map_groups import MapTable, UnionFind, group_by_map, shared_groups
+from .map_groups import MapTable, UnionFind, group_by_map_fast, shared_groups
 
 CONNECTIVITY = ("touch", "facet")
 
@@ -181,7 +183,7 @@ def analyse(net: Network, result: CountResult, connectivity: str = "touch", dead
         raise ValueError(f"connectivity must be one of {CONNECTIVITY}")
     regions = result.regions
     ex = ExactNet(net)
-    map_ids, reps = group_by_map(regions, lambda bits: map_key(ex, bits), deadline, _check)
+    map_ids, reps = group_by_map_fast(net, regions, lambda bits: map_key(ex, bits), deadline, _check)
     uf = UnionFind(len(regions))
     h = new_highs(primal_feasibility_tolerance=1e-9, dual_feasibility_tolerance=1e-9) if connectivity == "facet" \
         else new_highs(primal_feasibility_tolerance=1e-10)

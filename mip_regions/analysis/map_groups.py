@@ -19,6 +19,101 @@ def _digest(key) -> bytes:
     return hashlib.blake2b(repr(key).encode(), digest_size=16).digest()
 
 
+def bits_block(regions, start: int, stop: int) -> np.ndarray:
+    if hasattr(regions, "bits_block"):
+        return regions.bits_block(start, stop)
+    return np.array([np.asarray(regions[k].bits, dtype=bool) for k in range(start, stop)])
+
+
+def float_maps(net, regions, start: int, stop: int):
+    """Float64 output maps (G, c) of regions start..stop-1, flattened one row per region, and a
+    rigorous bound on each entry's rounding error: the maps are composed layer by layer for the
+    whole block at once (h = S_l (W_l h + b_l), S_l the pattern's selection), with magnitudes
+    |W| |.| beside them; error <= gamma * magnitude, gamma = 2 n u (n the operations on the
+    longest path, u = 2^-53), plus the rounding of weights that are not float64 values."""
+    B = bits_block(regions, start, stop)
+    r, n0 = len(B), net.input_dim
+    A = np.broadcast_to(np.eye(n0), (r, n0, n0)).copy()
+    c = np.zeros((r, n0))
+    MA, mc = A.copy(), c.copy()
+    ops = 0
+    for l, layer in enumerate(net.layers):
+        W, b = layer.weights, layer.bias
+        aW = np.abs(W)
+        A, c = np.einsum("ij,rjk->rik", W, A), c @ W.T + b
+        MA, mc = np.einsum("ij,rjk->rik", aW, MA), mc @ aW.T + np.abs(b)
+        ops += layer.n_in + 3
+        if not layer.n_bits:
+            continue
+        off = net.relu_offset[l]
+        part = B[:, off: off + layer.n_bits]
+        if layer.activation == "relu":
+            A, c, MA, mc = A * part[:, :, None], c * part, MA * part[:, :, None], mc * part
+        else:                      # maxout: each unit passes on its chosen row
+            k = layer.rank
+            idx = part.reshape(r, -1, k).argmax(axis=2) + np.arange(0, len(b), k)[None, :]
+            A, MA = np.take_along_axis(A, idx[:, :, None], 1), np.take_along_axis(MA, idx[:, :, None], 1)
+            c, mc = np.take_along_axis(c, idx, 1), np.take_along_axis(mc, idx, 1)
+    F = np.concatenate([A.reshape(r, -1), c], axis=1)
+    M = np.concatenate([MA.reshape(r, -1), mc], axis=1)
+    if net.is_integer and float(M.max(initial=0.0)) < 2.0 ** 53:
+        return F, np.zeros_like(F)       # integer arithmetic below 2^53: the floats are exact
+    return F, 2.0 * ops * 2.0 ** -53 * M * (1 + 1e-9) + np.finfo(float).tiny
+
+
+def candidate_clusters(F, E, seed: int = 0):
+    """Groups of rows whose maps may be equal: exactly equal maps have projections (on a fixed
+    random direction p) within sum_j |p_j| (E_ij + E_kj) of each other, so rows are sorted by
+    projection and split where a gap exceeds twice the largest such radius; every other pair
+    of maps differs for sure. Returns a list of index arrays (clusters of two or more)."""
+    if len(F) < 2:
+        return []
+    p = np.random.default_rng(seed).standard_normal(F.shape[1])
+    proj = F @ p
+    radius = 2.0 * float((E @ np.abs(p)).max()) + 4 * np.finfo(float).eps * float(np.abs(proj).max())
+    order = np.argsort(proj, kind="stable")
+    gaps = np.diff(proj[order]) > radius
+    cuts = np.flatnonzero(gaps) + 1
+    out = []
+    for g in np.split(order, cuts):
+        if len(g) < 2:
+            continue
+        if len(g) < len(F) and seed < 4 and len(g) > 16:   # a cluster: split it again on another
+            out += [g[h] for h in candidate_clusters(F[g], E[g], seed + 1)]   # direction
+        else:
+            out.append(g)
+    return out
+
+
+def group_by_map_fast(net, regions, key_of, deadline=None, check=None, block: int = 8192):
+    """:func:`group_by_map` for large runs: float maps with error bounds for every region
+    (vectorised), and the exact key only for regions whose float maps may coincide with another's
+    (:func:`candidate_clusters`). Exact: a region outside every cluster has a map of its own."""
+    n = len(regions)
+    F_parts, E_parts = [], []
+    for start in range(0, n, block):
+        if check is not None:
+            check(deadline)
+        F, E = float_maps(net, regions, start, min(n, start + block))
+        F_parts.append(F)
+        E_parts.append(E)
+    if not n:
+        return np.zeros(0, dtype=np.int64), []
+    F, E = np.vstack(F_parts), np.vstack(E_parts)
+    label = np.arange(n, dtype=np.int64)            # provisional: every region its own map
+    for members in candidate_clusters(F, E):
+        if check is not None:
+            check(deadline)
+        seen: dict = {}
+        for k in sorted(members.tolist()):
+            label[k] = seen.setdefault(key_of(bits_block(regions, k, k + 1)[0]), k)
+    _, first, map_ids = np.unique(label, return_index=True, return_inverse=True)
+    order = np.argsort(np.argsort(first))            # ids in order of first appearance
+    map_ids = order[map_ids].astype(np.int64)
+    reps = first[np.argsort(first)].tolist()
+    return map_ids, reps
+
+
 def group_by_map(regions, key_of, deadline=None, check=None):
     """(map_ids, reps): ``map_ids[k]`` numbers region k's map (in order of first appearance),
     ``reps[m]`` is the first region with map m. ``key_of(bits)`` is the exact, hashable key."""
@@ -106,4 +201,5 @@ def shared_groups(map_ids: np.ndarray):
     return np.split(order, cuts)
 
 
-__all__ = ["group_by_map", "MapTable", "UnionFind", "shared_groups"]
+__all__ = ["group_by_map", "group_by_map_fast", "float_maps", "candidate_clusters", "MapTable", "UnionFind",
+           "shared_groups"]
