@@ -22,7 +22,11 @@ reader and counted over the raw-input boxes mean +- w * range, w = 0.005, 0.01, 
 ``--memory`` adds the streaming check: exact1d on Montúfar's 1-D nets with 131,072 and 524,288
 regions, nothing kept per region (``--no-linear``); peak memory must stay flat (within 20%).
 
-Run: python scripts/bench.py [--time-limit S] [--quick] [--memory] [--out DIR]   (writes bench.csv, bench.md)
+``--linear`` runs vertex, lp and exact1d with the linear-region analysis (facet connectivity) and
+reports its seconds (``linear_s``) next to the enumeration's (issue 21); with ``--memory`` the
+1-D nets of 131,072 and 524,288 regions then show the analysis' peak memory too.
+
+Run: python scripts/bench.py [--time-limit S] [--quick] [--memory] [--linear] [--out DIR]   (writes bench.csv, bench.md)
 """
 
 from __future__ import annotations
@@ -73,7 +77,10 @@ ENGINES = ["vertex", "lp", "exact1d", "exact", "mip", "sample", "certify"]
 PEER_RATE = {"random 4-16-16": 3080 / 1.2, "random 6-16-16-16": 130508 / 65}   # regions/s, issue 4
 
 
-def _run(case, engine, time_limit, quick, memory, q):
+ANALYSED = ("vertex", "lp", "exact1d")   # engines timed with the linear-region analysis too
+
+
+def _run(case, engine, time_limit, quick, memory, q, linear=False):
     import time
     from mip_regions import count_regions
     import mip_regions.engines.exact  # noqa: F401  (python-flint's import, ~30 ms, is not the algorithm)
@@ -85,10 +92,16 @@ def _run(case, engine, time_limit, quick, memory, q):
         q.put(None)
         return
     opts = {"samples": 1_000_000} if engine == "sample" else {}
+    analyse = linear and engine in ANALYSED
+    if analyse:
+        opts.update(linear=True, connectivity="facet")
     t = time.perf_counter()
     r = count_regions(net, "auto" if engine == "certify" else engine, time_limit=time_limit,
                       keep_regions=engine == "certify", **opts)
     secs = time.perf_counter() - t
+    linear_s = r.stats.get("linear_s", "") if analyse else ""
+    if analyse and linear_s != "":
+        secs -= linear_s                   # the rate is the enumeration's; the analysis beside it
     complete = r.complete
     exact_path = r.stats.get("exact_decisions", 0) + r.stats.get("exact_subtrees", 0)
     if engine == "certify":
@@ -98,7 +111,8 @@ def _run(case, engine, time_limit, quick, memory, q):
         secs = time.perf_counter() - t
         complete = "certified" if cert.passed else (
             "NOT certified" if cert.missed or cert.bad else "not decided within the time limit")
-    q.put({"regions": r.activation_regions, "complete": complete, "seconds": secs,
+    q.put({"regions": r.activation_regions, "complete": complete, "seconds": secs, "linear_s": linear_s,
+           "linear_regions": r.linear_regions if analyse else "",
            "exact_path": exact_path if engine not in ("sample", "exact", "exact1d") else "",
            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024})
 
@@ -110,6 +124,9 @@ def main():
     ap.add_argument("--memory", action="store_true",
                     help="add exact1d on 131k- and 524k-region nets (peak memory must stay flat)")
     ap.add_argument("--engines", default=",".join(ENGINES), help="comma-separated subset of " + ",".join(ENGINES))
+    ap.add_argument("--linear", action="store_true",
+                    help="also run the linear-region analysis (facet connectivity) for vertex, lp and exact1d, "
+                         "with its time in the column linear_s beside the enumeration's seconds")
     ap.add_argument("--out", default="out/bench", help="folder for bench.csv and bench.md")
     args = ap.parse_args()
     engines = args.engines.split(",")
@@ -119,7 +136,8 @@ def main():
         done = {}
         for engine in engines:
             q = ctx.Queue()
-            p = ctx.Process(target=_run, args=(case, engine, args.time_limit, args.quick, args.memory, q))
+            p = ctx.Process(target=_run, args=(case, engine, args.time_limit, args.quick, args.memory, q,
+                                               args.linear))
             p.start()
             res = q.get()
             p.join()
@@ -134,7 +152,8 @@ def main():
                 label = f"{res['regions']} {res['complete']}"
             peer = PEER_RATE.get(case) if engine not in ("sample", "certify") else None
             rows.append({"case": case, "engine": engine, "regions": label,
-                         "seconds": round(res["seconds"], 3), "regions_per_s": round(rate[engine], 1),
+                         "seconds": round(res["seconds"], 3), "linear_s": res["linear_s"],
+                         "linear_regions": res["linear_regions"], "regions_per_s": round(rate[engine], 1),
                          "peak_mb": round(res["peak_mb"], 1), "exact_path": res["exact_path"],
                          "rate_vs_lp": (round(rate[engine] / rate["lp"], 4)
                                         if "lp" in rate and engine not in ("sample", "certify") else ""),
