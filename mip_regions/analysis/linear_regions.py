@@ -132,6 +132,32 @@ def share_facet(net: Network, cons_a, cons_b, *, highs=None) -> bool:
     return False
 
 
+def may_share_facet(net: Network, bits_a, bits_b) -> bool:
+    """A necessary condition, from the patterns: two cells first differ in layer l, where both lie
+    in one cell of the layers before; a shared facet lies on the hyperplane of a differing unit,
+    and every differing ReLU unit of layer l must have that same hyperplane (else the closures
+    meet in less than a facet). False when the differing units' hyperplanes are not one."""
+    a, b = np.asarray(bits_a, dtype=bool), np.asarray(bits_b, dtype=bool)
+    diff = np.flatnonzero(a != b)
+    if len(diff) < 2:
+        return True
+    l = net.relu_units[int(diff[0])][0]
+    if net.layers[l].activation != "relu":
+        return True
+    end = net.relu_offset[l] + net.layers[l].n_bits
+    D = diff[diff < end]
+    if len(D) < 2:
+        return True
+    P, p = affine_preactivations(net, a)[l]
+    rows = np.hstack([P, p[:, None]])[D - net.relu_offset[l]]
+    norms = np.linalg.norm(rows[:, :-1], axis=1)
+    if (norms == 0).any():
+        return True
+    U = rows / norms[:, None]
+    tol = 1e-9 * (1 + np.abs(U).max())
+    return bool(np.all(np.minimum(np.abs(U - U[0]).max(axis=1), np.abs(U + U[0]).max(axis=1)) <= tol))
+
+
 def adjacency_graph(net: Network, regions, map_ids=None, deadline=None) -> nx.Graph:
     """Region adjacency graph: an edge for every facet two activation regions share.
 
@@ -196,7 +222,8 @@ def analyse(net: Network, result: CountResult, connectivity: str = "touch", dead
 
     def joined(a, b):
         if connectivity == "facet":
-            return share_facet(net, constraints(a), constraints(b), highs=h)
+            return (may_share_facet(net, regions[a].bits, regions[b].bits)
+                    and share_facet(net, constraints(a), constraints(b), highs=h))
         return closures_touch(net, regions[a].bits, regions[b].bits, highs=h,
                               constraints=(constraints(a), constraints(b)), exact=ex)
 
