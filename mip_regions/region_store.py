@@ -1,7 +1,8 @@
 """The regions of a run, kept compactly: a sequence of :class:`~mip_regions.result.Region` whose
 patterns are packed bits and whose witnesses and margins are rows of float arrays (about
 n_bits/8 + 8 n0 + 8 bytes per region: a 6-16-16-16 net's million regions take about 60 MB),
-with the exact witnesses that exact engines attach in a side table.
+with the exact witnesses that exact engines attach in a side table (only those that are not
+exactly their float witness: exact1d's dyadic midpoints usually are, and cost nothing).
 
 The arrays double as they fill. Past ``SPILL_BYTES`` they move to memory-mapped files in a
 temporary folder (removed with the store), so a run longer than memory still keeps every
@@ -12,6 +13,8 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+
+from fractions import Fraction
 
 import numpy as np
 
@@ -29,7 +32,8 @@ class RegionStore:
         self._bits = np.zeros((0, self._nbytes), dtype=np.uint8)
         self._wit = np.zeros((0, n0))
         self._margin = np.zeros(0)
-        self._exact: dict[int, tuple] = {}
+        self._exact: dict[int, tuple] = {}     # exact witnesses that are not their float witness
+        self._float_exact = np.zeros(0, dtype=bool)   # True: the exact witness is the float one
         self._dir: tempfile.TemporaryDirectory | None = None
 
     def _alloc(self, name, shape, dtype, old):
@@ -45,7 +49,7 @@ class RegionStore:
         return arr
 
     def _total_bytes(self, rows: int) -> int:
-        return rows * (self._nbytes + 8 * self.n0 + 8)
+        return rows * (self._nbytes + 8 * self.n0 + 9)
 
     def append(self, region) -> None:
         if self._len == self._cap:
@@ -53,14 +57,20 @@ class RegionStore:
             self._bits = self._alloc("bits", (cap, self._nbytes), np.uint8, self._bits[: self._len])
             self._wit = self._alloc("witness", (cap, self.n0), np.float64, self._wit[: self._len])
             self._margin = self._alloc("margin", (cap,), np.float64, self._margin[: self._len])
+            self._float_exact = self._alloc("exact", (cap,), np.bool_, self._float_exact[: self._len])
             self._cap = cap
         k = self._len
         self._bits[k] = np.packbits(np.asarray(region.bits, dtype=bool), bitorder="little")[: self._nbytes] \
             if self.n_bits else 0
         self._wit[k] = region.witness
         self._margin[k] = region.margin
+        self._float_exact[k] = False
         if region.exact_witness is not None:
-            self._exact[k] = region.exact_witness
+            e = region.exact_witness
+            if len(e) == self.n0 and all(Fraction(float(w)) == v for w, v in zip(self._wit[k], e)):
+                self._float_exact[k] = True        # nothing to keep: it is the float witness
+            else:
+                self._exact[k] = e
         self._len += 1
 
     def pop(self):
@@ -94,7 +104,10 @@ class RegionStore:
             k += self._len
         if not 0 <= k < self._len:
             raise IndexError(k)
-        return Region(self.bits(k), self._wit[k].copy(), float(self._margin[k]), self._exact.get(k))
+        exact = self._exact.get(k)
+        if self._float_exact[k]:
+            exact = tuple(Fraction(float(w)) for w in self._wit[k])
+        return Region(self.bits(k), self._wit[k].copy(), float(self._margin[k]), exact)
 
     def __iter__(self):
         for k in range(self._len):

@@ -19,8 +19,10 @@ The ACAS-shaped cases (scripts/acas_like.py: an ONNX file as VNN-COMP writes the
 Sub/Div normalisation, six hidden layers of 50, seeded random weights) are read through the ONNX
 reader and counted over the raw-input boxes mean +- w * range, w = 0.005, 0.01, 0.02 (issue 20).
 
-``--memory`` adds the streaming check: exact1d on Montúfar's 1-D nets with 131,072 and 524,288
-regions, nothing kept per region (``--no-linear``); peak memory must stay flat (within 20%).
+``--memory`` adds the streaming check: exact1d on Montúfar's 1-D nets with 131,072, 524,288 and
+1,048,576 regions, nothing kept per region (``--no-linear``); peak memory must stay flat (within
+20%). With ``--linear`` the regions are kept for the analysis: then peak memory grows with the
+regions (region_store.py), and the million-region row gives its size.
 
 ``--linear`` runs vertex, lp and exact1d with the linear-region analysis (facet connectivity) and
 reports its seconds (``linear_s``) next to the enumeration's (issue 21); with ``--memory`` the
@@ -66,7 +68,8 @@ def cases(quick: bool, memory: bool = False):
            ("acas-like w=0.02", lambda: acas_network(0.02))]
     if memory:
         out += [("montufar 1,2,18 (memory)", lambda: montufar(1, 2, 18)),
-                ("montufar 1,2,20 (memory)", lambda: montufar(1, 2, 20))]
+                ("montufar 1,2,20 (memory)", lambda: montufar(1, 2, 20)),
+                ("montufar 1,2,21 (memory)", lambda: montufar(1, 2, 21))]
     if not quick:
         out += [("random 6-16-16-16", lambda: random_mlp([6, 16, 16, 16], 0)),
                 ("random 10-10-10-10", lambda: random_mlp([10, 10, 10, 10], 0))]
