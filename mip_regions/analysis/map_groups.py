@@ -25,13 +25,18 @@ def bits_block(regions, start: int, stop: int) -> np.ndarray:
     return np.array([np.asarray(regions[k].bits, dtype=bool) for k in range(start, stop)])
 
 
-def float_maps(net, regions, start: int, stop: int):
+def bits_rows(regions, idx) -> np.ndarray:
+    return np.array([np.asarray(regions.bits(k) if hasattr(regions, "bits") else regions[k].bits, dtype=bool)
+                     for k in idx])
+
+
+def float_maps(net, regions, start: int, stop: int, B=None):
     """Float64 output maps (G, c) of regions start..stop-1, flattened one row per region, and a
     rigorous bound on each entry's rounding error: the maps are composed layer by layer for the
     whole block at once (h = S_l (W_l h + b_l), S_l the pattern's selection), with magnitudes
     |W| |.| beside them; error <= gamma * magnitude, gamma = 2 n u (n the operations on the
     longest path, u = 2^-53), plus the rounding of weights that are not float64 values."""
-    B = bits_block(regions, start, stop)
+    B = bits_block(regions, start, stop) if B is None else B
     r, n0 = len(B), net.input_dim
     A = np.broadcast_to(np.eye(n0), (r, n0, n0)).copy()
     c = np.zeros((r, n0))
@@ -61,25 +66,32 @@ def float_maps(net, regions, start: int, stop: int):
     return F, 2.0 * ops * 2.0 ** -53 * M * (1 + 1e-9) + np.finfo(float).tiny
 
 
+def _direction(dim: int, seed: int) -> np.ndarray:
+    return np.random.default_rng(seed).standard_normal(dim)
+
+
+def _clusters(proj, rad, idx):
+    """Split ``idx`` (sorted by ``proj``) where a gap exceeds twice the largest radius: exactly
+    equal maps have projections within rad_i + rad_k of each other."""
+    order = np.argsort(proj, kind="stable")
+    radius = 2.0 * float(rad.max()) + 4 * np.finfo(float).eps * float(np.abs(proj).max(initial=0.0))
+    cuts = np.flatnonzero(np.diff(proj[order]) > radius) + 1
+    return [idx[g] for g in np.split(order, cuts) if len(g) > 1]
+
+
 def candidate_clusters(F, E, seed: int = 0):
     """Groups of rows whose maps may be equal: exactly equal maps have projections (on a fixed
     random direction p) within sum_j |p_j| (E_ij + E_kj) of each other, so rows are sorted by
     projection and split where a gap exceeds twice the largest such radius; every other pair
-    of maps differs for sure. Returns a list of index arrays (clusters of two or more)."""
+    of maps differs for sure. Large clusters are split again on other directions. Returns a list
+    of index arrays (clusters of two or more)."""
     if len(F) < 2:
         return []
-    p = np.random.default_rng(seed).standard_normal(F.shape[1])
-    proj = F @ p
-    radius = 2.0 * float((E @ np.abs(p)).max()) + 4 * np.finfo(float).eps * float(np.abs(proj).max())
-    order = np.argsort(proj, kind="stable")
-    gaps = np.diff(proj[order]) > radius
-    cuts = np.flatnonzero(gaps) + 1
+    p = _direction(F.shape[1], seed)
     out = []
-    for g in np.split(order, cuts):
-        if len(g) < 2:
-            continue
-        if len(g) < len(F) and seed < 4 and len(g) > 16:   # a cluster: split it again on another
-            out += [g[h] for h in candidate_clusters(F[g], E[g], seed + 1)]   # direction
+    for g in _clusters(F @ p, E @ np.abs(p), np.arange(len(F))):
+        if len(g) < len(F) and seed < 4 and len(g) > 16:
+            out += [g[h] for h in candidate_clusters(F[g], E[g], seed + 1)]
         else:
             out.append(g)
     return out
@@ -87,30 +99,36 @@ def candidate_clusters(F, E, seed: int = 0):
 
 def group_by_map_fast(net, regions, key_of, deadline=None, check=None, block: int = 8192):
     """:func:`group_by_map` for large runs: float maps with error bounds for every region
-    (vectorised), and the exact key only for regions whose float maps may coincide with another's
-    (:func:`candidate_clusters`). Exact: a region outside every cluster has a map of its own."""
+    (vectorised, in blocks; only each region's projection and its error radius are kept), and the
+    exact key only for regions whose float maps may coincide with another's
+    (:func:`candidate_clusters`, on the maps recomputed for those regions). Exact: a region
+    outside every cluster has a map of its own."""
     n = len(regions)
-    F_parts, E_parts = [], []
+    if not n:
+        return np.zeros(0, dtype=np.int64), []
+    proj, rad = np.empty(n), np.empty(n)
+    p = None
     for start in range(0, n, block):
         if check is not None:
             check(deadline)
         F, E = float_maps(net, regions, start, min(n, start + block))
-        F_parts.append(F)
-        E_parts.append(E)
-    if not n:
-        return np.zeros(0, dtype=np.int64), []
-    F, E = np.vstack(F_parts), np.vstack(E_parts)
+        if p is None:
+            p = _direction(F.shape[1], 0)
+        proj[start: start + len(F)], rad[start: start + len(F)] = F @ p, E @ np.abs(p)
     label = np.arange(n, dtype=np.int64)            # provisional: every region its own map
-    for members in candidate_clusters(F, E):
-        if check is not None:
-            check(deadline)
-        seen: dict = {}
-        for k in sorted(members.tolist()):
-            label[k] = seen.setdefault(key_of(bits_block(regions, k, k + 1)[0]), k)
-    _, first, map_ids = np.unique(label, return_index=True, return_inverse=True)
-    order = np.argsort(np.argsort(first))            # ids in order of first appearance
+    for first in _clusters(proj, rad, np.arange(n)):
+        F, E = float_maps(net, regions, 0, 0, B=bits_rows(regions, first))
+        clusters = [first[g] for g in candidate_clusters(F, E, 1)] if len(first) > 16 else [first]
+        for members in clusters:
+            if check is not None:
+                check(deadline)
+            seen: dict = {}
+            for k in sorted(members.tolist()):
+                label[k] = seen.setdefault(key_of(bits_rows(regions, [k])[0]), k)
+    _, first_ix, map_ids = np.unique(label, return_index=True, return_inverse=True)
+    order = np.argsort(np.argsort(first_ix))            # ids in order of first appearance
     map_ids = order[map_ids].astype(np.int64)
-    reps = first[np.argsort(first)].tolist()
+    reps = first_ix[np.argsort(first_ix)].tolist()
     return map_ids, reps
 
 
