@@ -111,10 +111,13 @@ def group_by_map_fast(net, regions, key_of, deadline=None, check=None, block: in
     for start in range(0, n, block):
         if check is not None:
             check(deadline)
-        F, E = float_maps(net, regions, start, min(n, start + block))
-        if p is None:
-            p = _direction(F.shape[1], 0)
-        proj[start: start + len(F)], rad[start: start + len(F)] = F @ p, E @ np.abs(p)
+        with np.errstate(all="ignore"):      # weights near the float limit: checked below
+            F, E = float_maps(net, regions, start, min(n, start + block))
+            if p is None:
+                p = _direction(F.shape[1], 0)
+            proj[start: start + len(F)], rad[start: start + len(F)] = F @ p, E @ np.abs(p)
+    if not (np.isfinite(proj).all() and np.isfinite(rad).all()):
+        return group_by_map(regions, key_of, deadline, check)     # floats overflowed: exact keys
     label = np.arange(n, dtype=np.int64)            # provisional: every region its own map
     for first in _clusters(proj, rad, np.arange(n)):
         F, E = float_maps(net, regions, 0, 0, B=bits_rows(regions, first))
