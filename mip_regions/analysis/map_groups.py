@@ -205,7 +205,12 @@ class UnionFind:
 
     def labels(self) -> np.ndarray:
         """Component labels 0..c-1 in order of first appearance."""
-        roots = np.array([self.find(i) for i in range(len(self.parent))], dtype=np.int64)
+        roots = self.parent.copy()
+        while True:                      # pointer jumping, vectorised
+            nxt = roots[roots]
+            if np.array_equal(nxt, roots):
+                break
+            roots = nxt
         _, first, inverse = np.unique(roots, return_index=True, return_inverse=True)
         order = np.argsort(np.argsort(first))
         return order[inverse]
