@@ -211,3 +211,58 @@ def test_mip_on_a_deep_chain_stays_linear_in_depth():
     res = count_regions(_deep(1, 1, 40), "mip")
     assert res.complete and res.activation_regions == 2 and res.degenerate_patterns == 0
     assert res.stats["prefix_cuts"] > 0 and res.stats["solves"] < 200
+
+
+def test_the_vertex_engine_keeps_the_time_limit_inside_one_split():
+    from mip_regions.nets.random_nets import random_mlp
+    import time
+    net = random_mlp([16, 3], 0)          # the box alone has 65,536 corners
+    t = time.perf_counter()
+    res = count_regions(net, "vertex", time_limit=1)
+    assert not res.complete and res.stop_reason == "time limit reached"
+    assert time.perf_counter() - t < 10      # was 32 s with --time-limit 2
+
+
+def test_the_mip_model_build_keeps_the_time_limit(capsys, tmp_path):
+    layers = [([[1], [-1]], [0, 0], "relu")] + [([[1, 1], [1, -1]], [0, "1/2"], "relu")] * 1500 + \
+        [([[1, 1]], [0], "identity")]
+    net = network_from_lists(layers, [-1], [1])
+    res = count_regions(net, "mip", time_limit=0.5)
+    assert not res.complete and res.stop_reason.startswith("time limit reached while building the MIP")
+    assert res.activation_regions == 0
+
+
+def test_ctrl_c_while_the_command_line_loads_is_one_line(monkeypatch, capsys):
+    import importlib.abc
+    import sys
+    import mip_regions.cli as cli
+
+    class Interrupt(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path, target=None):
+            if name == "mip_regions.cli.main":
+                raise KeyboardInterrupt
+            return None
+
+    monkeypatch.delitem(sys.modules, "mip_regions.cli.main", raising=False)
+    monkeypatch.setattr(sys, "meta_path", [Interrupt()] + sys.meta_path)
+    assert cli.main(["show", str(MODEL)]) == 130
+    assert capsys.readouterr().err.strip() == "mip-regions: interrupted"
+
+
+def test_the_time_limit_covers_the_facet_analysis(monkeypatch, capsys, tmp_path):
+    import time
+    import mip_regions.analysis.linear_regions as lr
+    from mip_regions.io.netfile import write_network
+    from mip_regions.nets.constructions import montufar
+
+    def slow(*args, **kwargs):
+        time.sleep(0.2)
+        return False
+
+    monkeypatch.setattr(lr, "share_facet", slow)
+    write_network(montufar(2, 3, 3), tmp_path / "m.json")      # 81 regions, maps shared by many
+    assert main(["count", str(tmp_path / "m.json"), "--connectivity", "facet", "--time-limit", "2",
+                 "--json"]) == 4
+    d = json.loads(capsys.readouterr().out)
+    assert d["activation_regions"] == 81 and d["count_is"] == "exact"
+    assert d["linear_regions"] is None and d["analysis_stopped"] == "time limit reached"

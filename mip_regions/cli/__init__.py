@@ -9,6 +9,23 @@ The CLI is the top of the data path and may import every other layer; nothing im
 Exports: ``main``, ``build_parser``.
 """
 
-from .main import build_parser, main
+import sys
+
+
+def main(argv=None) -> int:
+    """The console script: loads the command line (numpy, Pyomo and the rest) and runs it; a
+    Ctrl-C while that loads exits 130 with one line, like a Ctrl-C later on."""
+    try:
+        from .main import main as run
+    except KeyboardInterrupt:
+        print("mip-regions: interrupted", file=sys.stderr)
+        return 130
+    return run(argv)
+
+
+def build_parser():
+    from .main import build_parser as build
+    return build()
+
 
 __all__ = ["build_parser", "main"]

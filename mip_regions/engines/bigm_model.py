@@ -49,6 +49,10 @@ from .unit_bounds import normalised_layers
 LP_BOUND_EPS = 1e-6   # widening of LP-tightened bounds (absolute + relative)
 
 
+class BuildStopped(Exception):
+    """The time limit was reached while the model was being built."""
+
+
 @dataclass
 class MipSolution:
     """Outcome of one branch-and-bound run of ``max f``."""
@@ -89,6 +93,8 @@ class BigMModel:
         m.margin = pyo.ConstraintList()
         h_prev = [m.x[j] for j in range(n0)]
         for l, (layer, norm) in enumerate(zip(net.layers[:-1], normalised_layers(net))):
+            if deadline is not None and time.perf_counter() >= deadline:
+                raise BuildStopped(f"time limit reached while building the MIP (layer {l} of {len(net.layers) - 1})")
             W, b = norm.weights, norm.bias
             pre = [float(b[i]) + sum(float(W[i, k]) * h_prev[k] for k in range(layer.n_in)
                                      if W[i, k] != 0 and not isinstance(h_prev[k], float))

@@ -29,7 +29,7 @@ import numpy as np
 
 from ..nets.network import Network
 from ..result import RunContext
-from .bigm_model import BigMModel
+from .bigm_model import BigMModel, BuildStopped
 from .cells import cell_checker
 from .exact import ExactNet, exact_cell, exact_strict
 from .exact_lp import to_fraction
@@ -124,7 +124,12 @@ def cut_off(model: BigMModel, judge: PatternJudge, z, verdict) -> None:
 def run_mip(net: Network, ctx: RunContext, *, tighten: str = "lp", harvest: bool = True) -> None:
     """Enumerate the activation regions of ``net`` into ``ctx`` with the big-M MIP."""
     t0 = time.perf_counter()
-    model = BigMModel(net, tighten=tighten, deadline=ctx.deadline)
+    try:
+        model = BigMModel(net, tighten=tighten, deadline=ctx.deadline)
+    except BuildStopped as exc:
+        ctx.stop(str(exc))
+        ctx.stats["build_s"] = round(time.perf_counter() - t0, 3)
+        return
     ctx.stats["build_s"] = round(time.perf_counter() - t0, 3)
     ctx.stats["binaries"] = len(model.z_vars)
     if tighten == "lp":

@@ -76,11 +76,12 @@ def box(lower, upper, slots: int) -> Polytope:
 BLOCK = 1 << 22   # array elements per block of the pair tests: memory stays bounded (~100 MB)
 
 
-def crossing_edges(P: Polytope, pos: np.ndarray, neg: np.ndarray, block: int = BLOCK):
+def crossing_edges(P: Polytope, pos: np.ndarray, neg: np.ndarray, block: int = BLOCK, check=None):
     """Index pairs (i, j), i in ``pos``, j in ``neg`` (index arrays), such that [V_i, V_j] is an
     edge of P (module docstring: the count test, then the third-vertex test for pairs of
     non-simple vertices). The pair arrays are built in blocks of at most ``block`` elements, so
-    memory grows with the vertices, not with their square (the box in 14-D has 16,384 corners)."""
+    memory grows with the vertices, not with their square (the box in 14-D has 16,384 corners).
+    ``check()`` is called before each block (a time limit raises from there)."""
     d = P.V.shape[1]
     T = P.T
     words = T.shape[1]
@@ -88,6 +89,8 @@ def crossing_edges(P: Polytope, pos: np.ndarray, neg: np.ndarray, block: int = B
     step = max(1, block // max(1, len(neg) * words))
     ii, jj = [], []
     for s in range(0, len(pos), step):
+        if check is not None:
+            check()
         p = pos[s:s + step]
         common = np.bitwise_count(T[p][:, None, :] & Tneg[None, :, :]).sum(axis=2)
         a, b = np.nonzero(common >= d - 1)           # |T(u) & T(v)| >= d - 1
@@ -101,6 +104,8 @@ def crossing_edges(P: Polytope, pos: np.ndarray, neg: np.ndarray, block: int = B
         keep = np.ones(len(i), dtype=bool)
         kstep = max(1, block // max(1, len(T) * words))
         for s in range(0, len(k), kstep):
+            if check is not None:
+                check()
             kk = k[s:s + kstep]
             C = T[i[kk]] & T[j[kk]]                   # the tight sets of the candidate faces
             in_face = ((T[:, None, :] & C[None, :, :]) == C[None, :, :]).all(axis=2)   # w on face k
@@ -109,7 +114,7 @@ def crossing_edges(P: Polytope, pos: np.ndarray, neg: np.ndarray, block: int = B
     return i, j
 
 
-def split(P: Polytope, g: np.ndarray, slot: int, tol: float):
+def split(P: Polytope, g: np.ndarray, slot: int, tol: float, check=None):
     """Split P by the hyperplane with values ``g`` (unit-normal distances, one per vertex).
 
     Returns (P+, P-) for {g >= 0} and {g <= 0} when the hyperplane cuts P (a vertex at distance
@@ -119,7 +124,7 @@ def split(P: Polytope, g: np.ndarray, slot: int, tol: float):
     pos, neg = np.flatnonzero(g > tol), np.flatnonzero(g < -tol)
     if not (len(pos) and len(neg)):
         return (True if len(pos) else False if len(neg) else None), None
-    i, j = crossing_edges(P, pos, neg)
+    i, j = crossing_edges(P, pos, neg, check=check)
     t = (g[i] / (g[i] - g[j]))[:, None]
     V, T = P.V, P.T
     Vn = V[i] + t * (V[j] - V[i])

@@ -257,7 +257,12 @@ def run_vertex(net: Network, ctx: RunContext) -> None:
             g = g.copy()
             s = np.array(signs, dtype=float)
             g[near] = s * np.maximum(np.abs(g[near]), np.finfo(float).tiny)
-        return split_polytope(P, g, 2 * n0 + path.depth, 0.0)
+        return split_polytope(P, g, 2 * n0 + path.depth, 0.0, check=check_time)
+
+    def check_time():
+        """The time limit inside one split: the box in 16-D has 65,536 corners."""
+        if ctx.expired():
+            raise StopSearch
 
     P0 = box(lo, hi, net.num_relu)
     try:
