@@ -23,7 +23,7 @@ from mip_regions.nets.network import network_from_lists  # noqa: E402
 RNG = np.random.default_rng(7)
 
 
-def save(path, nodes, inits, in_shape, out_shape, *, old_style=False):
+def save(path, nodes, inits, in_shape, out_shape, *, old_style=False, check=True):
     inits = [numpy_helper.from_array(np.asarray(v), k) for k, v in inits.items()]
     inputs = [helper.make_tensor_value_info("x", TensorProto.FLOAT, in_shape)]
     if old_style:      # older exporters list every initializer among the graph inputs too
@@ -32,7 +32,8 @@ def save(path, nodes, inits, in_shape, out_shape, *, old_style=False):
                           inits)
     model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
     model.ir_version = 8
-    onnx.checker.check_model(model)
+    if check:
+        onnx.checker.check_model(model)
     onnx.save(model, str(path))
     return path
 
@@ -287,3 +288,11 @@ def test_conv_attributes_and_pools_match_onnxruntime(tmp_path, attrs):
     net = read_onnx(tmp_path / "k.onnx", [-1], [1])
     X = RNG.uniform(-1, 1, (60, 40))
     assert np.allclose(net.forward(X), ort_forward(tmp_path / "k.onnx", X, [1, 2, 5, 4]), atol=1e-5)
+
+
+def test_a_maxpool_without_its_kernel_shape_is_named(tmp_path):
+    nodes = [helper.make_node("Relu", ["x"], ["r"]), helper.make_node("MaxPool", ["r"], ["y"], name="pool")]
+    save(tmp_path / "p.onnx", nodes, {}, [1, 1, 2, 2], [1, 1, 1, 1], check=False)   # invalid on purpose
+    with pytest.raises(NetworkError, match=r"node 1 'pool' \(MaxPool\): cannot be read: the attribute "
+                                           r"'kernel_shape' is missing"):
+        read_onnx(tmp_path / "p.onnx", [0], [1])

@@ -137,6 +137,8 @@ class Tracer:
             attrs = {a.name: self.onnx.helper.get_attribute_value(a) for a in node.attribute}
             try:
                 outs = self.node(op, ins, attrs, where, len(node.output))
+            except KeyError as exc:
+                self.err(where, f"cannot be read: the attribute {exc} is missing")
             except (ValueError, IndexError, TypeError, ZeroDivisionError) as exc:
                 self.err(where, f"cannot be read ({exc})")
             if not isinstance(outs, list):
