@@ -239,11 +239,11 @@ def test_ctrl_c_while_the_command_line_loads_is_one_line(monkeypatch, capsys):
 
     class Interrupt(importlib.abc.MetaPathFinder):
         def find_spec(self, name, path, target=None):
-            if name == "mip_regions.cli.main":
+            if name == "mip_regions.cli.app":
                 raise KeyboardInterrupt
             return None
 
-    monkeypatch.delitem(sys.modules, "mip_regions.cli.main", raising=False)
+    monkeypatch.delitem(sys.modules, "mip_regions.cli.app", raising=False)
     monkeypatch.setattr(sys, "meta_path", [Interrupt()] + sys.meta_path)
     assert cli.main(["show", str(MODEL)]) == 130
     assert capsys.readouterr().err.strip() == "mip-regions: interrupted"

@@ -231,3 +231,24 @@ def test_counts_are_invariant_under_rescaling_the_input_box(a):
     net = network_from_lists(layers, (base.domain.lower * a).tolist(), (base.domain.upper * a).tolist())
     for method in ENGINES[2]:
         assert three_counts(net, method) == reference(2), method
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_very_anisotropic_boxes_count_the_same_and_give_exact_witnesses(seed):
+    """ACAS-like raw boxes (sides 2e4 and 2e-3): lp searches in box coordinates; counts equal the
+    vertex engine's and the unit-box twin's (the input scaled exactly by powers of two), and every
+    witness is strictly inside its cell in exact arithmetic, with its margin in x units."""
+    from mip_regions.analysis.certify import check_witness
+    from mip_regions.nets.random_nets import random_mlp
+    base = random_mlp([3, 8, 8], seed)
+    s = [2.0 ** 14, 2.0 ** -10, 1.0]                   # x_j = s_j u_j, u in [-1, 1]^3
+    W0 = base.layers[0].weights / np.array(s)          # exact: powers of two
+    layers = [(W0.tolist(), base.layers[0].bias.tolist(), "relu")] + \
+        [(l.weights.tolist(), l.bias.tolist(), l.activation) for l in base.layers[1:]]
+    net = network_from_lists(layers, [-v for v in s], s)
+    lp, vx = count_regions(net, "lp"), count_regions(net, "vertex")
+    assert lp.activation_regions == vx.activation_regions == count_regions(base, "lp").activation_regions
+    assert lp.stats.get("exact_decisions", 0) == 0
+    for r in lp.regions:
+        assert check_witness(net, r.bits, [Fraction(float(v)) for v in r.witness]) is None
+        assert 0 < r.margin <= 2.0 ** -10

@@ -109,15 +109,19 @@ class CutStack:
     """The cuts r.x + q >= 0 (unit normals r) on the DFS path to the current cell, in order, each
     with the unit (layer, index, sign) it came from (for the exact path)."""
 
-    def __init__(self, lo: np.ndarray, hi: np.ndarray, size: int):
+    def __init__(self, lo: np.ndarray, hi: np.ndarray, size: int, scale: np.ndarray | None = None):
         self.lo, self.hi = lo, hi
         self.R = np.empty((size, len(lo)))
         self.q = np.empty(size)
+        self.xnorm = np.ones(size)
         self.units: list[tuple[int, int, int]] = [(0, 0, 0)] * size
         self.depth = 0
+        self.scale = scale      # coordinates u with x = mid + scale * u (None: u = x)
 
     def push(self, r: np.ndarray, q: float, unit=(0, 0, 0)) -> None:
         self.R[self.depth], self.q[self.depth] = r, q
+        if self.scale is not None:     # ||r|| in x units: r.u + q = (r / scale).x + const
+            self.xnorm[self.depth] = float(np.linalg.norm(r / self.scale))
         self.units[self.depth] = unit
         self.depth += 1
 
@@ -126,10 +130,12 @@ class CutStack:
 
     def margins(self, X: np.ndarray) -> np.ndarray:
         """Distance of each point (row of X) to the nearest box face or cut: the radius of the
-        largest ball around it inside the cell, for points of the cell."""
-        m = np.minimum(X - self.lo, self.hi - X).min(axis=-1)
+        largest ball around it inside the cell, for points of the cell (in x units when the
+        coordinates are scaled)."""
+        s = 1.0 if self.scale is None else self.scale
+        m = np.minimum((X - self.lo) * s, (self.hi - X) * s).min(axis=-1)
         d = self.depth
-        return np.minimum(m, (X @ self.R[:d].T + self.q[:d]).min(axis=-1)) if d else m
+        return np.minimum(m, ((X @ self.R[:d].T + self.q[:d]) / self.xnorm[:d]).min(axis=-1)) if d else m
 
 
 def next_relu_layer(layers, l: int, inp: LayerInput):
@@ -143,10 +149,15 @@ def next_relu_layer(layers, l: int, inp: LayerInput):
     return l, inp
 
 
-def root_input(n0: int) -> LayerInput:
-    """The identity map x -> x, the input of layer 0."""
-    eye = np.eye(n0)
-    return LayerInput(eye, np.zeros(n0), eye.copy(), np.zeros(n0))
+def root_input(n0: int, mid: np.ndarray | None = None, half: np.ndarray | None = None) -> LayerInput:
+    """The input of layer 0: x itself, or x = mid + half * u as a map of the box coordinates u
+    in [-1, 1]^n0 (the lp engine's coordinates: its LP tolerances are then relative to every
+    side of the box, however different their lengths)."""
+    if mid is None:
+        eye = np.eye(n0)
+        return LayerInput(eye, np.zeros(n0), eye.copy(), np.zeros(n0))
+    D = np.diag(half)
+    return LayerInput(D, mid.copy(), np.abs(D), np.abs(mid))
 
 
 def enter_layer(net, ctx, bits: np.ndarray, l: int, inp: LayerInput, xmax: np.ndarray, exact_floats: bool):

@@ -13,7 +13,9 @@ each unit's pre-activation is affine on C (cells.py), and the unit is decided as
   the side s that no point of W is on: t* > trust means the hyperplane cuts C and the optimum is
   a new point of W; t* < -trust means the sign is fixed on C. ``trust`` is the larger of the
   unit's error band (layers.py) and LP_TRUST times the box's largest side (the LP solver's own
-  tolerances are absolute, about 1e-9). In between, the floats cannot tell a touching
+  tolerances are absolute, about 1e-9; a box whose sides differ by more than ANISOTROPY is searched
+  in the coordinates u of [-1, 1]^n0, x = mid + half u, so this holds for every side). In
+  between, the floats cannot tell a touching
   hyperplane from a sliver, and the exact margin LP decides (layers.ExactPath): a sliver is a
   cut whose thin side is enumerated, with its whole subtree, in exact arithmetic (exact.py).
 
@@ -34,21 +36,36 @@ from .layers import CutStack, ExactPath, StopSearch, enter_layer, root_input
 from .margin_lp import make_margin_lp
 
 LP_TRUST = 1e-7   # LP margins within LP_TRUST x the box's largest side are decided exactly
+ANISOTROPY = 8.0  # boxes whose sides differ more than this are searched in box coordinates
 
 
 def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto") -> None:
     """Enumerate the activation regions of ``net`` into ``ctx`` (module docstring).
 
     ``lp_solver``: 'glpk' or 'highs' (margin_lp.py); 'auto' takes glpk when it is installed."""
-    lo, hi = net.domain.lower.astype(float), net.domain.upper.astype(float)
+    xlo, xhi = net.domain.lower.astype(float), net.domain.upper.astype(float)
     n0 = net.input_dim
-    xmax = np.maximum(np.abs(lo), np.abs(hi))
-    exact_floats = net.is_integer
+    mid, half = (xlo + xhi) / 2, (xhi - xlo) / 2
+    if float(half.max()) > ANISOTROPY * float(half.min()):
+        # sides of very different lengths (e.g. ACAS Xu's raw inputs): search in u, x = mid + half u,
+        # so that the LP's tolerances are relative to every side, not only to the longest
+        lo, hi, xmax, scale = -np.ones(n0), np.ones(n0), np.ones(n0), half
+        exact_floats = False      # the scaled maps are not integer: decide within the error bands
+        root = root_input(n0, mid, half)
+    else:
+        lo, hi, scale = xlo, xhi, None
+        xmax = np.maximum(np.abs(lo), np.abs(hi))
+        exact_floats = net.is_integer
+        root = root_input(n0)
     lp_trust = LP_TRUST * float(np.max(hi - lo))
+
+    def to_x(U):
+        return U if scale is None else mid + scale * U
+
     lp = make_margin_lp(lo, hi, lp_solver)
     ctx.stats["lp_solver"] = lp.name
     bits = np.zeros(net.num_relu, dtype=bool)
-    path = CutStack(lo, hi, net.num_relu + 1)   # the cell's constraints, also pushed to the LP
+    path = CutStack(lo, hi, net.num_relu + 1, scale=scale)   # the cell's constraints, also in the LP
     exact = ExactPath(net, ctx)
     max_points = 4 * (n0 + 1)
 
@@ -82,7 +99,7 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto") -> None:
         if U is None:
             m = path.margins(W)
             k = int(np.argmax(m))      # report the point of W farthest from the cell's boundary
-            ctx.add_region(bits.copy(), W[k], float(m[k]))
+            ctx.add_region(bits.copy(), to_x(W[k]), float(m[k]))
             return
         if U.maxout:
             maxout_units(U, list(range(len(U.p) // U.act.rank)), W, blo, bhi)
@@ -90,7 +107,7 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto") -> None:
         for i in U.doubtful:
             zero, active = exact.constant(bits, U.layer, int(i))
             if not zero:    # a real hyperplane whose float gradient is lost: exact from here
-                exact.subtree(bits, path, U.layer, None, points=list(W))
+                exact.subtree(bits, path, U.layer, None, points=list(to_x(W)))
                 return
             bits[U.offset + i] = active
         split(U, U.cand, W, blo, bhi)
@@ -133,7 +150,7 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto") -> None:
                 elif fp != fn:
                     bits[off + i] = fp
                 else:   # no float point beyond the band on either side: the cell is thin, go exact
-                    exact.subtree(bits, path, U.layer, cutting + thins + cand[k:].tolist(), points=list(W))
+                    exact.subtree(bits, path, U.layer, cutting + thins + cand[k:].tolist(), points=list(to_x(W)))
                     return
             for y in new:                      # where the new points lie for the later candidates
                 for m, v in enumerate((Rc[k + 1:] @ y + Qc[k + 1:]).tolist(), start=k + 1):
@@ -193,7 +210,7 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto") -> None:
                         if kind == "always":
                             continue
                         if kind == "lost":
-                            exact.subtree(bits, path, U.layer, rest, points=list(Wc),
+                            exact.subtree(bits, path, U.layer, rest, points=list(to_x(Wc)),
                                           extras=[(U.layer, (j, mm), 1) for mm in others[n:]])
                         alive = False
                         break
@@ -212,7 +229,7 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto") -> None:
                             break
                         else:
                             if exact.side_has_interior(bits, path, U.layer, (j, m), 1):
-                                exact.subtree(bits, path, U.layer, rest, points=list(Wc),
+                                exact.subtree(bits, path, U.layer, rest, points=list(to_x(Wc)),
                                               extras=[(U.layer, (j, mm), 1) for mm in others[n:]])
                             alive = False
                             break
@@ -242,7 +259,7 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto") -> None:
             path.pop()
 
     try:
-        layer_step(0, root_input(n0), ((lo + hi) / 2)[None, :], lo, hi)
+        layer_step(0, root, ((lo + hi) / 2)[None, :], lo, hi)
     except StopSearch:
         pass
     ctx.stats["lps"] = lp.solves
