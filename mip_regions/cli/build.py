@@ -22,6 +22,18 @@ def add_parser(sub):
         k.add_argument("--depth", type=int, required=True, help=depth_help)
         k.add_argument("--width", type=int, help=width_help)
         k.add_argument("-o", "--output", required=True, help="network file to write")
+    for name, arg, help_, arg_help in (
+            ("ding-square", "--r", "Ding et al. 2019 Prop. 1: f_s^r ~ x^2 on [0,1], 2^r regions, error 2^-2(r+1)",
+             "design parameter r >= 1 (r hidden layers)"),
+            ("ding-product", "--r", "Ding et al. 2019 Prop. 2: x'(x,y) ~ xy on [-1,1]^2, three f_s^r in parallel",
+             "design parameter r >= 1"),
+            ("int-square", "--m", "x + 2 sum sigma(x - i): exactly x^2 at the integers of [0, M] (unit weights)",
+             "M >= 1"),
+            ("int-product", "--m", "((x1+x2)^2 - (x1-x2)^2)/4: exactly x1 x2 at the integers of [0, M]^2",
+             "M >= 1")):
+        k = kinds.add_parser(name, help=help_)
+        k.add_argument(arg, type=int, required=True, help=arg_help)
+        k.add_argument("-o", "--output", required=True, help="network file to write")
     k = kinds.add_parser("maxout-sawtooth", help="Montufar-style 1-D sawtooth from rank-2 maxout units: "
                                                  "p^L regions on [0,1]")
     k.add_argument("--p", type=int, required=True, help="pieces of the zigzag per layer (>= 2; width p)")
@@ -49,6 +61,12 @@ def cmd_build(args) -> int:
         net = montufar(args.n0, args.p, args.depth, args.width)
     elif args.kind == "ternary":
         net = ternary(args.n0, args.q, args.depth, args.width)
+    elif args.kind in ("ding-square", "ding-product", "int-square", "int-product"):
+        from ..nets import quantized_constructions as qc
+        value = args.r if args.kind.startswith("ding") else args.m
+        if value < 1:
+            raise MipRegionsError(f"{'--r' if args.kind.startswith('ding') else '--m'} must be >= 1, got {value}")
+        net = getattr(qc, args.kind.replace("-", "_"))(value)
     elif args.kind == "maxout-sawtooth":
         if args.p < 2 or args.depth < 1:
             raise MipRegionsError("maxout-sawtooth needs --p >= 2 and --depth >= 1")
