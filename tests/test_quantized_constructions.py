@@ -9,6 +9,7 @@ import pytest
 
 from mip_regions import count_regions
 from mip_regions.cli import main
+from mip_regions.nets.network import network_from_lists
 from mip_regions.nets.quantized_constructions import ding_product, ding_square, int_product, int_square
 
 
@@ -63,3 +64,48 @@ def test_build_commands(tmp_path, capsys):
     assert main(["count", str(tmp_path / "ding-square.json")]) == 0
     assert "activation regions   4 " in capsys.readouterr().out
     assert main(["build", "ding-square", "--r", "0", "-o", str(tmp_path / "x.json")]) == 2
+
+
+# -- quantize ------------------------------------------------------------------------------------
+from mip_regions.analysis.distance import distance  # noqa: E402
+from mip_regions.analysis.quantization import parameter_change, theorem5_bound  # noqa: E402
+from mip_regions.nets.quantize import quantize  # noqa: E402
+from mip_regions.nets.random_nets import random_mlp  # noqa: E402
+
+
+@pytest.mark.parametrize("method, param, values", [("bits", 2, 3), ("bits", 3, 7), ("ternary", None, 3),
+                                                    ("levels", 4, 4), ("levels", 5, 5)])
+def test_quantizers_use_at_most_their_levels_and_the_bound_holds(method, param, values):
+    for seed in range(3):
+        net = random_mlp([2, 5, 4], seed)
+        q = quantize(net, method, param)
+        for (W, b), (Wo, bo) in zip(q.rational_layers(), net.rational_layers()):
+            assert len({v for row in W for v in row}) <= values
+            assert b == bo                                  # biases kept by default
+        top = [max(abs(v) for row in W for v in row) for W, _ in net.rational_layers()]
+        if method == "bits":                                # rounding error at most half a step
+            k = 2 ** (param - 1) - 1
+            assert all(c <= float(t / k / 2) * (1 + 1e-12) for c, t in zip(parameter_change(net, q), top))
+        d = distance(net, q)
+        assert d.sup <= theorem5_bound(net, q)              # Theorem 5 never undercuts the exact value
+        res = count_regions(q, "vertex")
+        assert res.complete and res.activation_regions == count_regions(q, "lp").activation_regions
+
+
+def test_twn_rule_by_hand():
+    net = network_from_lists([([[Q(1), Q(-3), Q(1, 10)], [Q(2), Q(0), Q(-2)]], [0, 0], "relu"),
+                              ([[1, 1]], [0], "identity")], [0] * 3, [1] * 3)
+    q = quantize(net, "ternary")
+    # mean |w| = 8.1 / 6 = 1.35, Delta = 0.945: kept 1, 3, 2, 2 -> alpha = 2
+    assert q.rational_layers()[0][0] == ((Q(2), Q(-2), Q(0)), (Q(2), Q(0), Q(-2)))
+
+
+def test_quantize_cli_writes_a_net_that_counts_and_certifies(tmp_path, capsys, models_path):
+    out = tmp_path / "q.json"
+    assert main(["quantize", str(models_path / "random-int_n0-2_4-4_seed-0.json"), "-o", str(out), "--bits", "2",
+                 "--distance"]) == 0
+    text = capsys.readouterr().out
+    assert "Theorem 5 bound" in text and "exact sup distance" in text
+    assert main(["count", str(out), "--certify"]) == 0
+    assert "completeness: passed" in capsys.readouterr().out
+    assert main(["quantize", str(models_path / "random-int_n0-2_4-4_seed-0.json"), "-o", str(out), "--bits", "1"]) == 2
