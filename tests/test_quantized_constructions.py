@@ -17,9 +17,10 @@ def f_exact(net, *x):
     return net.exact_preactivations([Q(v) for v in x])[-1][0]
 
 
+@pytest.mark.parametrize("quantized", [False, True])
 @pytest.mark.parametrize("r", range(1, 6))
-def test_ding_square_is_the_interpolant_of_x2_with_2r_linear_regions(r):
-    net = ding_square(r)
+def test_ding_square_is_the_interpolant_of_x2_with_2r_linear_regions(r, quantized):
+    net = ding_square(r, quantized=quantized)
     res = count_regions(net, "exact1d", linear=True)
     assert (res.activation_regions, res.linear_regions, res.affine_maps) == (2 ** r,) * 3
     assert count_regions(net, "vertex").activation_regions == 2 ** r
@@ -30,11 +31,25 @@ def test_ding_square_is_the_interpolant_of_x2_with_2r_linear_regions(r):
     mids = [Q(2 * k + 1, 2 ** (r + 1)) for k in range(2 ** r)]
     assert max(f_exact(net, x) - x * x for x in mids) == Q(1, 4 ** (r + 1))
     assert f_exact(net, 0) == 0
+    weights = {w for W, _ in net.rational_layers() for row in W for w in row} - {0}
+    if quantized:            # Appendix A.1: only the two values 1/2 and -1/2; constant width
+        assert weights == {Q(1, 2), Q(-1, 2)} and max(net.widths) == 20 and net.depth == 3 * r + 3
+        return
+
     # the plain variant: every weight is 0 or +- a power of two
     def power_of_two(v):
         v = abs(v)
         return v == 0 or (v.numerator & (v.numerator - 1) == 0 and v.denominator & (v.denominator - 1) == 0)
     assert all(power_of_two(w) for W, _ in net.rational_layers() for row in W for w in row)
+
+
+@pytest.mark.parametrize("r", [1, 2, 3])
+def test_the_quantized_product_is_the_same_function_with_weights_plus_minus_half(r):
+    plain, q = ding_product(r), ding_product(r, quantized=True)
+    pts = [Q(a, 8) for a in range(-8, 9)]
+    assert all(f_exact(plain, x, y) == f_exact(q, x, y) for x in pts for y in pts)
+    assert {w for W, _ in q.rational_layers() for row in W for w in row} - {0} == {Q(1, 2), Q(-1, 2)}
+    assert count_regions(q, "lp").activation_regions == count_regions(plain, "vertex").activation_regions
 
 
 @pytest.mark.parametrize("r", [1, 2, 3])
@@ -64,6 +79,9 @@ def test_build_commands(tmp_path, capsys):
     assert main(["count", str(tmp_path / "ding-square.json")]) == 0
     assert "activation regions   4 " in capsys.readouterr().out
     assert main(["build", "ding-square", "--r", "0", "-o", str(tmp_path / "x.json")]) == 2
+    assert main(["build", "ding-square", "--r", "3", "--quantized", "-o", str(tmp_path / "q.json")]) == 0
+    assert main(["count", str(tmp_path / "q.json")]) == 0
+    assert "activation regions   8 " in capsys.readouterr().out
 
 
 # -- quantize ------------------------------------------------------------------------------------

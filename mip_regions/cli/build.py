@@ -33,6 +33,9 @@ def add_parser(sub):
              "M >= 1")):
         k = kinds.add_parser(name, help=help_)
         k.add_argument(arg, type=int, required=True, help=arg_help)
+        if name.startswith("ding"):
+            k.add_argument("--quantized", action="store_true",
+                           help="the same function with every weight in {1/2, -1/2} (Appendix A.1), biases free")
         k.add_argument("-o", "--output", required=True, help="network file to write")
     k = kinds.add_parser("maxout-sawtooth", help="Montufar-style 1-D sawtooth from rank-2 maxout units: "
                                                  "p^L regions on [0,1]")
@@ -66,7 +69,8 @@ def cmd_build(args) -> int:
         value = args.r if args.kind.startswith("ding") else args.m
         if value < 1:
             raise MipRegionsError(f"{'--r' if args.kind.startswith('ding') else '--m'} must be >= 1, got {value}")
-        net = getattr(qc, args.kind.replace("-", "_"))(value)
+        build_fn = getattr(qc, args.kind.replace("-", "_"))
+        net = build_fn(value, quantized=args.quantized) if args.kind.startswith("ding") else build_fn(value)
     elif args.kind == "maxout-sawtooth":
         if args.p < 2 or args.depth < 1:
             raise MipRegionsError("maxout-sawtooth needs --p >= 2 and --depth >= 1")

@@ -8,8 +8,10 @@ appendix.
   points k/2^r, so 2^r linear regions and sup error 2^{-2(r+1)} (Prop. 1, eqs. 8-9). Layer 1
   holds sigma(x) (= x on [0, 1]) and sigma(x - 1/2); each later layer holds sigma(g_i),
   sigma(g_i - 1/2) and the running sum sigma(s_i) (s_i = f_s^i(x) >= x^2 >= 0, so the ReLU passes
-  it unchanged). This is the plain variant: the weights are powers of 2 (the quantized one of
-  Appendix A.1, weights +-1/2 only, needs the exact wiring of its Fig. 2, not reproduced here).
+  it unchanged). The plain variant has weights that are powers of 2; ``quantized=True`` builds
+  the same function with weights in {1/2, -1/2} only, after Appendix A.1's description (B_g, B_m,
+  the pre-scale, 2r halving layers). Fig. 2's exact wiring is not in the text, so the copies
+  here are this project's: 4 copies of the input x/2, then 20 units per B_g/B_m layer.
 * :func:`ding_product` -- x'(x, y) = 2 (f_s^r(|x+y|/2) - f_s^r(|x|/2) - f_s^r(|y|/2)) on
   [-1, 1]^2 (Prop. 2, eq. 2), |v| = sigma(v) + sigma(-v) in the first layer, then three f_s^r in
   parallel; error at most 6 * 2^{-2(r+1)}.
@@ -42,19 +44,98 @@ def _square_chain(r: int, n_in: int, inputs):
     return layers, s
 
 
-def ding_square(r: int) -> Network:
-    """f_s^r on [0, 1] (module docstring)."""
+def _quantized_chain(r: int, half_row, out_copies: int):
+    """The layers (W, b) of f_s^r(z) with every weight in {1/2, -1/2}, biases free, after
+    Appendix A.1 (B_g, B_m, the pre-scale, 2r halving layers). ``half_row`` is the row over the
+    previous layer's units that gives z/2 through weights +-1/2; the last layer holds
+    ``out_copies`` copies of f_s^r(z).
+
+    A quantity q is carried as c copies of a unit worth q, so that the next layer sees c q / 2
+    through weights 1/2 (Fig. 2's "copied" units). Layer P: 4 copies of z/2. Layers l = 1..r:
+    4 copies of A_l = sigma(g_{l-1}) and 8 of B_l = sigma(g_{l-1} - 1/2) (so g_l = 2 A_l - 4 B_l =
+    (sum A - sum B)/2), and 8 copies of N_l with N_1 = z and N_{l+1} = 4 N_l - g_l (the pre-scale:
+    8 copies times 1/2 is the factor 4). Then N_{r+1} = 4^r z - sum_i 4^(r-i) g^{oi}(z) =
+    4^r f_s^r(z) >= 0, and 2r layers halve it (sigma(h/2)).
+    """
+    h = Q(1, 2)
+    layers = [([list(half_row)] * 4, [Q(0)] * 4)]                # P: four copies of z/2
+    g_row = n_row = [h] * 4                                      # g_0 = N_1 = z = (sum of P)/2
+    for _ in range(r):
+        layers.append(([g_row] * 12 + [n_row] * 8, [Q(0)] * 4 + [-h] * 8 + [Q(0)] * 8))
+        g_row = [h] * 4 + [-h] * 8 + [Q(0)] * 8                  # g_l = 2 A_l - 4 B_l
+        n_row = [-h] * 4 + [h] * 8 + [h] * 8                     # 4 N_l - g_l
+    layers.append(([n_row], [Q(0)]))                             # N_{r+1} = 4^r f_s^r(z)
+    for k in range(2 * r):                                        # halve 2r times
+        copies = out_copies if k == 2 * r - 1 else 1
+        layers.append(([[h]] * copies, [Q(0)] * copies))
+    return layers
+
+
+def _quantized_square(r: int) -> Network:
+    h = Q(1, 2)
+    layers = _quantized_chain(r, [h], 2)
+    specs = [(W, b, "relu") for W, b in layers] + [([[h, h]], [Q(0)], "identity")]
+    return network_from_lists(specs, [0], [1], name=f"ding square f_s^{r} (weights +-1/2)")
+
+
+def ding_square(r: int, quantized: bool = False) -> Network:
+    """f_s^r on [0, 1] (module docstring); ``quantized``: the same function with every weight
+    in {1/2, -1/2} (:func:`_quantized_square`)."""
     if r < 1:
         raise ValueError("ding_square needs r >= 1")
+    if quantized:
+        return _quantized_square(r)
     layers, out = _square_chain(r, 1, [Q(1)])
     specs = [(W, b, "relu") for W, b in layers] + [([out], [Q(0)], "identity")]
     return network_from_lists(specs, [0], [1], name=f"ding square f_s^{r}")
 
 
-def ding_product(r: int) -> Network:
-    """x'(x, y) on [-1, 1]^2 (module docstring): three f_s^r in parallel."""
+def _block_diagonal(chains):
+    """Stack per-chain layer lists (same depth) side by side: layer d of the result reads the
+    previous layer's units of every chain, each chain its own block (the first layer reads all
+    columns of the common input)."""
+    out = []
+    for depth in range(len(chains[0])):
+        W, b = [], []
+        if depth == 0:
+            for layers in chains:
+                W += [list(row) for row in layers[0][0]]
+                b += list(layers[0][1])
+        else:
+            sizes = [len(layers[depth - 1][0]) for layers in chains]
+            total, off = sum(sizes), 0
+            for layers, size in zip(chains, sizes):
+                for row in layers[depth][0]:
+                    full = [Q(0)] * total
+                    full[off: off + size] = row
+                    W.append(full)
+                b += list(layers[depth][1])
+                off += size
+        out.append((W, b))
+    return out
+
+
+def _quantized_product(r: int) -> Network:
+    """x'(x, y) with every weight in {1/2, -1/2}: the first layer holds sigma(+-(x+y)/2),
+    sigma(+-x/2), sigma(+-y/2) (so |v|/2 is the sum of a pair), three quantized f_s^r chains read
+    z/2 = (pair)/2 each and end with 4 copies, and the output 2 (f_1 - f_2 - f_3) is half the sum
+    of f_1's copies minus half the sums of the others'."""
+    h = Q(1, 2)
+    first = ([[h, h], [-h, -h], [h, Q(0)], [-h, Q(0)], [Q(0), h], [Q(0), -h]], [Q(0)] * 6)
+    chains = [_quantized_chain(r, [h * (k // 2 == j) for k in range(6)], 4) for j in range(3)]
+    hidden = [first] + _block_diagonal(chains)
+    out = [h] * 4 + [-h] * 8
+    specs = [(W, b, "relu") for W, b in hidden] + [([out], [Q(0)], "identity")]
+    return network_from_lists(specs, [-1, -1], [1, 1], name=f"ding product x' r={r} (weights +-1/2)")
+
+
+def ding_product(r: int, quantized: bool = False) -> Network:
+    """x'(x, y) on [-1, 1]^2 (module docstring): three f_s^r in parallel; ``quantized``: every
+    weight in {1/2, -1/2} (:func:`_quantized_product`)."""
     if r < 1:
         raise ValueError("ding_product needs r >= 1")
+    if quantized:
+        return _quantized_product(r)
     # layer 1: sigma(x+y), sigma(-x-y), sigma(x), sigma(-x), sigma(y), sigma(-y)
     first = ([[1, 1], [-1, -1], [1, 0], [-1, 0], [0, 1], [0, -1]], [0] * 6)
     half = Q(1, 2)
