@@ -127,3 +127,26 @@ def test_quantize_cli_writes_a_net_that_counts_and_certifies(tmp_path, capsys, m
     assert main(["count", str(out), "--certify"]) == 0
     assert "completeness: passed" in capsys.readouterr().out
     assert main(["quantize", str(models_path / "random-int_n0-2_4-4_seed-0.json"), "-o", str(out), "--bits", "1"]) == 2
+
+
+# -- Prop. 3: a weight from lambda values -------------------------------------------------------
+from mip_regions.nets.quantized_constructions import ding_weight  # noqa: E402
+
+
+@pytest.mark.parametrize("t", [1, 2, 4, 7, 9, 16])
+@pytest.mark.parametrize("lam", [2, 3, 4, 5])
+def test_ding_weight_realises_w_prime_within_the_bounds(t, lam):
+    for w in [Q(0), Q(1), Q(-1), Q(3, 10), Q(-7, 9), Q(1, 3), Q(999, 1000), Q(1, 1000), Q(1, 2)]:
+        net, wq, st = ding_weight(w, t, lam)
+        assert abs(wq - w) <= Q(1, 2 ** (t + 1)) and (wq * 2 ** t).denominator == 1
+        for x in [Q(-1), Q(-1, 3), Q(0), Q(2, 7), Q(1)]:       # both signs of x: the gate
+            assert f_exact(net, x) == wq * x
+        assert len(st["values"]) <= lam and Q(-1, 2) in st["values"] or wq == 0
+        assert st["hidden_layers"] <= st["layer_bound"]
+        assert st["weights_per_sign"] <= st["weight_bound"]
+
+
+def test_ding_weight_is_one_linear_region_in_two_activation_regions():
+    net, wq, _ = ding_weight(Q(3, 10), 9, 3)
+    res = count_regions(net, "exact1d", linear=True)
+    assert (res.activation_regions, res.linear_regions, res.affine_maps) == (2, 1, 1)

@@ -37,6 +37,12 @@ def add_parser(sub):
             k.add_argument("--quantized", action="store_true",
                            help="the same function with every weight in {1/2, -1/2} (Appendix A.1), biases free")
         k.add_argument("-o", "--output", required=True, help="network file to write")
+    k = kinds.add_parser("ding-weight", help="Ding et al. 2019 Prop. 3: x -> w' x with |w' - w| <= 2^-(t+1) "
+                                             "from lambda distinct weight values")
+    k.add_argument("--w", required=True, help="the weight, in [-1, 1] (a number or p/q)")
+    k.add_argument("--t", type=int, required=True, help="precision: w' is the nearest multiple of 2^-t (t >= 1)")
+    k.add_argument("--lam", type=int, required=True, help="number of distinct weight values lambda (>= 2)")
+    k.add_argument("-o", "--output", required=True, help="network file to write")
     k = kinds.add_parser("maxout-sawtooth", help="Montufar-style 1-D sawtooth from rank-2 maxout units: "
                                                  "p^L regions on [0,1]")
     k.add_argument("--p", type=int, required=True, help="pieces of the zigzag per layer (>= 2; width p)")
@@ -71,6 +77,21 @@ def cmd_build(args) -> int:
             raise MipRegionsError(f"{'--r' if args.kind.startswith('ding') else '--m'} must be >= 1, got {value}")
         build_fn = getattr(qc, args.kind.replace("-", "_"))
         net = build_fn(value, quantized=args.quantized) if args.kind.startswith("ding") else build_fn(value)
+    elif args.kind == "ding-weight":
+        from fractions import Fraction
+        from ..nets.quantized_constructions import ding_weight
+        try:
+            w = Fraction(args.w)
+        except (ValueError, ZeroDivisionError):
+            raise MipRegionsError(f"--w: cannot read {args.w!r} as a number") from None
+        if not -1 <= w <= 1 or args.t < 1 or args.lam < 2:
+            raise MipRegionsError("ding-weight needs --w in [-1, 1], --t >= 1 and --lam >= 2")
+        net, wq, st = ding_weight(w, args.t, args.lam)
+        print(f"w' = {wq} (|w' - w| = {abs(wq - w)} <= 2^-{args.t + 1}); weight values "
+              f"{', '.join(str(v) for v in st['values'])} ({len(st['values'])} <= lambda = {args.lam})")
+        print(f"hidden layers {st['hidden_layers']} (Prop. 3 bound lambda (b - 1) + 1 = {st['layer_bound']}, "
+              f"b = {st['b']}); weights {st['weights']}, {st['weights_per_sign']} per sign of x "
+              f"(bound 4 t lambda (b - 1) + 8 t + 4 = {st['weight_bound']})")
     elif args.kind == "maxout-sawtooth":
         if args.p < 2 or args.depth < 1:
             raise MipRegionsError("maxout-sawtooth needs --p >= 2 and --depth >= 1")

@@ -195,4 +195,86 @@ def int_product(m: int) -> Network:
                               [0, 0], [m, m], name=f"integer product M={m}")
 
 
-__all__ = ["ding_square", "ding_product", "int_square", "int_product"]
+__all__ = ["ding_square", "ding_product", "ding_weight", "int_square", "int_product"]
+
+
+def ding_weight(w, t: int, lam: int):
+    """Prop. 3 of Ding et al. (seed 004): a sub-network x -> w' x on [-1, 1] with |w' - w| <= 2^-(t+1)
+    (w' the nearest multiple of 2^-t) using only the lambda weight values {-1/2} and
+    W = {2^-1, 2^-b, 2^-b^2, ..., 2^-b^(lambda-2)}, b = ceil(t^(1/(lambda-1))) (the paper assumes
+    t^(1/(lambda-1)) is an integer; then b is it).
+
+    w' = k 2^-t = (1/2) sum_{e in E} 2^-e over a multiset E of exponents in 0..t-1 (the binary
+    expansion of k; k = 2^t uses e = 0 twice). Each e is one chain: a value carried as 2 copies,
+    multiplied by 2^-(b^m) d_m times for the radix-b digits d_m of e (each copy through one weight),
+    carried unchanged in the other layers (each copy reads both with weight 1/2), so all chains
+    have the depth of the longest. The gate layer holds sigma(x/2) and sigma(-x/2), twice each:
+    one branch per sign of x (the ReLU gate), and the output adds +-1/2 of both copies of every
+    chain, with the sign of w, minus the same for the negative branch. Returns (network, w',
+    stats): layers, weights (both branches; the paper's weight bound
+    4 t lambda (b - 1) + 8 t + 4 is for one sign of x, so ``weights_per_sign`` is compared with
+    it), the distinct weight values, and the bounds lambda (b - 1) + 1 on the layers.
+    """
+    from fractions import Fraction
+    w = Fraction(w)
+    if not -1 <= w <= 1:
+        raise ValueError("ding_weight needs w in [-1, 1]")
+    if t < 1 or lam < 2:
+        raise ValueError("ding_weight needs t >= 1 and lambda >= 2")
+    b = 2
+    while b ** (lam - 1) < t:
+        b += 1
+    if lam == 2:
+        b = t          # W = {1/2} only: 2^-e is e halvings
+    k = round(abs(w) * 2 ** t)
+    wq = Fraction(k, 2 ** t) * (1 if w >= 0 else -1)
+    exps = [t - 1 - j for j in range(t) if (k >> j) & 1] if k < 2 ** t else [0, 0]
+    h = Q(1, 2)
+    weights_of = [Q(1, 2 ** (b ** m)) for m in range(lam - 1)]
+
+    def digits(e):
+        out = []
+        for m in range(lam - 1):
+            out += [weights_of[m]] * ((e // b ** m) % b if m < lam - 2 else e // b ** m)
+        return out
+
+    steps = [digits(e) for e in exps]
+    depth = max((len(s) for s in steps), default=0)
+    sign = 1 if w >= 0 else -1
+    n_chains = len(exps)
+    # gate layer: sigma(x/2) and sigma(-x/2), G copies each: 2, or 2 per chain when every chain
+    # is empty (w' = 1/2 or 1: the output reads the gate directly, "4 units with weight 1/2")
+    G = 2 * n_chains if depth == 0 and n_chains else 2
+    layers = [([[h]] * G + [[-h]] * G, [Q(0)] * (2 * G))]
+    prev = 2 * G
+    for d in range(depth):
+        W = []
+        for branch in (0, 1):
+            for c, s in enumerate(steps):
+                for copy in (0, 1):
+                    row = [Q(0)] * prev
+                    if d == 0:
+                        src = [G * branch, G * branch + 1]
+                    else:
+                        base = (branch * n_chains + c) * 2
+                        src = [base, base + 1]
+                    if d < len(s):                  # multiply: each copy through one weight
+                        row[src[copy]] = s[d]
+                    else:                           # carry: both copies with weight 1/2
+                        row[src[0]] = row[src[1]] = h
+                    W.append(row)
+        layers.append((W, [Q(0)] * len(W)))
+        prev = len(W)
+    out = [Q(0)] * prev
+    for branch, bs in ((0, 1), (1, -1)):
+        for c in range(n_chains):
+            for copy in (0, 1):
+                out[(branch * n_chains + c) * 2 + copy] = bs * sign * h
+    specs = [(W, bb, "relu") for W, bb in layers] + [([out], [Q(0)], "identity")]
+    net = network_from_lists(specs, [-1], [1], name=f"ding weight w'={wq} (t={t}, lambda={lam})")
+    values = {v for W, _ in net.rational_layers() for row in W for v in row if v != 0}
+    n_weights = sum(1 for W, _ in net.rational_layers() for row in W for v in row if v != 0)
+    stats = {"layers": len(net.layers), "hidden_layers": len(net.layers) - 1, "weights": n_weights,
+             "weights_per_sign": n_weights // 2, "values": sorted(values), "b": b,
+             "layer_bound": lam * (b - 1) + 1, "weight_bound": 4 * t * lam * (b - 1) + 8 * t + 4}
+    return net, wq, stats
