@@ -41,3 +41,16 @@ def test_train_toy_onnx_worked_example(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert (tmp_path / "toy_mlp.onnx").exists() and (tmp_path / "regions.png").stat().st_size > 1000
     assert "activation regions" in (tmp_path / "summary.md").read_text()
+
+
+def test_quantized_constructions_script(tmp_path):
+    proc = run("quantized_constructions.py", "--r-max", "2", "--out", str(tmp_path))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    rows = list(csv.DictReader(open(tmp_path / "quantized_constructions.csv")))
+    sq = [r for r in rows if r["function"].startswith("f_s")]
+    assert [(r["r"], r["activation_regions"], r["linear_regions"], r["exact_sup_error"]) for r in sq] == \
+        [("1", "2", "2", "1/16"), ("1", "2", "2", "1/16"), ("2", "4", "4", "1/64"), ("2", "4", "4", "1/64")]
+    assert all(r["within"] == "True" for r in rows)
+    prop3 = list(csv.DictReader(open(tmp_path / "prop3.csv")))
+    assert all(int(r["hidden_layers"]) <= int(r["layer_bound"]) and int(r["values"]) <= int(r["lambda"])
+               for r in prop3)
