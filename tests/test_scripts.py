@@ -54,3 +54,14 @@ def test_quantized_constructions_script(tmp_path):
     prop3 = list(csv.DictReader(open(tmp_path / "prop3.csv")))
     assert all(int(r["hidden_layers"]) <= int(r["layer_bound"]) and int(r["values"]) <= int(r["lambda"])
                for r in prop3)
+
+
+def test_quantize_trained_script(tmp_path):
+    proc = run("quantize_trained.py", "--bits", "2,4", "--out", str(tmp_path))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    rows = {r["version"]: r for r in csv.DictReader(open(tmp_path / "quantize_trained.csv"))}
+    assert set(rows) == {"float64 (trained)", "2-bit", "4-bit", "ternary (TWN)"}
+    assert float(rows["float64 (trained)"]["accuracy"]) > 0.95
+    for name in ("2-bit", "4-bit", "ternary (TWN)"):      # the bound never undercuts the exact distance
+        assert 0 < float(rows[name]["sup_distance_float"]) <= float(rows[name]["theorem5_bound"])
+    assert float(rows["4-bit"]["sup_distance_float"]) < float(rows["2-bit"]["sup_distance_float"])
