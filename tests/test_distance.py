@@ -80,5 +80,31 @@ def test_cli_and_errors(tmp_path, capsys):
     write_network(random_net(2, 0), tmp_path / "c.json")
     assert main(["distance", str(tmp_path / "a.json"), str(tmp_path / "c.json")]) == 2
     assert "1 and 2 inputs" in capsys.readouterr().err
-    with pytest.raises(MipRegionsError, match="n0 <= 2"):
-        distance(random_net(3, 0), random_net(3, 1))
+    with pytest.raises(MipRegionsError, match="L1 distance is implemented for n0 <= 2"):
+        distance(random_net(3, 0), random_net(3, 1), norm="l1")
+
+
+from mip_regions.analysis.distance import _sup_joint  # noqa: E402
+from test_maxout import random_maxout  # noqa: E402
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_joint_network_gives_the_clipping_result(seed):
+    # relu against maxout, different depths, an identity layer: both methods, exactly the same sup
+    pairs = [(random_net(1, seed), random_net(1, 50 + seed, widths=(2, 2, 2))),
+             (random_maxout(2, [3, 2], [3, 2], seed), random_net(2, seed, widths=(3,))),
+             (network_from_lists([([[1, 0], [0, 1]], [0, 0], "identity"), ([[1, -1], [1, 1]], [0, "1/2"], "relu"),
+                                  ([[1, 2]], [0], "identity")], [-1, -1], [1, 1]), random_net(2, 5 + seed))]
+    for a, b in pairs:
+        assert distance(a, b).sup == _sup_joint(a, b, None).sup
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_sup_distance_in_three_dimensions(seed):
+    a, b = random_net(3, seed), random_net(3, 10 + seed)
+    d = distance(a, b)
+    x = d.argmax                                       # attained exactly at the point reported
+    assert abs(a.exact_preactivations(x)[-1][0] - b.exact_preactivations(x)[-1][0]) == d.sup
+    X = np.random.default_rng(seed).uniform(-1, 1, (4000, 3))
+    assert np.abs(a.forward(X) - b.forward(X)).max() <= float(d.sup) * (1 + 1e-12)
+    assert distance(a, a).sup == 0

@@ -10,10 +10,13 @@ difference d = f_A - f_B is one affine map (exact rationals), so
   |d_i|: each piece is split at d_i = 0, and the integral of an affine function over an interval
   or a polygon is its length/area times its value at the centroid, exactly.
 
-Intersections are found by clipping every cell of A with the rows of every cell of B whose
-bounding box meets it (fine for the networks of the papers; the joint-network enumeration the
-issue sketches is the way to larger nets). Beyond n0 = 2 the exact sup needs an exact LP with an
-objective, not written yet: refused with a message.
+In 1-D and 2-D the intersections are found by clipping every cell of A with the rows of every
+cell of B. For n0 >= 3 the sup comes from the **joint network**: A and B side by side (every
+layer written as maxout of one rank K, relu as max(z, 0, ..), identity as max(z, z, ..), the
+shorter net padded with identity layers), whose output is f_A - f_B. Its activation regions are
+exactly the full-dimensional intersections of a cell of A with a cell of B. On each, the
+maximum of +-d_i is an exact LP (exact_lp.max_margin with the objective as its one margin row,
+shifted below the cap). The L1 norm is computed for n0 <= 2 only.
 """
 
 from __future__ import annotations
@@ -123,7 +126,9 @@ def distance(net_a, net_b, *, norm: str = "sup", time_limit=None) -> Distance:
         raise MipRegionsError(f"the networks have {net_a.output_dim} and {net_b.output_dim} outputs")
     n0 = net_a.input_dim
     if n0 > 2:
-        raise MipRegionsError(f"exact distances are implemented for n0 <= 2 (these networks have n0 = {n0})")
+        if norm != "sup":
+            raise MipRegionsError(f"the exact L1 distance is implemented for n0 <= 2 (these networks have n0 = {n0})")
+        return _sup_joint(net_a, net_b, time_limit)
     lo, hi = _common_box(net_a, net_b)
     box = (lo[0], hi[0]) if n0 == 1 else [(lo[0], lo[1]), (hi[0], lo[1]), (hi[0], hi[1]), (lo[0], hi[1])]
     cells_a, cells_b = _cells(net_a, lo, hi, time_limit), _cells(net_b, lo, hi, time_limit)
@@ -149,4 +154,97 @@ def distance(net_a, net_b, *, norm: str = "sup", time_limit=None) -> Distance:
                     out_ix if norm != "l1" else None, l1 if norm != "sup" else None, pieces)
 
 
-__all__ = ["Distance", "distance"]
+def _as_maxout(layer, rows, bias, K):
+    """A layer's exact rows as maxout of rank K: each unit's arguments, padded by repeating one
+    (a repeated argument ties with it and is never chosen: no boundary, the same function)."""
+    from fractions import Fraction as F
+    W, b = [], []
+    k = layer.rank if layer.activation == "maxout" else 1
+    for u in range(layer.n_out):
+        args = [(list(rows[u * k + j]), bias[u * k + j]) for j in range(k)]
+        if layer.activation == "relu":
+            args.append(([F(0)] * len(rows[0]), F(0)))
+        while len(args) < K:
+            args.append(args[-1] if layer.activation != "relu" else args[1])
+        for a, c in args:
+            W.append(a)
+            b.append(c)
+    return W, b
+
+
+def joint_network(net_a, net_b):
+    """The network x -> f_A(x) - f_B(x) whose activation regions are the full-dimensional
+    intersections of the cells of A and B (module docstring), over the common box."""
+    from fractions import Fraction as F
+    from ..nets.network import network_from_lists
+
+    def hidden(net):
+        out = [(layer, W, b) for layer, (W, b) in zip(net.layers[:-1], net.rational_layers()[:-1])]
+        return out, net.rational_layers()[-1]
+
+    (ha, oa), (hb, ob) = hidden(net_a), hidden(net_b)
+    K = max([2] + [l.rank for l, _, _ in ha + hb])
+
+    def padded(hid, n0):
+        from ..nets.network import Layer
+        width = hid[-1][0].n_out if hid else n0
+        eye = [[F(int(i == j)) for j in range(width)] for i in range(width)]
+        ident = Layer.from_numbers(eye, [0] * width, "identity")
+        return hid + [(ident, eye, [F(0)] * width)] * (depth - len(hid))
+
+    depth = max(len(ha), len(hb), 1)
+    n0 = net_a.input_dim
+    ha, hb = padded(ha, n0), padded(hb, n0)
+    layers, wa, wb = [], n0, n0
+    for l, ((la, Wa, ba), (lb, Wb, bb)) in enumerate(zip(ha, hb)):
+        Ra, ca = _as_maxout(la, Wa, ba, K)
+        Rb, cb = _as_maxout(lb, Wb, bb, K)
+        if l == 0:
+            rows = Ra + Rb
+        else:
+            rows = [list(r) + [F(0)] * wb for r in Ra] + [[F(0)] * wa + list(r) for r in Rb]
+        layers.append((rows, ca + cb, "maxout", K))
+        wa, wb = la.n_out, lb.n_out
+    (Oa, oba), (Ob, obb) = oa, ob
+    out = [list(ra) + [-v for v in rb] for ra, rb in zip(Oa, Ob)]
+    layers.append((out, [x - y for x, y in zip(oba, obb)], "identity"))
+    lo, hi = _common_box(net_a, net_b)
+    return network_from_lists(layers, lo, hi, name=f"{net_a.name or 'A'} - {net_b.name or 'B'}")
+
+
+def _sup_joint(net_a, net_b, time_limit) -> Distance:
+    """The exact sup distance for any n0: an exact LP per region of the joint network."""
+    from ..counting import count_regions
+    from ..engines.exact import ExactNet
+    from ..engines.exact_lp import max_margin, to_fraction
+    joint = joint_network(net_a, net_b)
+    res = count_regions(joint, time_limit=time_limit, keep_regions=True)
+    if not res.complete:
+        raise MipRegionsError(f"the enumeration of the joint network stopped ({res.stop_reason}): no exact "
+                              "distance without every cell")
+    ex = ExactNet(joint)
+    lo, hi = joint.exact_domain()
+    reach = [max(abs(a), abs(b)) for a, b in zip(lo, hi)]
+    best, argmax, out_ix = None, None, None
+    for r in res.regions:
+        rows, why = ex.cell_rows(r.bits)
+        G, g = affine_map(joint, r.bits)
+        for i in range(len(g)):
+            for sgn in (1, -1):
+                a = [sgn * Fraction(v) for v in G[i]]
+                c = sgn * Fraction(g[i])
+                if all(v == 0 for v in a):
+                    val, x = c, [Fraction(v) for v in r.witness]
+                else:
+                    s = max(abs(v) for v in a)
+                    shift = sum(abs(v) * m for v, m in zip(a, reach)) + abs(c) + 1   # > a.x + c on the box
+                    opt = max_margin(rows + [(a, c - shift)], lo, hi,
+                                     margins=[False] * len(rows) + [True], box_margin=False)
+                    val = s * to_fraction(opt.t) + shift        # max of a.x + c over the closed cell
+                    x = [to_fraction(v) for v in opt.x]
+                if best is None or val > best:
+                    best, argmax, out_ix = val, x, i
+    return Distance(best, argmax, out_ix, None, len(res.regions))
+
+
+__all__ = ["Distance", "distance", "joint_network"]

@@ -9,12 +9,13 @@ from .common import load_network
 
 
 def add_parser(sub):
-    p = sub.add_parser("distance", help="exact sup (or L1) distance between two networks (n0 <= 2)",
+    p = sub.add_parser("distance", help="exact sup (any n0) or L1 (n0 <= 2) distance between two networks",
                        description="The exact sup norm max_x max_i |f_A(x)_i - f_B(x)_i| over the intersection "
                                    "of the two boxes, with a point where it is attained, or the exact L1 norm "
-                                   "(integral of sum_i |f_A - f_B|). Both networks are enumerated exactly and "
-                                   "every intersection of a cell of A with a cell of B is clipped in rational "
-                                   "arithmetic. Input dimension 1 or 2.")
+                                   "(integral of sum_i |f_A - f_B|, n0 <= 2). In 1-D and 2-D every intersection "
+                                   "of a cell of A with a cell of B is clipped in rational arithmetic; beyond, the "
+                                   "joint network (A and B side by side, output A - B) is enumerated and an exact "
+                                   "LP per region gives the maximum.")
     p.add_argument("a", help="first network file (JSON or ONNX with stored domain)")
     p.add_argument("b", help="second network file")
     p.add_argument("--norm", choices=("sup", "l1", "both"), default="sup", help="which distance (default sup)")
