@@ -150,3 +150,11 @@ def test_ding_weight_is_one_linear_region_in_two_activation_regions():
     net, wq, _ = ding_weight(Q(3, 10), 9, 3)
     res = count_regions(net, "exact1d", linear=True)
     assert (res.activation_regions, res.linear_regions, res.affine_maps) == (2, 1, 1)
+
+
+def test_the_identity_pair_of_lemma_1():
+    from mip_regions.nets.quantized_constructions import q_identity
+    net = q_identity(3)
+    assert all(f_exact(net, x) == x for x in [Q(-3), Q(-1, 7), Q(0), Q(5, 2), Q(3)])
+    res = count_regions(net, "exact1d", linear=True)
+    assert (res.activation_regions, res.linear_regions, res.affine_maps) == (2, 1, 1)

@@ -30,7 +30,9 @@ def add_parser(sub):
             ("int-square", "--m", "x + 2 sum sigma(x - i): exactly x^2 at the integers of [0, M] (unit weights)",
              "M >= 1"),
             ("int-product", "--m", "((x1+x2)^2 - (x1-x2)^2)/4: exactly x1 x2 at the integers of [0, M]^2",
-             "M >= 1")):
+             "M >= 1"),
+            ("q-identity", "--m", "seed 003 Lemma 1: x = sigma(x) - sigma(-x) (the pair q sigma(q x), q = +-1) "
+             "on [-M, M]", "M >= 1")):
         k = kinds.add_parser(name, help=help_)
         k.add_argument(arg, type=int, required=True, help=arg_help)
         if name.startswith("ding"):
@@ -70,7 +72,7 @@ def cmd_build(args) -> int:
         net = montufar(args.n0, args.p, args.depth, args.width)
     elif args.kind == "ternary":
         net = ternary(args.n0, args.q, args.depth, args.width)
-    elif args.kind in ("ding-square", "ding-product", "int-square", "int-product"):
+    elif args.kind in ("ding-square", "ding-product", "int-square", "int-product", "q-identity"):
         from ..nets import quantized_constructions as qc
         value = args.r if args.kind.startswith("ding") else args.m
         if value < 1:

@@ -167,6 +167,15 @@ def ding_product(r: int, quantized: bool = False) -> Network:
     return network_from_lists(specs, [-1, -1], [1, 1], name=f"ding product x' r={r}")
 
 
+def q_identity(bound: int = 1) -> Network:
+    """Seed 003's Lemma 1, the identity I(x) = q sigma(q x): as written, q = 1 serves x >= 0 and
+    q = -1 serves x <= 0, so one fixed q is not the identity on all of R (the lemma's "width 1" is
+    ambiguous there). This builds the pair: x = sigma(x) - sigma(-x) on [-bound, bound], weights
+    +-1: 2 activation regions, 1 linear region."""
+    return network_from_lists([([[1], [-1]], [0, 0], "relu"), ([[1, -1]], [0], "identity")],
+                              [-bound], [bound], name="identity q sigma(q x), q = +-1")
+
+
 def int_square(m: int) -> Network:
     """x + 2 sum_{i=1}^{M-1} sigma(x - i) on [0, M] (module docstring)."""
     if m < 1:
@@ -195,7 +204,7 @@ def int_product(m: int) -> Network:
                               [0, 0], [m, m], name=f"integer product M={m}")
 
 
-__all__ = ["ding_square", "ding_product", "ding_weight", "int_square", "int_product"]
+__all__ = ["ding_square", "ding_product", "ding_weight", "int_square", "int_product", "q_identity"]
 
 
 def ding_weight(w, t: int, lam: int):
