@@ -11,7 +11,7 @@ import sys
 
 from .. import __version__
 from ..errors import MipRegionsError
-from . import bounds, build, convert, count, distance, plot, quantize, show, ternarize
+from . import bounds, build, convert, count, distance, plot, quantize, search, show, ternarize
 
 DESCRIPTION = """\
 Count the linear regions of ReLU networks exactly.
@@ -38,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"mip-regions {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for command in (count, build, ternarize, show, plot, bounds, convert, distance, quantize):
+    for command in (count, build, ternarize, show, plot, bounds, convert, distance, quantize, search):
         command.add_parser(sub)
     return parser
 

@@ -74,6 +74,31 @@ def add_parser(sub):
     p.set_defaults(func=cmd_count)
 
 
+def count_whole_space(args) -> int:
+    """``count FILE --domain R``: the three counts over all of R^n0 (n0 = 1: exact1d on the whole
+    line, analysis/whole_line.py)."""
+    from ..analysis.whole_line import whole_line_counts
+    from ..io.netfile import read_network
+    if str(args.file).lower().endswith(".onnx"):
+        from ..io.onnx_io import read_onnx
+        net = read_onnx(args.file, [-1], [1])
+    else:
+        net = read_network(args.file)
+    ar, lr, mp = whole_line_counts(net)
+    if args.json:
+        print(json.dumps({"network": net.describe(), "domain": "R", "method": "exact1d (whole line)",
+                          "activation_regions": ar, "linear_regions": lr, "affine_maps": mp,
+                          "count_is": "exact", "connectivity": "touch"}))
+        return 0
+    print(f"network              {net.describe()}")
+    print("domain               R (the whole input line)")
+    print("method               exact1d on the whole line (exact rational breakpoint propagation)")
+    print(f"activation regions   {ar}   (full-dimensional cells; exact)")
+    print(f"linear regions       {lr}   (maximal runs of pieces with one affine map)")
+    print(f"affine maps          {mp}   (distinct affine maps over the pieces)")
+    return 0
+
+
 def cmd_count(args) -> int:
     """``mip-regions count``: count, optionally certify and bound, and report."""
     from ..counting import resolve_method
@@ -82,6 +107,8 @@ def cmd_count(args) -> int:
             check_output(path, option, inputs=[args.file, args.domain_file])
     if args.regions_out and args.graph_out and args.regions_out == args.graph_out:
         raise MipRegionsError("--regions-out and --graph-out name the same file")
+    if args.domain is not None and args.domain.strip().upper() in ("R", "R^N", "RN"):
+        return count_whole_space(args)
     net = load_network(args.file, args)
     method = resolve_method(net, args.method)
     options = {}

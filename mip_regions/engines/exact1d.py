@@ -40,17 +40,34 @@ def _breakpoints(al, ga, rank: int, left, right) -> list:
         for j in range(len(A)):
             for m in range(j + 1, len(A)):
                 ds, dg = A[j][0] - A[m][0], A[j][1] - A[m][1]
-                if ds != 0 and left < -dg / ds < right:
+                if ds != 0 and _inside(left, right, -dg / ds):
                     out.add(-dg / ds)
     return sorted(out)
 
 
-def pieces_1d(net: Network, ctx: RunContext | None = None):
-    """Yield ``(left, right, bits)`` for every activation region of a 1-D network, exactly."""
+def _inside(left, right, x) -> bool:
+    """left < x < right, an endpoint None meaning -inf (left) or +inf (right)."""
+    return (left is None or left < x) and (right is None or x < right)
+
+
+def representative(left, right):
+    """A point strictly inside the piece: its midpoint, or 1 away from its one finite end, or 0."""
+    if left is not None and right is not None:
+        return (left + right) / 2
+    if left is None and right is None:
+        return Fraction(0)
+    return right - 1 if left is None else left + 1
+
+
+def pieces_1d(net: Network, ctx: RunContext | None = None, *, whole_line: bool = False, maps: bool = False):
+    """Yield ``(left, right, bits)`` for every activation region of a 1-D network, exactly, from
+    left to right. ``whole_line``: over all of R instead of the box (an unbounded end is None).
+    ``maps``: yield ``(left, right, bits, a, c)`` with the output layer's input on the piece,
+    h = a x + c (lists, one entry per unit of the last hidden layer)."""
     if net.input_dim != 1:
         raise EngineError(f"exact1d needs a 1-D input, this network has n0 = {net.input_dim}")
     layers = _exact_layers(net)
-    (lo,), (hi,) = net.exact_domain()
+    (lo,), (hi,) = net.exact_domain() if not whole_line else ((None,), (None,))
     zero = Fraction(0)
     nbits = net.num_relu
 
@@ -64,7 +81,7 @@ def pieces_1d(net: Network, ctx: RunContext | None = None):
         if ctx is not None and ctx.expired():
             raise StopSearch
         if l == len(layers):
-            yield left, right, bits
+            yield (left, right, bits, a, c) if maps else (left, right, bits)
             return
         W, b, act = layers[l]
         al = [sum((w * v for w, v in zip(row, a)), start=zero) for row in W]
@@ -72,7 +89,7 @@ def pieces_1d(net: Network, ctx: RunContext | None = None):
         edges = [left] + _breakpoints(al, ga, act.rows_per_unit, left, right) + [right]
         pieces = []          # (x0, x1, pattern of this layer), adjacent equal patterns merged
         for x0, x1 in zip(edges[:-1], edges[1:]):
-            mid = (x0 + x1) / 2
+            mid = representative(x0, x1)
             on = act.exact_pattern([s * mid + g for s, g in zip(al, ga)])
             if pieces and pieces[-1][2] == on:
                 pieces[-1] = (pieces[-1][0], x1, on)
