@@ -65,3 +65,13 @@ def test_quantize_trained_script(tmp_path):
     for name in ("2-bit", "4-bit", "ternary (TWN)"):      # the bound never undercuts the exact distance
         assert 0 < float(rows[name]["sup_distance_float"]) <= float(rows[name]["theorem5_bound"])
     assert float(rows["4-bit"]["sup_distance_float"]) < float(rows["2-bit"]["sup_distance_float"])
+
+
+def test_ternary_maxima_script(tmp_path):
+    proc = run("ternary_maxima.py", "--budget", "3000", "--out", str(tmp_path))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    rows = {r["arch"]: r for r in csv.DictReader(open(tmp_path / "ternary_maxima.csv"))}
+    assert (rows["1-3-1"]["max_activation"], rows["1-3-1"]["serra_upper"]) == ("4", "4")
+    assert rows["1-2-1-1"]["max_activation"] == "5" and rows["1-2-1-1"]["max_maps"] == "4"
+    assert rows["1-5-1"]["seconds"] == "over budget"
+    assert (tmp_path / "witnesses" / "1-2-1-1_activation_regions.json").exists()
