@@ -14,7 +14,7 @@ from ..errors import MipRegionsError
 from . import bounds, build, convert, count, distance, plot, quantize, search, show, ternarize
 
 DESCRIPTION = """\
-Count the linear regions of ReLU networks exactly.
+Count the linear regions of ReLU and maxout networks exactly.
 
 Counts are over the network's input domain (a box stored in the network file) and count only
 full-dimensional cells:
@@ -29,6 +29,8 @@ examples:
   mip-regions count models/ternary_n0-2_q-2_L-5.json --bounds
   mip-regions count net.onnx --domain=-1:1 --certify
   mip-regions build ternary --n0 1 --q 3 --depth 5 -o t.json && mip-regions plot t.json -o t.png
+  mip-regions quantize net.json -o q.json --bits 3 --distance
+  mip-regions search ternary --arch 1-2-2-1
 """
 
 
