@@ -46,13 +46,24 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 VALUE_OPTIONS = ("--domain", "--extent", "--slice")   # values that may start with '-'
+MULTI_VALUE = {"count": {"--line": 2, "--slice": 3}}   # options of several values, per command
 
 
 def _join_negative_values(argv):
-    """``--domain -1:1`` -> ``--domain=-1:1``: argparse would read '-1:1' as an option."""
+    """``--domain -1:1`` -> ``--domain=-1:1``: argparse would read '-1:1' as an option. For the
+    options of several values (``count --line A B``), a value such as '-1,2' gets a leading space
+    instead (argparse then reads it as a value; the coordinates are stripped)."""
+    command = next((a for a in argv if not a.startswith("-")), None)
+    multi = MULTI_VALUE.get(command, {})
     out, k = [], 0
     while k < len(argv):
         a = argv[k]
+        if a in multi:
+            out.append(a)
+            for v in argv[k + 1: k + 1 + multi[a]]:
+                out.append(" " + v if v.startswith("-") and v[1:2] not in ("-", "") else v)
+            k += 1 + multi[a]
+            continue
         if a in VALUE_OPTIONS and k + 1 < len(argv) and argv[k + 1].startswith("-") and argv[k + 1][1:2] not in ("-", ""):
             out.append(f"{a}={argv[k + 1]}")
             k += 2

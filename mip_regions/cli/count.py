@@ -36,6 +36,13 @@ def add_parser(sub):
                         "rational arithmetic (slow, the reference); mip = Serra et al.'s big-M MIP on "
                         "Pyomo + HiGHS, the reference; sample = distinct patterns at random points, a lower "
                         f"bound only; auto (default) = exact1d for n0 = 1, vertex for n0 <= {VERTEX_MAX_DIM}, lp above")
+    p.add_argument("--line", nargs=2, metavar=("A", "B"),
+                   help="count on the segment from A to B (comma-separated coordinates, numbers may be p/q, "
+                        "or a .npy file): the network restricted exactly to x = A + t (B - A), t in [0, 1]")
+    p.add_argument("--slice", nargs=3, metavar=("P", "U", "V"),
+                   help="count on the plane P + s U + t V, (s, t) in --extent (each comma-separated or .npy)")
+    p.add_argument("--extent", metavar="S0,S1,T0,T1", default="-1,1,-1,1",
+                   help="with --slice: the range of s and t (default -1,1,-1,1)")
     p.add_argument("--time-limit", type=float, metavar="S",
                    help="stop after S seconds and report what was found as a lower bound")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
@@ -74,6 +81,35 @@ def add_parser(sub):
     p.set_defaults(func=cmd_count)
 
 
+def _point(text, option):
+    """Coordinates from 'x1,x2,...' (numbers or p/q) or a .npy file."""
+    from fractions import Fraction
+    if str(text).endswith(".npy"):
+        import numpy as np
+        try:
+            return [float(v) for v in np.load(text).ravel()]
+        except (OSError, ValueError) as exc:
+            raise MipRegionsError(f"{option}: cannot read {text} ({exc})") from None
+    try:
+        return [Fraction(v.strip()) for v in str(text).split(",")]
+    except (ValueError, ZeroDivisionError):
+        raise MipRegionsError(f"{option}: expected comma-separated numbers, got {text!r}") from None
+
+
+def restricted(net, args):
+    """The network restricted to --line A B or --slice P U V (nets/restrict.py)."""
+    from ..nets.restrict import line, plane
+    if args.line and args.slice:
+        raise MipRegionsError("give --line or --slice, not both")
+    if args.line:
+        return line(net, _point(args.line[0], "--line"), _point(args.line[1], "--line"))
+    ext = _point(args.extent, "--extent")
+    if len(ext) != 4 or not (ext[0] < ext[1] and ext[2] < ext[3]):
+        raise MipRegionsError("--extent: expected S0,S1,T0,T1 with S0 < S1 and T0 < T1")
+    P, U, V = (_point(v, "--slice") for v in args.slice)
+    return plane(net, P, U, V, extent=((ext[0], ext[1]), (ext[2], ext[3])))
+
+
 def count_whole_space(args) -> int:
     """``count FILE --domain R``: the three counts over all of R^n0 (n0 = 1: exact1d on the whole
     line, analysis/whole_line.py)."""
@@ -110,6 +146,8 @@ def cmd_count(args) -> int:
     if args.domain is not None and args.domain.strip().upper() in ("R", "R^N", "RN"):
         return count_whole_space(args)
     net = load_network(args.file, args)
+    if args.line or args.slice:
+        net = restricted(net, args)
     method = resolve_method(net, args.method)
     options = {}
     if method == "mip":

@@ -1,0 +1,55 @@
+"""A network restricted to a line or a plane through its input space, exactly (issue 17, part 4):
+the practice of counting regions along lines and 2-D slices through the data (Hanin & Rolnick
+2019; Novak et al. 2018) on networks too large for a full count.
+
+With x = p + sum_k t_k d_k (k = 1 for a line, 2 for a plane), the first layer becomes
+``W' = W [d_1 .. d_k]``, ``b' = W p + b``, computed in exact rational arithmetic (floats taken
+as their binary values), so the restricted network computes exactly F(p + sum t_k d_k) and its
+count is exact. The other layers are the network's own (any activation, maxout included).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from ..errors import MipRegionsError
+from .network import Box, Layer, Network
+
+
+def restrict(net: Network, point, directions, lower, upper, name: str | None = None) -> Network:
+    """The network t -> F(point + sum_k t_k directions[k]) over the box [lower, upper] in t."""
+    n0 = net.input_dim
+    p = [Fraction(v) for v in point]
+    D = [[Fraction(v) for v in d] for d in directions]
+    if len(p) != n0 or any(len(d) != n0 for d in D):
+        raise MipRegionsError(f"the point and every direction need {n0} coordinates (the network's inputs)")
+    if len(D) == 1 and all(v == 0 for v in D[0]):
+        raise MipRegionsError("the line has length 0 (its two points are the same)")
+    if len(D) == 2:
+        minors = [D[0][i] * D[1][j] - D[0][j] * D[1][i] for i in range(n0) for j in range(i + 1, n0)]
+        if all(m == 0 for m in minors):
+            raise MipRegionsError("the two slice directions are parallel")
+    first = net.layers[0]
+    W, b = net.rational_layers()[0]
+    rows = [[sum((w * d[j] for j, w in enumerate(row)), Fraction(0)) for d in D] for row in W]
+    bias = [sum((w * pj for w, pj in zip(row, p)), bb) for row, bb in zip(W, b)]
+    new_first = Layer.from_numbers(rows, bias, first.activation,
+                                   rank=first.rank if first.activation == "maxout" else None)
+    return Network([new_first] + list(net.layers[1:]), Box.from_numbers(lower, upper),
+                   name or f"{net.name or 'network'} restricted")
+
+
+def line(net: Network, a, b) -> Network:
+    """F on the segment from a to b, as a function of t in [0, 1] (x = a + t (b - a))."""
+    a, b = [Fraction(v) for v in a], [Fraction(v) for v in b]
+    return restrict(net, a, [[y - x for x, y in zip(a, b)]], [0], [1],
+                    name=f"{net.name or 'network'} on a segment")
+
+
+def plane(net: Network, point, u, v, extent=((-1, 1), (-1, 1))) -> Network:
+    """F on the plane point + s u + t v, (s, t) in the extent."""
+    (s0, s1), (t0, t1) = extent
+    return restrict(net, point, [u, v], [s0, t0], [s1, t1], name=f"{net.name or 'network'} on a plane")
+
+
+__all__ = ["restrict", "line", "plane"]

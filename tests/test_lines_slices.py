@@ -1,0 +1,90 @@
+"""Counting along lines and on planes through the input space (issue 17, part 4): the restricted
+network is exact, its count equals an independent count of the full network's cells met by the
+line (polygon oracle), a plane through the whole box gives the full count, and a 784-input net
+is counted on a line in seconds."""
+
+import json
+from fractions import Fraction as Q
+
+import numpy as np
+import pytest
+
+import polygon_oracle as po
+from mip_regions import count_regions, read_network
+from mip_regions.cli import main
+from mip_regions.errors import MipRegionsError
+from mip_regions.nets.network import network_from_lists
+from mip_regions.nets.random_nets import random_mlp
+from mip_regions.nets.restrict import line, plane
+
+MODEL = "models/random-int_n0-2_4-4_seed-0.json"
+
+
+def cells_met_by_segment(net, a, b):
+    """Independent: the oracle's exact cells of the 2-D net, each clipped to the segment a-b."""
+    count = 0
+    for poly, _, _ in po.leaves(net):
+        lo, hi = Q(0), Q(1)                     # t in [0, 1], x = a + t (b - a)
+        d = [y - x for x, y in zip(a, b)]
+        n = len(poly)
+        for k in range(n):                      # each edge's inner half-plane, whatever orientation
+            p, q = poly[k], poly[(k + 1) % n]
+            normal = (-(q[1] - p[1]), q[0] - p[0])
+            inner = poly[(k + 2) % n]
+            sgn = 1 if normal[0] * (inner[0] - p[0]) + normal[1] * (inner[1] - p[1]) >= 0 else -1
+            c0 = sgn * (normal[0] * (a[0] - p[0]) + normal[1] * (a[1] - p[1]))
+            c1 = sgn * (normal[0] * d[0] + normal[1] * d[1])
+            if c1 > 0:
+                lo = max(lo, -c0 / c1)
+            elif c1 < 0:
+                hi = min(hi, -c0 / c1)
+            elif c0 < 0:
+                lo, hi = Q(1), Q(0)
+        count += hi > lo
+    return count
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_a_line_counts_the_cells_it_crosses(seed):
+    net = read_network(MODEL) if seed == 0 else random_mlp([2, 5, 4], seed)
+    exact = network_from_lists([(W, b, l.activation) for l, (W, b) in zip(net.layers, net.rational_layers())],
+                               *net.exact_domain())
+    rng = np.random.default_rng(seed)
+    a, b = [Q(int(v), 8) for v in rng.integers(-8, 9, 2)], [Q(int(v), 8) for v in rng.integers(-8, 9, 2)]
+    if a == b:
+        b = [-v for v in a] if any(a) else [Q(1), Q(1)]
+    res = count_regions(line(exact, a, b), "exact1d")
+    assert res.activation_regions == cells_met_by_segment(exact, a, b)
+    assert count_regions(line(exact, a, b), "vertex").activation_regions == res.activation_regions
+
+
+def test_a_plane_through_the_whole_box_gives_the_full_count(capsys):
+    full = count_regions(read_network(MODEL)).activation_regions
+    assert main(["count", MODEL, "--slice", "0,0", "1,0", "0,1", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["activation_regions"] == full == 11
+    assert main(["count", MODEL, "--line", "-1,-1", "1,1", "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert d["activation_regions"] == cells_met_by_segment(read_network(MODEL), [Q(-1), Q(-1)], [Q(1), Q(1)])
+
+
+def test_a_784_input_net_on_a_line_in_seconds():
+    import time
+    net = random_mlp([784, 64, 64], 0, lower=0.0, upper=1.0)
+    rng = np.random.default_rng(0)
+    a, b = rng.random(784), rng.random(784)
+    t = time.perf_counter()
+    res = count_regions(line(net, a, b), "exact1d", linear=True)
+    assert res.complete and res.activation_regions > 1 and time.perf_counter() - t < 60
+    X = a + np.linspace(0, 1, 2001)[:, None] * (b - a)      # the patterns met at dense points
+    pats = {p.tobytes() for p in net.patterns(X)}
+    assert len(pats) <= res.activation_regions
+
+
+def test_bad_lines_and_planes_are_named(capsys):
+    net = read_network(MODEL)
+    with pytest.raises(MipRegionsError, match="length 0"):
+        line(net, [0, 0], [0, 0])
+    with pytest.raises(MipRegionsError, match="parallel"):
+        plane(net, [0, 0], [1, 1], [2, 2])
+    assert main(["count", MODEL, "--line", "0,0,0", "1,1,1"]) == 2
+    assert "2 coordinates" in capsys.readouterr().err
