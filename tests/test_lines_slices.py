@@ -88,3 +88,19 @@ def test_bad_lines_and_planes_are_named(capsys):
         plane(net, [0, 0], [1, 1], [2, 2])
     assert main(["count", MODEL, "--line", "0,0,0", "1,1,1"]) == 2
     assert "2 coordinates" in capsys.readouterr().err
+
+
+def test_lines_between_data_points(tmp_path, capsys):
+    X = np.random.default_rng(0).uniform(-1, 1, (6, 2))
+    np.save(tmp_path / "x.npy", X)
+    assert main(["count", MODEL, "--line-from-data", str(tmp_path / "x.npy"), "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    net = read_network(MODEL)
+    want = [count_regions(line(net, a.tolist(), b.tolist()), "exact1d").activation_regions
+            for a, b in zip(X[:-1], X[1:])]
+    assert d["activation_regions"] == want and d["segments"] == 5
+    length = sum(float(np.linalg.norm(b - a)) for a, b in zip(X[:-1], X[1:]))
+    assert d["boundaries_per_unit_length"] == pytest.approx(sum(c - 1 for c in want) / length)
+    np.save(tmp_path / "bad.npy", np.zeros((3, 5)))
+    assert main(["count", MODEL, "--line-from-data", str(tmp_path / "bad.npy")]) == 2
+    assert "with 2 coordinates each" in capsys.readouterr().err
