@@ -92,10 +92,6 @@ class RegionStore:
         """Patterns start..stop-1 as a bool matrix (one row per region)."""
         return np.unpackbits(self._bits[start:stop], axis=1, count=self.n_bits, bitorder="little").astype(bool)
 
-    def packed(self, k: int) -> bytes:
-        """The k-th pattern as packed bytes (a dictionary key)."""
-        return self._bits[k].tobytes()
-
     def __getitem__(self, k):
         from .result import Region
         if isinstance(k, slice):
@@ -112,10 +108,6 @@ class RegionStore:
     def __iter__(self):
         for k in range(self._len):
             yield self[k]
-
-    @property
-    def nbytes(self) -> int:
-        return self._total_bytes(self._cap)
 
 
 __all__ = ["RegionStore", "SPILL_BYTES"]

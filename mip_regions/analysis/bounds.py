@@ -23,6 +23,7 @@ from itertools import product
 from math import comb, prod
 
 from ..errors import MipRegionsError
+from ..nets.activations import activation
 
 
 class BoundError(MipRegionsError):
@@ -85,7 +86,7 @@ def serra2018_maxout(n0: int, widths) -> int:
         d = min(d, m)
         if act == "identity":
             continue
-        h = m * (k * (k - 1) // 2 if act == "maxout" else 1)
+        h = m * activation(act, k).hyperplanes_per_unit   # k(k-1)/2 for maxout, 1 for relu
         total *= sum(comb(h, j) for j in range(d + 1))
     return total
 
