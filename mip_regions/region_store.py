@@ -51,14 +51,18 @@ class RegionStore:
     def _total_bytes(self, rows: int) -> int:
         return rows * (self._nbytes + 8 * self.n0 + 9)
 
-    def append(self, region) -> None:
-        if self._len == self._cap:
-            cap = max(1024, 2 * self._cap)
+    def _grow(self, n: int) -> None:
+        """Make room for n more regions (the arrays double)."""
+        if self._len + n > self._cap:
+            cap = max(1024, 2 * self._cap, self._len + n)
             self._bits = self._alloc("bits", (cap, self._nbytes), np.uint8, self._bits[: self._len])
             self._wit = self._alloc("witness", (cap, self.n0), np.float64, self._wit[: self._len])
             self._margin = self._alloc("margin", (cap,), np.float64, self._margin[: self._len])
             self._float_exact = self._alloc("exact", (cap,), np.bool_, self._float_exact[: self._len])
             self._cap = cap
+
+    def append(self, region) -> None:
+        self._grow(1)
         k = self._len
         self._bits[k] = np.packbits(np.asarray(region.bits, dtype=bool), bitorder="little")[: self._nbytes] \
             if self.n_bits else 0
@@ -72,6 +76,26 @@ class RegionStore:
             else:
                 self._exact[k] = e
         self._len += 1
+
+    def block(self, start: int, stop: int) -> dict:
+        """Regions start..stop-1 as plain arrays (packed patterns, witnesses, margins, exact
+        witnesses re-indexed from 0): what a parallel task sends back (parallel/tasks.py)."""
+        return {"bits": np.array(self._bits[start:stop]), "witness": np.array(self._wit[start:stop]),
+                "margin": np.array(self._margin[start:stop]),
+                "float_exact": np.array(self._float_exact[start:stop]),
+                "exact": {k - start: v for k, v in self._exact.items() if start <= k < stop}}
+
+    def extend_block(self, block: dict) -> None:
+        """Append the regions of a :meth:`block` (of a store with the same n_bits and n0)."""
+        n = len(block["margin"])
+        self._grow(n)
+        k = self._len
+        self._bits[k: k + n] = block["bits"]
+        self._wit[k: k + n] = block["witness"]
+        self._margin[k: k + n] = block["margin"]
+        self._float_exact[k: k + n] = block["float_exact"]
+        self._exact.update({k + i: v for i, v in block["exact"].items()})
+        self._len += n
 
     def pop(self):
         """Remove and return the last region (as list.pop())."""

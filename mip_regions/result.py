@@ -164,6 +164,7 @@ class RunContext:
         self.stats: dict = {}
         self.stop_reason: str | None = None
         self.interrupted = False
+        self.router = None     # engines/routes.Router: the subtree a parallel task explores (None: all)
         self.progress = sys.stderr.isatty() if progress is None else progress
         self._next_progress = self.start + 2.0
 
@@ -171,6 +172,8 @@ class RunContext:
     def add_region(self, bits, witness, margin, exact_witness=None) -> None:
         region = Region(np.asarray(bits, dtype=bool), np.asarray(witness, dtype=float), float(margin),
                         None if exact_witness is None else tuple(exact_witness))
+        if self.router is not None:
+            self.router.emitted(self.count)
         self.count += 1
         if self.keep:
             self.regions.append(region)

@@ -48,6 +48,14 @@ def add_parser(sub):
                    help="with --slice: the range of s and t (default -1,1,-1,1)")
     p.add_argument("--time-limit", type=float, metavar="S",
                    help="stop after S seconds and report what was found as a lower bound")
+    p.add_argument("--workers", type=int, metavar="N",
+                   help="vertex/lp: spread the search over N local worker processes (a Dask LocalCluster "
+                        "started for the run; the result is the serial one, region for region). Needs the "
+                        "'parallel' extra (pip install 'mip-regions[parallel]')")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="vertex/lp: send the search to an existing Dask cluster, e.g. tcp://host:8786 "
+                        "(started with `dask scheduler` and `dask worker ADDRESS`); default: "
+                        "$DASK_SCHEDULER_ADDRESS when it is set and --workers is not")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
     p.add_argument("--regions-out", metavar="FILE",
                    help="write every region (pattern, interior witness point, margin) as JSON lines, "
@@ -177,6 +185,23 @@ def count_whole_space(args) -> int:
     return 0
 
 
+def parallel_options(args, method):
+    """(workers, scheduler) for count_regions: --workers N starts a local cluster, --scheduler (or
+    $DASK_SCHEDULER_ADDRESS when --workers is not given) names an existing one."""
+    import os
+    workers, scheduler = args.workers, args.scheduler
+    if workers is not None and workers < 1:
+        raise MipRegionsError(f"--workers must be at least 1, got {workers}")
+    if workers is not None and scheduler:
+        raise MipRegionsError("give --workers (a local cluster) or --scheduler (an existing one), not both")
+    if workers is None and not scheduler and method in ("vertex", "lp"):
+        scheduler = os.environ.get("DASK_SCHEDULER_ADDRESS") or None
+    if ((workers or 1) > 1 or scheduler) and method not in ("vertex", "lp"):
+        raise MipRegionsError(f"--workers/--scheduler work with --method vertex or lp, not {method} "
+                              "(exact1d is fast on one core; the MIP engine is one solver session)")
+    return workers, scheduler
+
+
 def cmd_count(args) -> int:
     """``mip-regions count``: count, optionally certify and bound, and report."""
     from ..counting import resolve_method
@@ -217,11 +242,12 @@ def cmd_count(args) -> int:
     if args.repair and not args.certify:
         raise MipRegionsError("--repair applies with --certify only")
     linear = not args.no_linear and method != "sample"
+    workers, scheduler = parallel_options(args, method)
     if args.graph_out and (args.no_linear or method == "sample"):
         raise MipRegionsError("--graph-out needs an exact method and the linear-region analysis")
     result = count_regions(net, method, time_limit=args.time_limit, regions_out=args.regions_out,
                            keep_regions=args.certify or bool(args.graph_out), linear=linear,
-                           connectivity=args.connectivity, **options)
+                           connectivity=args.connectivity, workers=workers, scheduler=scheduler, **options)
     status = 0
     if args.certify and result.complete:
         status = run_certify(net, result, args)

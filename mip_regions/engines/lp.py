@@ -34,6 +34,7 @@ from ..nets.network import Network
 from ..result import RunContext
 from .layers import CutStack, ExactPath, StopSearch, enter_layer, root_input
 from .margin_lp import make_margin_lp
+from .routes import router_of
 
 LP_TRUST = 1e-7   # LP margins within LP_TRUST x the box's largest side are decided exactly
 ANISOTROPY = 8.0  # boxes whose sides differ more than this are searched in box coordinates
@@ -67,6 +68,7 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto") -> None:
     bits = np.zeros(net.num_relu, dtype=bool)
     path = CutStack(lo, hi, net.num_relu + 1, scale=scale)   # the cell's constraints, also in the LP
     exact = ExactPath(net, ctx)
+    router = router_of(ctx)      # which branches this run takes (routes.py; all when serial)
     max_points = 4 * (n0 + 1)
 
     def tighten_box(blo, bhi, r, q):
@@ -164,11 +166,18 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto") -> None:
             i, rest = thins[0], thins[1:]
             vals = W @ R[i] + Q[i]
             clear = 1 if (vals > U.band[i]).any() else -1   # the side the known points are on
-            ctx.bump("slivers")
-            bits[off + i] = clear < 0
-            exact.subtree(bits, path, U.layer, rest, extra=(U.layer, i, -clear))
-            bits[off + i] = clear > 0
-            descend(U, i, clear, np.array(rest, dtype=int), W[clear * vals > U.band[i]], blo, bhi)
+            if router.enter(0):        # branch 0: the sliver, with its subtree, exactly
+                try:
+                    ctx.bump("slivers")
+                    bits[off + i] = clear < 0
+                    exact.subtree(bits, path, U.layer, rest, extra=(U.layer, i, -clear))
+                finally:
+                    router.leave()
+            if router.enter(1):        # branch 1: the clear side
+                try:
+                    descend(U, i, clear, np.array(rest, dtype=int), W[clear * vals > U.band[i]], blo, bhi)
+                finally:
+                    router.leave()
             return
         if not cutting:
             layer_step(U.layer + 1, U.output(bits), W, blo, bhi)
@@ -176,7 +185,9 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto") -> None:
         i, rest = cutting[0], np.array(cutting[1:] + thins, dtype=int)
         vals = W @ R[i] + Q[i]
         bi = U.band[i]
-        for s in (1, -1):         # descend(), inlined: this is the hot path
+        for b, s in enumerate((1, -1)):   # descend(), inlined: this is the hot path
+            if not router.enter(b):
+                continue
             r, q = s * R[i], s * Q[i]
             bits[off + i] = s > 0
             lp.push(r, -q)
@@ -187,6 +198,7 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto") -> None:
             finally:
                 lp.pop()
                 path.pop()
+                router.leave()
 
     def maxout_units(U, units, W, blo, bhi):
         """Split the cell among the arguments of the first maxout unit in ``units``: argument
@@ -200,7 +212,9 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto") -> None:
             layer_step(U.layer + 1, U.output(bits), W, blo, bhi)
             return
         u, rest = units[0], units[1:]
-        for j, others in U.arguments(u, bits):
+        for b, (j, others) in enumerate(U.arguments(u, bits)):
+            if not router.enter(b):
+                continue
             Wc, nlo, nhi, pushed, alive = W, blo, bhi, 0, True
             try:
                 for n, m in enumerate(others):
@@ -244,6 +258,7 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto") -> None:
                 for _ in range(pushed):
                     lp.pop()
                     path.pop()
+                router.leave()
 
     def descend(U, i, s, rest, Wc, blo, bhi):
         """Go into the child C ∩ {s (r_i.x + q_i) >= 0} with its known points Wc."""

@@ -35,6 +35,7 @@ from ..nets.network import Network
 from ..result import RunContext
 from .layers import CutStack, ExactPath, StopSearch, enter_layer, root_input
 from .polytope import box, split as split_polytope
+from .routes import router_of
 
 
 
@@ -58,6 +59,7 @@ def run_vertex(net: Network, ctx: RunContext) -> None:
     bits = np.zeros(net.num_relu, dtype=bool)
     path = CutStack(lo, hi, net.num_relu + 1)
     exact = ExactPath(net, ctx)
+    router = router_of(ctx)      # which branches this run takes (routes.py; all when serial)
     stats = ctx.stats
     stats["splits"] = 0
     stats["max_vertices"] = 0
@@ -112,10 +114,16 @@ def run_vertex(net: Network, ctx: RunContext) -> None:
         if not cutting and thins:
             (k, clear), rest = thins[0], [int(cand[j]) for j, _ in thins[1:]]
             i = int(cand[k])
-            ctx.bump("slivers")
-            bits[off + i] = clear < 0                # the sliver, with its subtree: exactly
-            exact.subtree(bits, path, U.layer, rest, extra=(U.layer, i, -clear))
-            bits[off + i] = clear > 0                # the clear side: the floats' polytope
+            if router.enter(0):                      # branch 0: the sliver, with its subtree, exactly
+                try:
+                    ctx.bump("slivers")
+                    bits[off + i] = clear < 0
+                    exact.subtree(bits, path, U.layer, rest, extra=(U.layer, i, -clear))
+                finally:
+                    router.leave()
+            if not router.enter(1):                  # branch 1: the clear side, the floats' polytope
+                return
+            bits[off + i] = clear > 0
             try:
                 child = split_exact(U, i, P, G[:, k], band[k])
             except _ExactNode:
@@ -126,6 +134,7 @@ def run_vertex(net: Network, ctx: RunContext) -> None:
                 decide(U, np.array(rest, dtype=int), P_clear)
             finally:
                 path.pop()
+                router.leave()
             return
         if not cutting:
             layer_step(U.layer + 1, U.output(bits), P)
@@ -140,13 +149,16 @@ def run_vertex(net: Network, ctx: RunContext) -> None:
             return
         stats["splits"] += 1
         stats["max_vertices"] = max(stats["max_vertices"], len(plus.V), len(minus.V))
-        for s, child in ((1, plus), (-1, minus)):
+        for b, (s, child) in enumerate(((1, plus), (-1, minus))):
+            if not router.enter(b):
+                continue
             bits[off + i] = s > 0
             path.push(s * R[i], s * Q[i], (U.layer, i, s))
             try:
                 decide(U, rest, child)
             finally:
                 path.pop()
+                router.leave()
 
     def maxout_units(U, units, P):
         """Split the cell P among the arguments of the first maxout unit in ``units``: argument
@@ -159,7 +171,9 @@ def run_vertex(net: Network, ctx: RunContext) -> None:
             layer_step(U.layer + 1, U.output(bits), P)
             return
         u, rest = units[0], units[1:]
-        for j, others in U.arguments(u, bits):
+        for b, (j, others) in enumerate(U.arguments(u, bits)):
+            if not router.enter(b):
+                continue
             piece, pushed = P, 0
             try:
                 for n, m in enumerate(others):
@@ -205,6 +219,7 @@ def run_vertex(net: Network, ctx: RunContext) -> None:
             finally:
                 for _ in range(pushed):
                     path.pop()
+                router.leave()
 
     def touching(U, i, P, g, band):
         """A hyperplane with no vertex of P clearly on one of its sides, decided exactly: 1 or -1

@@ -1,0 +1,85 @@
+"""Which subtrees of a depth-first cell search a run explores: the cut that makes the search
+parallel (issue 16; parallel/ runs the pieces).
+
+The searches of lp.py and vertex.py branch at a few kinds of node (a cutting unit: its two
+sides; a sliver: its exact thin side, then the clear side; a maxout unit: one branch per
+argument). Number the branches of each node 0, 1, ... in the order the search takes them; then
+a *route* (b_0, b_1, ..., b_d) names one node of the search tree, and the subtrees below the
+routes of any antichain that covers the tree partition its leaves, i.e. the activation regions.
+So the count of a network is the sum of the counts of its subtrees, exactly, whatever the cut.
+
+A :class:`Router` is asked at each branch (``enter(b)``) whether the run goes in:
+
+* along its own ``route`` only the named branch is taken (the nodes above the subtree are
+  recomputed: a handful of splits);
+* below it, a branch at depth ``split_depth`` or more, or any branch once ``split_after``
+  seconds have passed, is not entered but handed out as a new route (``handed``): the frontier
+  of a first pass, and the on-demand split of a subtree that runs long;
+* otherwise it goes in.
+
+The regions a run emits come in *chunks*, each a contiguous stretch of the serial search's
+order; ``marks`` holds (region index, route of the node where the chunk starts). Sorting every
+run's chunks by that route gives the serial search's order again (branches are taken in
+increasing order, and a route that is a prefix of another comes first), so a parallel run lists
+its regions exactly as a serial one does.
+"""
+
+from __future__ import annotations
+
+import time
+
+
+class Router:
+    """Branch filter of one run (module docstring); the default enters every branch."""
+
+    __slots__ = ("route", "stack", "split_depth", "split_at", "handed", "marks", "fresh")
+
+    def __init__(self, route=(), split_depth: int | None = None, split_after: float | None = None):
+        self.route = tuple(int(b) for b in route)
+        self.stack: list[int] = []
+        self.split_depth = split_depth
+        self.split_at = None if split_after is None else time.perf_counter() + float(split_after)
+        self.handed: list[tuple] = []
+        self.marks: list[tuple[int, tuple]] = []
+        self.fresh = True          # the next region starts a chunk
+
+    def enter(self, b: int) -> bool:
+        """May the run go into branch ``b`` of the current node? (True: call ``leave`` after.)"""
+        d = len(self.stack)
+        if d < len(self.route):
+            if self.route[d] != b:
+                return False
+        elif ((self.split_depth is not None and d >= self.split_depth)
+              or (self.split_at is not None and time.perf_counter() >= self.split_at)):
+            self.handed.append(tuple(self.stack) + (b,))
+            self.fresh = True
+            return False
+        self.stack.append(b)
+        return True
+
+    def leave(self) -> None:
+        self.stack.pop()
+
+    def emitted(self, index: int) -> None:
+        """The run's region number ``index`` was just reported (result.RunContext.add_region)."""
+        if self.fresh:
+            self.marks.append((index, tuple(self.stack)))
+            self.fresh = False
+
+
+class _Everything(Router):
+    """The serial search: every branch, nothing handed out (kept cheap: it is on the hot path)."""
+
+    def enter(self, b: int) -> bool:
+        return True
+
+    def leave(self) -> None:
+        pass
+
+    def emitted(self, index: int) -> None:
+        pass
+
+
+def router_of(ctx) -> Router:
+    """The run's router (result.RunContext.router), or one that enters every branch."""
+    return getattr(ctx, "router", None) or _Everything()
