@@ -172,8 +172,8 @@ class RunContext:
     def add_region(self, bits, witness, margin, exact_witness=None) -> None:
         region = Region(np.asarray(bits, dtype=bool), np.asarray(witness, dtype=float), float(margin),
                         None if exact_witness is None else tuple(exact_witness))
-        if self.router is not None:
-            self.router.emitted(self.count)
+        if self.router is not None and not self.router.emitted(self.count):
+            return     # above this run's subtree: counted by the run that owns it (engines/routes.py)
         self.count += 1
         if self.keep:
             self.regions.append(region)

@@ -60,11 +60,16 @@ class Router:
     def leave(self) -> None:
         self.stack.pop()
 
-    def emitted(self, index: int) -> None:
-        """The run's region number ``index`` was just reported (result.RunContext.add_region)."""
+    def emitted(self, index: int) -> bool:
+        """A region is being reported as the run's number ``index`` (result.RunContext.add_region):
+        False when the run is still above its own subtree (the region belongs to the run that
+        holds the shorter route), else True, and the chunk marks are kept."""
+        if len(self.stack) < len(self.route):
+            return False
         if self.fresh:
             self.marks.append((index, tuple(self.stack)))
             self.fresh = False
+        return True
 
 
 class _Everything(Router):
@@ -76,8 +81,8 @@ class _Everything(Router):
     def leave(self) -> None:
         pass
 
-    def emitted(self, index: int) -> None:
-        pass
+    def emitted(self, index: int) -> bool:
+        return True
 
 
 def router_of(ctx) -> Router:
