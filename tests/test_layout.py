@@ -12,10 +12,11 @@ PKG = Path(__file__).resolve().parent.parent / "mip_regions"
 
 # layer -> the layers its modules must not import
 FORBIDDEN = {
-    "io": {"engines", "analysis", "report", "cli"},
-    "nets": {"io", "engines", "analysis", "report", "cli"},
-    "engines": {"analysis", "report", "cli"},
-    "analysis": {"report", "cli"},
+    "io": {"engines", "analysis", "parallel", "report", "cli"},
+    "nets": {"io", "engines", "analysis", "parallel", "report", "cli"},
+    "engines": {"analysis", "parallel", "report", "cli"},
+    "analysis": {"parallel", "report", "cli"},
+    "parallel": {"report", "cli"},    # runs engines (and analysis for sweep rows) on a Dask cluster
     "report": {"cli"},
 }
 TOP_LEVEL_SHARED = {"result", "region_store", "errors"}   # imported from everywhere; import only

@@ -44,7 +44,7 @@ def scheduler_address(scheduler: str | None) -> str | None:
     return scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
 
 
-def _client(workers: int | None, scheduler: str | None):
+def start_client(workers: int | None, scheduler: str | None):
     try:
         from distributed import Client, LocalCluster
     except ImportError as exc:
@@ -98,7 +98,7 @@ def count_parallel(net: Network, method: str = "auto", *, workers: int | None = 
     own = client is None
     cluster = None
     if own:
-        client, cluster = _client(workers, scheduler)
+        client, cluster = start_client(workers, scheduler)
     results, stop_reason, n_tasks = [], None, 0
     try:
         n_workers = max(len(client.scheduler_info().get("workers", {})), int(workers or 1))
