@@ -113,4 +113,55 @@ def test_search_cli_and_count_over_r(tmp_path, capsys):
     assert out["networks_3^P"] == 729 and out["searched"] == 225
     assert main(["count", str(tmp_path / "1-2-1_activation_regions.json"), "--domain", "R"]) == 0
     assert "activation regions   3 " in capsys.readouterr().out
-    assert main(["search", "ternary", "--arch", "2-2-1"]) == 2
+    assert main(["search", "ternary", "--arch", "2-2-2"]) == 2      # one output only
+    assert "one output" in capsys.readouterr().err
+
+
+# -- n0 >= 2 (analysis/ternary_search.py) against an independent brute force ----------------------
+
+def _brute_force_2d(arch):
+    """Maxima over ALL 3^P ternary networks of a 2-input architecture, each counted by the exact
+    polygon oracle (tests/polygon_oracle.py, no engine code) on [-16, 16]^2: with weights and
+    biases in {-1, 0, 1} and at most two hidden layers of width <= 2, every vertex of the cell
+    complex lies within |x| <= 4, so this box meets every region of R^2."""
+    import itertools
+    from polygon_oracle import counts
+    from mip_regions.nets.network import network_from_lists
+    hidden = arch[1:-1]
+    shapes = [(b, a + 1) for a, b in zip(arch[:-2], hidden)]
+    n_params = sum(r * c for r, c in shapes) + hidden[-1]
+    best = [0, 0, 0]
+    for theta in itertools.product((-1, 0, 1), repeat=n_params):
+        k, layers = 0, []
+        for rows, cols in shapes:
+            M = [list(theta[k + i * cols: k + (i + 1) * cols]) for i in range(rows)]
+            layers.append(([r[:-1] for r in M], [r[-1] for r in M], "relu"))
+            k += rows * cols
+        layers.append(([list(theta[k:])], [0], "identity"))
+        c = counts(network_from_lists(layers, [-16, -16], [16, 16]))
+        best = [max(b, v) for b, v in zip(best, c)]
+    return tuple(best)
+
+
+@pytest.mark.parametrize("arch", [[2, 1, 1], [2, 2, 1], [2, 1, 1, 1]])
+def test_search_2d_equals_the_brute_force(arch):
+    from mip_regions.analysis.ternary_search import search_ternary_nd
+    res = search_ternary_nd(arch)
+    got = tuple(res.best[k][0] for k in ("activation_regions", "linear_regions", "affine_maps"))
+    assert got == _brute_force_2d(arch)
+    assert res.full_size == 3 ** (sum((a + 1) * b for a, b in zip(arch[:-2], arch[1:-1])) + arch[-2])
+    assert res.searched < res.full_size / 4          # the reductions
+    from polygon_oracle import counts
+    from mip_regions.nets.network import network_from_lists
+    for k, name in enumerate(("activation_regions", "linear_regions", "affine_maps")):   # witnesses attain it
+        value, layers = res.best[name]
+        assert counts(network_from_lists(layers, [-16, -16], [16, 16]))[k] == value
+
+
+def test_input_symmetry_reduction_keeps_one_of_each_orbit():
+    from mip_regions.analysis.ternary_search import _input_images, canonical_first_layers
+    keep = canonical_first_layers(2, 1)
+    # 27 rows (w1, w2, b); the signed permutations of (w1, w2) leave the orbits
+    # {0}, {(+-1, 0), (0, +-1)}, {(+-1, +-1)} of the weights, times 3 biases: 9 classes
+    assert len(keep) == 9
+    assert all(rows == min(_input_images(rows, 2)) for rows in keep)
