@@ -68,10 +68,13 @@ def test_quantize_trained_script(tmp_path):
 
 
 def test_ternary_maxima_script(tmp_path):
-    proc = run("ternary_maxima.py", "--budget", "3000", "--out", str(tmp_path))
+    proc = run("ternary_maxima.py", "--budget", "3000", "--budget-nd", "400", "--out", str(tmp_path))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     rows = {r["arch"]: r for r in csv.DictReader(open(tmp_path / "ternary_maxima.csv"))}
     assert (rows["1-3-1"]["max_activation"], rows["1-3-1"]["serra_upper"]) == ("4", "4")
     assert rows["1-2-1-1"]["max_activation"] == "5" and rows["1-2-1-1"]["max_maps"] == "4"
     assert rows["1-5-1"]["seconds"] == "over budget"
     assert (tmp_path / "witnesses" / "1-2-1-1_activation_regions.json").exists()
+    assert rows["2-2-1"]["max_activation"] == "4" == rows["2-2-1"]["serra_upper"]     # two crossing lines
+    assert rows["2-2-1"]["paper_lower"] == "1" and rows["2-3-1"]["seconds"] == "over budget"
+    assert (tmp_path / "witnesses" / "2-2-1_linear_regions.json").exists()

@@ -14,7 +14,8 @@ def add_domain_options(p):
     p.add_argument("--domain", metavar="LO:HI",
                    help="input box: LO:HI for every coordinate, or LO1:HI1,LO2:HI2,... per coordinate "
                         "(numbers may be p/q; --domain -1:1 and --domain=-1:1 both work); required for ONNX files without mip-regions metadata, and "
-                        "overrides the domain stored in a network file")
+                        "overrides the domain stored in a network file. count: R = all of R^n0 (n0 = 1: "
+                        "exact breakpoints on the line; n0 >= 2: a box certified to meet every region)")
     p.add_argument("--domain-file", metavar="FILE",
                    help='JSON file {"lower": [...], "upper": [...]} with per-coordinate bounds')
 
