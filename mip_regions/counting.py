@@ -57,6 +57,7 @@ def count_regions(net: Network, method: str = "auto", *, time_limit=None, region
     sink = RegionWriter(net, regions_out) if regions_out else None
     ctx = RunContext(net, method, time_limit=time_limit, sink=sink, keep_regions=keep_regions or linear,
                      progress=progress)
+    ctx.witnesses = keep_regions or bool(regions_out)   # not when only the analysis keeps them
     previous = None
     if threading.current_thread() is threading.main_thread():
         def on_sigint(signum, frame):

@@ -164,6 +164,7 @@ class RunContext:
         self.stats: dict = {}
         self.stop_reason: str | None = None
         self.interrupted = False
+        self.witnesses = True  # deep witnesses wanted (lp: one Chebyshev LP per region; else any interior point)
         self.router = None     # engines/routes.Router: the subtree a parallel task explores (None: all)
         self.progress = sys.stderr.isatty() if progress is None else progress
         self._next_progress = self.start + 2.0

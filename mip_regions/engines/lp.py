@@ -9,9 +9,21 @@ each unit's pre-activation is affine on C (cells.py), and the unit is decided as
 * sign fixed over a bounding box of C (each new constraint propagated into the parent's box,
   no LP): that sign;
 * points of W beyond the unit's error band on both sides of the hyperplane: it cuts C (no LP);
-* otherwise one margin LP ``max t  s.t.  C's rows with margin t, s (a.x + c) >= t ||a||`` for
-  the side s that no point of W is on: t* > trust means the hyperplane cuts C and the optimum is
-  a new point of W; t* < -trust means the sign is fixed on C. ``trust`` is the larger of the
+* otherwise one **support LP** ``max s (a.x + c) / ||a||`` over the closed cell C for the side s
+  that no point of W is on (issue 17). Only its objective changes from one test to the next, so
+  the solver starts from the previous optimal basis; no row is pushed or popped for a test. A
+  value v < -trust means the sign is fixed on C. A value v > 4 trust means the hyperplane cuts C
+  (C is full-dimensional and convex, so a point of C strictly on side s has interior points of C
+  near it); the optimum y is a vertex of C and may lie on C's boundary, so the new point of W is
+  z on the segment from a known interior point w to y with s (a.z + c) = v/2 (interior: every
+  point of that segment but y is), checked in floats to be inside every row by more than the
+  LP's point tolerance. When the value is in between, or no such z is found, the **margin LP**
+  ``max t  s.t.  C's rows with margin t, s (a.x + c) >= t ||a||`` (a probe row pushed and
+  popped) decides as before: t* > trust means a cut with a deep new point; t* < -trust means
+  the sign is fixed. At a leaf, one margin LP without a probe gives the region's deepest point
+  as its witness when witnesses are wanted (``RunContext.witnesses``: regions kept or written);
+  otherwise the leaf reports its known point farthest from the boundary, interior all the same.
+  ``trust`` is the larger of the
   unit's error band (layers.py) and LP_TRUST times the box's largest side (the LP solver's own
   tolerances are absolute, about 1e-9; a box whose sides differ by more than ANISOTROPY is searched
   in the coordinates u of [-1, 1]^n0, x = mid + half u, so this holds for every side). In
@@ -40,10 +52,15 @@ LP_TRUST = 1e-7   # LP margins within LP_TRUST x the box's largest side are deci
 ANISOTROPY = 8.0  # boxes whose sides differ more than this are searched in box coordinates
 
 
-def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto") -> None:
+def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto", decide: str = "support") -> None:
     """Enumerate the activation regions of ``net`` into ``ctx`` (module docstring).
 
-    ``lp_solver``: 'glpk' or 'highs' (margin_lp.py); 'auto' takes glpk when it is installed."""
+    ``lp_solver``: 'glpk' or 'highs' (margin_lp.py); 'auto' takes glpk when it is installed.
+    ``decide``: 'support' (the support LP first, the margin LP as fallback) or 'margin' (every
+    decision by the margin LP with a probe row, as before issue 17; kept for the benchmark)."""
+    if decide not in ("support", "margin"):
+        from ..errors import EngineError
+        raise EngineError(f"decide must be 'support' or 'margin', got {decide!r}")
     xlo, xhi = net.domain.lower.astype(float), net.domain.upper.astype(float)
     n0 = net.input_dim
     mid, half = (xlo + xhi) / 2, (xhi - xlo) / 2
@@ -82,11 +99,51 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto") -> None:
         nhi = np.where(neg, np.minimum(bhi, need / np.where(neg, r, 1.0)), bhi)
         return nlo, nhi
 
-    def side_lp(U, i, r, q, s, trust):
+    def reach(r, q, s, trust, W):
+        """The support LP (module docstring): ("no", None) when max over the closed cell of
+        s (r.x + q) is below -trust; ("yes", z) when it is above 4 trust, z an interior point of
+        the cell on that side (toward()); else ("unsure", None)."""
+        if decide == "margin":
+            return "unsure", None
+        ctx.stats["lps"] = lp.solves + 1
+        v, y = lp.support([s * c for c in r])
+        if v is None:
+            return "unsure", None
+        v += s * q
+        if v < -trust:
+            return "no", None
+        if v > 4 * trust:
+            z = toward(y, W, r, q, s, v, trust)
+            if z is not None:
+                return "yes", z
+        return "unsure", None
+
+    def toward(y, W, r, q, s, v, trust):
+        """A point z on the segment from a known interior point w to the support LP's vertex y
+        (which may lie on the cell's boundary) where s (r.z + q) = v / 2: interior to the cell
+        (the segment's points other than y are), checked in floats to be more than the LP's point
+        tolerance inside every row and beyond ``trust`` on side s; None when no known point gives
+        one."""
+        for w in W[::-1][:4]:                  # the newest points first
+            a = s * (float(np.dot(r, w)) + q)
+            if a >= v / 2:
+                continue
+            z = w + ((v / 2 - a) / (v - a)) * (y - w)
+            if s * (float(np.dot(r, z)) + q) > trust and lp.margin(z) > lp.point_tol:
+                return z
+        return None
+
+    def side_lp(U, i, r, q, s, trust, W):
         """Does C ∩ {s (r.x + q) > 0} have an interior (r, q: unit i's hyperplane, as a list and
-        a float)? (True, point) when the float LP shows it beyond ``trust``, (False, None) when its
-        margin is below -trust, else the exact LP decides: (True, None) for a sliver thinner than
-        the floats resolve, or (False, None)."""
+        a float)? (True, point) when the float LPs show it beyond ``trust``, (False, None) when
+        C's points all lie below -trust, else the exact LP decides: (True, None) for a sliver
+        thinner than the floats resolve, or (False, None). The support LP decides most units;
+        the margin LP (the cell's deepest point on that side) is the fallback."""
+        kind, z = reach(r, q, s, trust, W)
+        if kind == "no":
+            return False, None
+        if kind == "yes":
+            return True, z
         ctx.stats["lps"] = lp.solves + 1
         t, y = lp.probe([s * v for v in r], -s * q, trust)
         if y is not None and s * (float(np.dot(r, y)) + q) > trust:
@@ -99,6 +156,11 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto") -> None:
         """Continue from layer l for the current cell, whose layer-l input is ``inp``."""
         U = enter_layer(net, ctx, bits, l, inp, xmax, exact_floats)
         if U is None:
+            if ctx.witnesses and decide == "support":   # a deep witness: the Chebyshev centre, one LP
+                ctx.stats["lps"] = lp.solves + 1
+                t, y = lp.chebyshev()
+                if y is not None and t is not None and t > lp_trust:
+                    W = np.vstack([W, y[None, :]])
             m = path.margins(W)
             k = int(np.argmax(m))      # report the point of W farthest from the cell's boundary
             ctx.add_region(bits.copy(), to_x(W[k]), float(m[k]))
@@ -138,14 +200,14 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto") -> None:
                 continue
             if has_pos[k] or has_neg[k]:
                 s = -1 if has_pos[k] else 1
-                other, y = side_lp(U, i, Rl[k], Ql[k], s, max(bandl[k], lp_trust))
+                other, y = side_lp(U, i, Rl[k], Ql[k], s, max(bandl[k], lp_trust), W)
                 if not other:                  # the hyperplane does not cut C
                     bits[off + i] = has_pos[k]
                     continue
                 (cutting if y is not None else thins).append(i)
                 new = [] if y is None else [y]
             else:                              # every known point is within the band: both sides
-                (fp, yp), (fn, yn) = (side_lp(U, i, Rl[k], Ql[k], s, max(bandl[k], lp_trust)) for s in (1, -1))
+                (fp, yp), (fn, yn) = (side_lp(U, i, Rl[k], Ql[k], s, max(bandl[k], lp_trust), W) for s in (1, -1))
                 new = [y for y in (yp, yn) if y is not None]
                 if fp and fn and new:
                     (cutting if len(new) == 2 else thins).append(i)
@@ -234,8 +296,11 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto") -> None:
                         continue                          # satisfied on the whole cell
                     if not inside.any():
                         trust = max(band, lp_trust)
-                        ctx.stats["lps"] = lp.solves + 1
-                        t, y = lp.probe(r, -q, trust)
+                        kind, y = reach(r, q, 1, trust, Wc)
+                        t = -np.inf if kind == "no" else None
+                        if kind == "unsure":
+                            ctx.stats["lps"] = lp.solves + 1
+                            t, y = lp.probe(r, -q, trust)
                         if y is not None and float(np.dot(r, y)) + q > trust:
                             Wc, inside = np.vstack([Wc, y[None, :]]), np.append(inside, True)
                         elif t is not None and t < -trust:

@@ -72,21 +72,65 @@ class HighsMarginLP:
             h.addRow(float(-upper[j]), INF, 2, np.array([j, n0], dtype=np.int32), np.array([-1.0, -1.0]))
         self.rows = 2 * n0
         self.solves = 0
+        eye = np.eye(n0)
+        self.A, self.b = list(np.vstack([eye, -eye])), [float(v) for v in lower] + [float(-v) for v in upper]
+        self.tmax = float(np.max(upper - lower))
+        self.mode = "margin"
+        self.point_tol = 1e-7 * self.tmax
 
     def push(self, coef: np.ndarray, rhs: float) -> None:
         """Add the row ``coef.x - t >= rhs``."""
         self.h.addRow(float(rhs), INF, self.n0 + 1, self.idx, np.append(coef, -1.0))
         self.rows += 1
+        self.A.append(np.asarray(coef, dtype=float))
+        self.b.append(float(rhs))
 
     def pop(self, k: int = 1) -> None:
         """Remove the last k pushed rows."""
         if k:
             self.h.deleteRows(k, np.arange(self.rows - k, self.rows, dtype=np.int32))
             self.rows -= k
+            del self.A[-k:], self.b[-k:]
+
+    def _set_mode(self, mode: str) -> None:
+        if mode == self.mode:
+            return
+        n0 = self.n0
+        if mode == "support":
+            self.h.changeColBounds(n0, 0.0, 0.0)
+            self.h.changeColCost(n0, 0.0)
+        else:
+            self.h.changeColBounds(n0, -INF, self.tmax)
+            self.h.changeColsCost(n0 + 1, self.idx, np.append(np.zeros(n0), 1.0))
+        self.mode = mode
+
+    def support(self, coef):
+        """(max coef.x over the closed cell, a maximiser), or (None, None) (GlpkMarginLP.support)."""
+        self._set_mode("support")
+        self.h.changeColsCost(self.n0, self.idx[:-1], np.asarray(coef, dtype=float))
+        self.h.run()
+        self.solves += 1
+        if self.h.getModelStatus() != self._optimal:
+            return None, None
+        sol = self.h.getSolution().col_value
+        x = np.array(sol[: self.n0])
+        if self.margin(x) < -self.point_tol:
+            return None, None
+        return float(self.h.getInfo().objective_function_value), x
+
+    def margin(self, x) -> float:
+        """min over the rows of coef.x - rhs (GlpkMarginLP.margin)."""
+        return float(np.min(np.array(self.A) @ x - np.array(self.b)))
+
+    def chebyshev(self):
+        """(t*, x*) of max t over the cell, or (None, None)."""
+        self._set_mode("margin")
+        return self.solve()
 
     def probe(self, coef, rhs: float, tol: float):
         """Push ``coef.x - t >= rhs``, solve, pop: (t*, x*) when t* > tol, (t*, None) when
         t* <= tol, (None, None) when the LP is not solved to optimality."""
+        self._set_mode("margin")
         self.push(np.asarray(coef, dtype=float), rhs)
         t, x = self.solve()
         self.pop()
@@ -117,7 +161,8 @@ class GlpkMarginLP:
         g.glp_add_cols(lp, n0 + 1)
         for j in range(n0):
             g.glp_set_col_bnds(lp, j + 1, g.GLP_DB, float(lower[j]), float(upper[j]))
-        g.glp_set_col_bnds(lp, n0 + 1, g.GLP_UP, 0.0, float(np.max(upper - lower)))
+        self.tmax = float(np.max(upper - lower))
+        g.glp_set_col_bnds(lp, n0 + 1, g.GLP_UP, 0.0, self.tmax)
         g.glp_set_obj_coef(lp, n0 + 1, 1.0)
         self.ind = g.intArray(n0 + 2)
         self.val = g.doubleArray(n0 + 2)
@@ -135,6 +180,9 @@ class GlpkMarginLP:
         self.A = np.empty((4 * n0 + 16, n0))   # a copy of the rows in use, to check GLPK's points
         self.b = np.empty(4 * n0 + 16)
         self.basis_resets = 0
+        self.mode = "margin"       # "margin": t free, max t; "support": t = 0, max c.x (support)
+        self._obj = g._swiglpk.glp_set_obj_coef
+        self._prim = g._swiglpk.glp_get_col_prim
         self.point_tol = 1e-7 * float(np.max(upper - lower))   # rows are unit normals: box units
         for j in range(n0):
             e = np.zeros(n0)
@@ -181,12 +229,67 @@ class GlpkMarginLP:
                 g.glp_std_basis(lp)
                 self.basis_resets += 1
 
+    def _set_mode(self, mode: str) -> None:
+        g, lp, n0 = self.g, self.lp, self.n0
+        if mode == self.mode:
+            return
+        if mode == "support":
+            g.glp_set_col_bnds(lp, n0 + 1, g.GLP_FX, 0.0, 0.0)
+            self._obj(lp, n0 + 1, 0.0)
+        else:
+            g.glp_set_col_bnds(lp, n0 + 1, g.GLP_UP, 0.0, self.tmax)
+            for j in range(1, n0 + 1):
+                self._obj(lp, j, 0.0)
+            self._obj(lp, n0 + 1, 1.0)
+        self.mode = mode
+
+    def support(self, coef):
+        """(max coef.x over the closed cell, a maximiser), or (None, None) when GLPK does not
+        solve it (or its point violates the rows twice). The pushed rows stay as they are, so
+        GLPK starts from the basis of the previous solve: only the objective changed."""
+        g, lp = self.g, self.lp
+        self._set_mode("support")
+        obj = self._obj
+        for j, v in enumerate(coef, start=1):
+            obj(lp, j, float(v))
+        for _ in range(2):
+            self._run()
+            if g.glp_get_status(lp) != g.GLP_OPT:
+                return None, None
+            x = self._point()
+            k = self.used
+            if float(np.max(self.b[:k] - self.A[:k] @ x)) <= self.point_tol:
+                return g.glp_get_obj_val(lp), x
+            g.glp_std_basis(lp)
+            self.basis_resets += 1
+        return None, None
+
+    def margin(self, x) -> float:
+        """min over the rows in use of coef.x - rhs (the distance to the nearest constraint or
+        box face, the rows being unit normals)."""
+        k = self.used
+        return float(np.min(self.A[:k] @ x - self.b[:k]))
+
+    def chebyshev(self):
+        """(t*, x*) of max t over the cell (its deepest point), or (None, None)."""
+        g, lp = self.g, self.lp
+        self._set_mode("margin")
+        self._run()
+        if g.glp_get_status(lp) != g.GLP_OPT:
+            return None, None
+        return g.glp_get_obj_val(lp), self._point()
+
+    def _point(self):
+        prim, lp = self._prim, self.lp
+        return np.array([prim(lp, j) for j in range(1, self.n0 + 1)])
+
     def probe(self, coef, rhs: float, tol: float):
         """Push ``coef.x - t >= rhs``, solve, pop: (t*, x*) when t* > tol, (t*, None) when
         t* <= tol, (None, None) when not optimal. The point is read only when it is needed, and
         checked against the rows: a point that violates them is solved again from the standard
         basis once, then an EngineError."""
         g, lp = self.g, self.lp
+        self._set_mode("margin")
         self.push(coef, rhs)
         try:
             for _ in range(2):
@@ -194,7 +297,7 @@ class GlpkMarginLP:
                 t = g.glp_get_obj_val(lp) if g.glp_get_status(lp) == g.GLP_OPT else None
                 if t is None or t <= tol:
                     return t, None
-                x = np.array([g.glp_get_col_prim(lp, j + 1) for j in range(self.n0)])
+                x = self._point()
                 k = self.used
                 if float(np.max(self.b[:k] - (self.A[:k] @ x - t))) <= self.point_tol:
                     return t, x

@@ -53,6 +53,7 @@ def run_route(net: Network, method: str, options: dict, route=(), *, split_depth
         left = max(0.0, until - time.time())
         time_limit = left if time_limit is None else min(time_limit, left)
     ctx = RunContext(net, method, time_limit=time_limit, keep_regions=keep_regions, progress=False)
+    ctx.witnesses = keep_regions
     ctx.router = Router(route, split_depth=split_depth, split_after=split_after)
     run = engine_for(method)
     run_deep(lambda: run(net, ctx, **options), net, ctx)

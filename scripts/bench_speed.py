@@ -1,0 +1,95 @@
+"""Regions per CPU-second of the lp engine before and after the support LP (issue 17), on the
+trained digit classifiers of Serra et al.'s experiment, and of the vertex engine on random nets.
+Prints one table and writes it as CSV + Markdown.
+
+* lp, ``decide=margin`` (before: every test a margin LP with a probe row pushed and popped,
+  GLPK's basis reset whenever the popped row was nonbasic) against ``decide=support`` (after: the
+  support LP, only its objective changes, the margin LP as fallback). Digits nets 64-6-16,
+  64-11-11 and 64-16-6 (scripts/digits_nets.py, seed 0) over [0, 1]^64.
+* vertex on random 4-16-16 and 6-16-16-16 (seed 0), for the table's rate column.
+* nnenum's rate when nnenum is importable (it is not installed here: the column says so).
+
+Each run is a fresh process with a time limit; the rate is regions / CPU seconds of that process
+(time.process_time). A run stopped by the limit counts what it found (">= N"); ratios compare
+runs of the same length, which is fair for a depth-first search with a steady rate.
+
+Run: python scripts/bench_speed.py [--time-limit 60] [--out DIR]   (needs scikit-learn)
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import sys
+from pathlib import Path
+
+CASES = [("digits 64-6-16", "lp"), ("digits 64-11-11", "lp"), ("digits 64-16-6", "lp"),
+         ("random 4-16-16", "vertex"), ("random 6-16-16-16", "vertex")]
+
+
+def network(case):
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    if case.startswith("digits"):
+        from digits_nets import train_digits
+        n1, n2 = (int(v) for v in case.split("-")[1:3])
+        return train_digits(n1, n2, 0)[0]
+    from mip_regions.nets.random_nets import random_mlp
+    return random_mlp([int(v) for v in case.split()[1].split("-")], 0)
+
+
+def _run(case, method, opts, time_limit, q):
+    import time
+    from mip_regions import count_regions
+    import mip_regions.engines.exact  # noqa: F401  (python-flint's import is not the algorithm)
+    net = network(case)
+    c0, t0 = time.process_time(), time.perf_counter()
+    r = count_regions(net, method, time_limit=time_limit, keep_regions=False, progress=False, **opts)
+    cpu, wall = time.process_time() - c0, time.perf_counter() - t0
+    q.put({"regions": r.activation_regions, "complete": r.complete, "cpu_s": cpu, "wall_s": wall,
+           "lps": r.stats.get("lps", ""), "basis_resets": r.stats.get("basis_resets", 0)})
+
+
+def run(case, method, opts, time_limit):
+    ctx = mp.get_context("spawn")
+    q = ctx.Queue()
+    p = ctx.Process(target=_run, args=(case, method, opts, time_limit, q))
+    p.start()
+    res = q.get()
+    p.join()
+    return res
+
+
+def nnenum_rate(case):
+    try:
+        import nnenum  # noqa: F401
+    except ImportError:
+        return "not installed"
+    return "installed, not wired"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--time-limit", type=float, default=60.0)
+    ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "speed"))
+    args = ap.parse_args()
+    from mip_regions.report.tables import write_tables
+    rows = []
+    for case, method in CASES:
+        variants = ([("before (margin LP)", {"decide": "margin"}), ("after (support LP)", {"decide": "support"})]
+                    if method == "lp" else [("current", {})])
+        base = None
+        for label, opts in variants:
+            res = run(case, method, opts, args.time_limit)
+            rate = res["regions"] / max(res["cpu_s"], 1e-9)
+            base = base or rate
+            rows.append({"case": case, "engine": method, "variant": label,
+                         "regions": ("%d" if res["complete"] else ">= %d") % res["regions"],
+                         "cpu_s": round(res["cpu_s"], 2), "regions_per_cpu_s": round(rate, 1),
+                         "vs_before": round(rate / base, 2), "lps": res["lps"], "basis_resets": res["basis_resets"],
+                         "nnenum_regions_per_s": nnenum_rate(case)})
+            print(" | ".join(str(v) for v in rows[-1].values()), flush=True)
+    print(write_tables(rows, args.out, "speed"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,47 @@
+"""Trained digit classifiers as in Serra et al.'s MNIST experiment, on sklearn's 8x8 digits
+(64 inputs in [0, 1]^64, 10 outputs): a seeded MLP with two ReLU hidden layers n1 + n2, trained
+by sklearn's MLPClassifier, turned into a mip-regions Network (exact float64 weights).
+
+Used by scripts/serra_experiment.py and scripts/bench.py (the "digits" cases). Needs
+scikit-learn (the ``experiments`` extra).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from mip_regions.nets.network import network_from_lists
+
+TEST_FRACTION = 0.25
+MAX_ITER = 400
+
+
+def digits_data(seed: int = 0):
+    """(X_train, X_test, y_train, y_test), pixels scaled to [0, 1], a fixed stratified split."""
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+    X, y = load_digits(return_X_y=True)
+    return train_test_split(X / 16.0, y, test_size=TEST_FRACTION, random_state=seed, stratify=y)
+
+
+def train_digits(n1: int, n2: int, seed: int = 0):
+    """(Network on [0, 1]^64, test error) of an MLP 64-n1-n2-10 trained with ``seed``."""
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+    Xtr, Xte, ytr, yte = digits_data()
+    clf = MLPClassifier(hidden_layer_sizes=(n1, n2), activation="relu", max_iter=MAX_ITER, random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(Xtr, ytr)
+    err = float(1.0 - clf.score(Xte, yte))
+    W, b = clf.coefs_, clf.intercepts_
+    layers = [(W[0].T, b[0], "relu"), (W[1].T, b[1], "relu"), (W[2].T, b[2], "identity")]
+    net = network_from_lists(layers, [0.0] * 64, [1.0] * 64, name=f"digits 64-{n1}-{n2}-10 seed={seed}")
+    # the network is the classifier: same logits as sklearn's forward pass
+    h = Xte[:5]
+    for Wl, bl in zip(W[:-1], b[:-1]):
+        h = np.maximum(h @ Wl + bl, 0)
+    assert np.allclose(h @ W[-1] + b[-1], net.forward(Xte[:5]))
+    return net, err

@@ -1,0 +1,157 @@
+"""Serra, Tjandraatmadja & Ramalingam's counting experiment (ICML 2018, Fig. 5/6), repeated on
+sklearn's 8x8 digits on a laptop (issue 17).
+
+For every split n1 + n2 = 22 of two ReLU hidden layers (n1 in --splits; Serra et al. use all of
+1..21 on MNIST with 10 networks each), several seeds: train a 64-n1-n2-10 MLP on the digits
+(scripts/digits_nets.py, pixels in [0, 1]), count its activation regions over [0, 1]^64 exactly
+(the lp engine, --time-limit per network; a network that does not finish gives a labelled lower
+bound), and record the test error. Networks run in parallel on a Dask LocalCluster
+(--workers, default 2).
+
+Writes DIR/serra_experiment.csv (one row per network, appended as each finishes: a rerun skips
+the rows already there, so a stopped run resumes), DIR/serra_experiment_summary.md (per split: regions
+mean, min-max, how many finished, Serra Thm 1 and Montúfar 2017 bounds, test error; also as
+DIR/serra_experiment_summary.csv) and
+DIR/serra_experiment.png (left: regions per split on a log scale, finished counts as dots and
+lower bounds as open triangles, with both bounds; right: test error against regions).
+
+Run: python scripts/serra_experiment.py [--splits 1,2,...] [--seeds 2] [--time-limit 60] [--workers 2] [--out DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import sys
+import time
+from pathlib import Path
+
+FIELDS = ["n1", "n2", "seed", "test_error", "regions", "count_is", "seconds", "engine", "serra_thm1", "montufar2017"]
+DEFAULT_SPLITS = "1,2,3,4,5,6,7,8,9,10,11,12,14,16,18,21"
+
+
+def one_network(n1: int, n2: int, seed: int, time_limit: float, method: str) -> dict:
+    """Train, count, and bound one network (a pure function: runs on any worker)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from digits_nets import train_digits
+    from mip_regions.analysis.bounds import montufar2017, serra2018
+    from mip_regions.counting import count_regions
+    net, err = train_digits(n1, n2, seed)
+    t0 = time.perf_counter()
+    res = count_regions(net, method, time_limit=time_limit, keep_regions=False, progress=False)
+    return {"n1": n1, "n2": n2, "seed": seed, "test_error": round(err, 4), "regions": res.activation_regions,
+            "count_is": "exact" if res.complete else "lower bound", "seconds": round(time.perf_counter() - t0, 2),
+            "engine": res.method, "serra_thm1": serra2018(64, [n1, n2]), "montufar2017": montufar2017(64, [n1, n2])}
+
+
+def read_rows(path: Path) -> list[dict]:
+    if not path.exists():
+        return []
+    with open(path, newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def summary(rows):
+    """Per split: regions mean / min / max, finished, bounds, mean test error."""
+    out = []
+    for n1 in sorted({int(r["n1"]) for r in rows}):
+        rs = [r for r in rows if int(r["n1"]) == n1]
+        regs = [int(r["regions"]) for r in rs]
+        fin = sum(r["count_is"] == "exact" for r in rs)
+        out.append({"n1": n1, "n2": 22 - n1, "networks": len(rs), "finished": fin,
+                    "regions_mean": round(sum(regs) / len(regs), 1), "regions_min": min(regs), "regions_max": max(regs),
+                    "mean_is": "exact" if fin == len(rs) else "lower bound",
+                    "test_error_mean": round(sum(float(r["test_error"]) for r in rs) / len(rs), 4),
+                    "serra_thm1": rs[0]["serra_thm1"], "montufar2017": rs[0]["montufar2017"]})
+    return out
+
+
+def plot(rows, path):
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    summ = summary(rows)
+    fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4.2))
+    for fin, marker, label in ((True, "o", "exact count"), (False, "^", "lower bound (time limit)")):
+        pts = [(int(r["n1"]), int(r["regions"])) for r in rows if (r["count_is"] == "exact") == fin]
+        if pts:
+            a.scatter(*zip(*pts), marker=marker, facecolors="C0" if fin else "none", edgecolors="C0", label=label)
+    xs = [s["n1"] for s in summ]
+    a.plot(xs, [int(s["serra_thm1"]) for s in summ], "C3-", label="Serra et al. 2018, Thm 1")
+    a.plot(xs, [int(s["montufar2017"]) for s in summ], "C2--", label="Montúfar 2017")
+    a.set_yscale("log")
+    a.set_xlabel("n1 (n2 = 22 - n1)")
+    a.set_ylabel("activation regions on [0,1]^64")
+    a.set_title("64-n1-n2-10 digit classifiers")
+    a.legend(fontsize=8)
+    for fin, marker in ((True, "o"), (False, "^")):
+        pts = [(int(r["regions"]), 100 * float(r["test_error"])) for r in rows if (r["count_is"] == "exact") == fin]
+        if pts:
+            b.scatter(*zip(*pts), marker=marker, facecolors="C1" if fin else "none", edgecolors="C1")
+    b.set_xscale("log")
+    b.set_xlabel("activation regions (open: lower bound)")
+    b.set_ylabel("test error (%)")
+    b.set_title("test error against regions")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                 epilog=__doc__.split("\n\n")[-1])
+    ap.add_argument("--splits", default=DEFAULT_SPLITS, help="n1 values (n2 = 22 - n1), comma-separated")
+    ap.add_argument("--seeds", type=int, default=2, help="networks per split (seeds 0..S-1)")
+    ap.add_argument("--time-limit", type=float, default=60.0, help="seconds per count")
+    ap.add_argument("--method", default="lp")
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "serra_experiment"))
+    args = ap.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    csv_path = out / "serra_experiment.csv"
+    rows = read_rows(csv_path)
+    have = {(int(r["n1"]), int(r["seed"])) for r in rows}
+    todo = [(n1, 22 - n1, s) for n1 in (int(v) for v in args.splits.split(",")) for s in range(args.seeds)
+            if (n1, s) not in have]
+    print(f"{len(have)} networks already in {csv_path}, {len(todo)} to run", file=sys.stderr)
+    new = not csv_path.exists()
+    t0 = time.perf_counter()
+    with open(csv_path, "a", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=FIELDS)
+        if new:
+            w.writeheader()
+        for row in _run(todo, args):
+            w.writerow(row)
+            fh.flush()
+            rows.append({k: str(v) for k, v in row.items()})
+            print(f"  64-{row['n1']}-{row['n2']} seed {row['seed']}: {row['regions']} ({row['count_is']}), "
+                  f"{row['seconds']} s, test error {row['test_error']}", file=sys.stderr, flush=True)
+    print(f"wall time {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    from mip_regions.report.tables import write_tables
+    print(write_tables(summary(rows), out, "serra_experiment_summary"))
+    plot(rows, out / "serra_experiment.png")
+    return 0
+
+
+def _run(todo, args):
+    if args.workers <= 1:
+        for n1, n2, s in todo:
+            yield one_network(n1, n2, s, args.time_limit, args.method)
+        return
+    from mip_regions.parallel.dask_count import start_client
+    from distributed import as_completed
+    client, cluster = start_client(args.workers, None)
+    try:
+        # the longest first (larger n1 have more regions), so the tail is short
+        futs = [client.submit(one_network, n1, n2, s, args.time_limit, args.method, pure=False)
+                for n1, n2, s in sorted(todo, key=lambda t: -min(t[0], 12))]
+        for f in as_completed(futs):
+            yield f.result()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
