@@ -124,7 +124,11 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto", decide: st
         (the segment's points other than y are), checked in floats to be more than the LP's point
         tolerance inside every row and beyond ``trust`` on side s; None when no known point gives
         one."""
-        for w in W[::-1][:4]:                  # the newest points first
+        order = list(range(len(W) - 1, max(len(W) - 5, -1), -1))   # the newest points first, then
+        if len(W) > 4:                                                 # the deepest of the others
+            rest = W[: len(W) - 4]
+            order += (np.argsort(-np.array([lp.margin(w) for w in rest]))[:4]).tolist()
+        for w in W[order]:
             a = s * (float(np.dot(r, w)) + q)
             if a >= v / 2:
                 continue

@@ -168,7 +168,9 @@ class GlpkMarginLP:
         self.val = g.doubleArray(n0 + 2)
         for j in range(n0 + 1):
             self.ind[j + 1] = j + 1
-        self._setitem = g._swiglpk.doubleArray___setitem__   # skips the Python wrapper layer
+        # element-wise, through the C wrapper: swiglpk's as_doubleArray returned freed memory
+        # here (checked by reading the row back), so it is not used
+        self._setitem = g._swiglpk.doubleArray___setitem__
         self.parm = parm = g.glp_smcp()
         g.glp_init_smcp(parm)
         parm.msg_lev = g.GLP_MSG_OFF
@@ -219,8 +221,9 @@ class GlpkMarginLP:
         """Remove the last k pushed rows (they become free rows). A free row must be basic: when
         GLPK's warm start keeps a free row nonbasic, its dual simplex can report "optimal" for a
         point that violates the rows (seen on a 5-8-8-8 net), so the basis is then reset to the
-        standard one. The probe row is usually tight at the optimum, so this happens after most
-        probes; on these 5-11-column LPs the cold start costs no measurable time."""
+        standard one. (A one-pivot repair, the freed row entering the basis, was tried for issue
+        17: the solves after it took more iterations than cold ones on the digits nets, and GLPK
+        aborted the process on an assertion in its dual ratio test, so it is not used.)"""
         g, lp = self.g, self.lp
         for _ in range(k):
             i, self.used = self.used, self.used - 1
@@ -253,7 +256,11 @@ class GlpkMarginLP:
         for j, v in enumerate(coef, start=1):
             obj(lp, j, float(v))
         for _ in range(2):
-            self._run()
+            self.parm.meth = g.GLP_PRIMAL      # only the objective changed: the basis is still primal feasible
+            try:
+                self._run()
+            finally:
+                self.parm.meth = g.GLP_DUALP
             if g.glp_get_status(lp) != g.GLP_OPT:
                 return None, None
             x = self._point()
