@@ -78,3 +78,31 @@ def test_ternary_maxima_script(tmp_path):
     assert rows["2-2-1"]["max_activation"] == "4" == rows["2-2-1"]["serra_upper"]     # two crossing lines
     assert rows["2-2-1"]["paper_lower"] == "1" and rows["2-3-1"]["seconds"] == "over budget"
     assert (tmp_path / "witnesses" / "2-2-1_linear_regions.json").exists()
+
+
+def test_serra_experiment_small_run_and_resume(tmp_path):
+    """Two splits, one seed, a short limit: one CSV row per network with a count checked against
+    the lp engine run here, bounds that hold, and a rerun that resumes (counts nothing again)."""
+    import pytest
+    pytest.importorskip("sklearn")
+    args = ["--splits", "1,2", "--seeds", "1", "--time-limit", "20", "--workers", "1", "--out", str(tmp_path)]
+    proc = run("serra_experiment.py", *args)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    rows = list(csv.DictReader(open(tmp_path / "serra_experiment.csv")))
+    assert [(r["n1"], r["n2"]) for r in rows] == [("1", "21"), ("2", "20")]
+    for r in rows:
+        if r["count_is"] == "exact":
+            assert 1 <= int(r["regions"]) <= int(r["serra_thm1"]) <= int(r["montufar2017"])
+        assert 0 <= float(r["test_error"]) < 0.9
+    # 64-1-21: one first-layer unit cuts [0,1]^64 at most once, and then the 21 second-layer
+    # units see a 1-D input: at most 2 * 22 regions
+    assert int(rows[0]["regions"]) <= 44
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from digits_nets import train_digits
+    from mip_regions import count_regions
+    net, _ = train_digits(1, 21, 0)
+    assert count_regions(net, "vertex" if net.input_dim <= 7 else "lp").activation_regions == int(rows[0]["regions"])
+    assert (tmp_path / "serra_experiment.png").stat().st_size > 1000
+    again = run("serra_experiment.py", *args)
+    assert again.returncode == 0 and "2 networks already in" in again.stderr and "0 to run" in again.stderr
+    assert len(list(csv.DictReader(open(tmp_path / "serra_experiment.csv")))) == 2

@@ -119,20 +119,25 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto", decide: st
         return "unsure", None
 
     def toward(y, W, r, q, s, v, trust):
-        """A point z on the segment from a known interior point w to the support LP's vertex y
-        (which may lie on the cell's boundary) where s (r.z + q) = v / 2: interior to the cell
-        (the segment's points other than y are), checked in floats to be more than the LP's point
-        tolerance inside every row and beyond ``trust`` on side s; None when no known point gives
-        one."""
+        """A point z = w + lam (y - w) on the segment from a known interior point w to the support
+        LP's vertex y (which may lie on the cell's boundary): interior to the cell, since every
+        point of that segment but y is. Its margin to the old rows is at least (1 - lam) m(w) and
+        its distance beyond the new hyperplane is a + lam (v - a), a = w's signed distance; lam
+        balances the two (equal at lam = (m(w) - a) / (m(w) + v - a)), so
+        known points do not thin out down the search. z is checked in floats to be more than the
+        LP's point tolerance inside every row and beyond ``trust`` on side s; None when no known
+        point (the newest and the deepest few) gives one."""
         order = list(range(len(W) - 1, max(len(W) - 5, -1), -1))   # the newest points first, then
         if len(W) > 4:                                                 # the deepest of the others
             rest = W[: len(W) - 4]
             order += (np.argsort(-np.array([lp.margin(w) for w in rest]))[:4]).tolist()
         for w in W[order]:
             a = s * (float(np.dot(r, w)) + q)
-            if a >= v / 2:
+            m = lp.margin(w)
+            if a >= v or m <= 0:
                 continue
-            z = w + ((v / 2 - a) / (v - a)) * (y - w)
+            lam = min(max((m - a) / (m + v - a), 0.0), 1.0)
+            z = w + lam * (y - w)
             if s * (float(np.dot(r, z)) + q) > trust and lp.margin(z) > lp.point_tol:
                 return z
         return None
