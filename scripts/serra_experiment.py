@@ -138,19 +138,10 @@ def _run(todo, args):
         for n1, n2, s in todo:
             yield one_network(n1, n2, s, args.time_limit, args.method)
         return
-    from mip_regions.parallel.dask_count import start_client
-    from distributed import as_completed
-    client, cluster = start_client(args.workers, None)
-    try:
-        # the longest first (larger n1 have more regions), so the tail is short
-        futs = [client.submit(one_network, n1, n2, s, args.time_limit, args.method, pure=False)
-                for n1, n2, s in sorted(todo, key=lambda t: -min(t[0], 12))]
-        for f in as_completed(futs):
-            yield f.result()
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+    from mip_regions.parallel.dask_count import map_as_completed
+    # the longest first (larger n1 have more regions), so the tail is short
+    calls = [((n1, n2, s, args.time_limit, args.method), {}) for n1, n2, s in sorted(todo, key=lambda t: -min(t[0], 12))]
+    yield from map_as_completed(one_network, calls, args.workers, None)
 
 
 if __name__ == "__main__":

@@ -118,14 +118,5 @@ def _rows(todo, opts, workers, scheduler):
         for spec in todo:
             yield sweep_row(spec, **opts)
         return
-    from ..parallel.dask_count import start_client
-    from distributed import as_completed
-    client, cluster = start_client(workers, scheduler)
-    try:
-        futures = [client.submit(sweep_row, spec, pure=False, **opts) for spec in todo]
-        for fut in as_completed(futures):
-            yield fut.result()
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+    from ..parallel.dask_count import map_as_completed
+    yield from map_as_completed(sweep_row, [((spec,), opts) for spec in todo], workers, scheduler)

@@ -328,6 +328,17 @@ class ExactPath:
         self.ctx.bump("exact_vertices", len(tight))
         return out
 
+    def sliver_branch(self, router, bits, path: CutStack, l: int, off: int, i: int, clear: int, rest) -> None:
+        """Branch 0 of a sliver (routes.py numbers it so): unit i's thin side -clear, with its whole
+        subtree, enumerated exactly; the caller then takes branch 1, the clear side, in floats."""
+        if router.enter(0):
+            try:
+                self.ctx.bump("slivers")
+                bits[off + i] = clear < 0
+                self.subtree(bits, path, l, rest, extra=(l, i, -clear))
+            finally:
+                router.leave()
+
     def subtree(self, bits, path: CutStack, l: int, cand, extra=None, points=(), extras=()) -> None:
         """Enumerate everything below the current node exactly: the cell is the path's cuts plus
         ``extra`` = (l', i', s') (one more unit side) and the sides in ``extras``, the units of

@@ -237,13 +237,7 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto", decide: st
             i, rest = thins[0], thins[1:]
             vals = W @ R[i] + Q[i]
             clear = 1 if (vals > U.band[i]).any() else -1   # the side the known points are on
-            if router.enter(0):        # branch 0: the sliver, with its subtree, exactly
-                try:
-                    ctx.bump("slivers")
-                    bits[off + i] = clear < 0
-                    exact.subtree(bits, path, U.layer, rest, extra=(U.layer, i, -clear))
-                finally:
-                    router.leave()
+            exact.sliver_branch(router, bits, path, U.layer, off, i, clear, rest)
             if router.enter(1):        # branch 1: the clear side
                 try:
                     descend(U, i, clear, np.array(rest, dtype=int), W[clear * vals > U.band[i]], blo, bhi)

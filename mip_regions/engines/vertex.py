@@ -114,13 +114,7 @@ def run_vertex(net: Network, ctx: RunContext) -> None:
         if not cutting and thins:
             (k, clear), rest = thins[0], [int(cand[j]) for j, _ in thins[1:]]
             i = int(cand[k])
-            if router.enter(0):                      # branch 0: the sliver, with its subtree, exactly
-                try:
-                    ctx.bump("slivers")
-                    bits[off + i] = clear < 0
-                    exact.subtree(bits, path, U.layer, rest, extra=(U.layer, i, -clear))
-                finally:
-                    router.leave()
+            exact.sliver_branch(router, bits, path, U.layer, off, i, clear, rest)
             if not router.enter(1):                  # branch 1: the clear side, the floats' polytope
                 return
             bits[off + i] = clear > 0

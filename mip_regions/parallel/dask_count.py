@@ -66,6 +66,22 @@ def start_client(workers: int | None, scheduler: str | None):
     return Client(cluster), cluster
 
 
+def map_as_completed(fn, calls, workers: int | None = None, scheduler: str | None = None):
+    """Yield ``fn(*args, **kwargs)`` for every ``(args, kwargs)`` in ``calls`` as they finish, run
+    on a LocalCluster of ``workers`` processes or the cluster at ``scheduler`` (started and closed
+    here). For independent jobs: sweep rows, the networks of an experiment."""
+    from distributed import as_completed
+    client, cluster = start_client(workers, scheduler)
+    try:
+        futures = [client.submit(fn, *args, pure=False, **kwargs) for args, kwargs in calls]
+        for fut in as_completed(futures):
+            yield fut.result()
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
 def first_pass(net: Network, method: str, options: dict, n_workers: int, time_limit):
     """Step 1 (module docstring): the search above the cut, with the routes below it."""
     want = TASKS_PER_WORKER * max(n_workers, 1)
