@@ -250,20 +250,28 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto", decide: st
         i, rest = cutting[0], np.array(cutting[1:] + thins, dtype=int)
         vals = W @ R[i] + Q[i]
         bi = U.band[i]
-        for b, s in enumerate((1, -1)):   # descend(), inlined: this is the hot path
-            if not router.enter(b):
-                continue
-            r, q = s * R[i], s * Q[i]
-            bits[off + i] = s > 0
-            lp.push(r, -q)
-            path.push(r, q, (U.layer, i, s))
-            nlo, nhi = tighten_box(blo, bhi, r, q)
-            try:
-                split(U, rest, W[s * vals > bi][-max_points:], nlo, nhi)
-            finally:
+        pushed = False
+        try:
+            for b, s in enumerate((1, -1)):   # descend(), inlined: this is the hot path
+                if not router.enter(b):
+                    continue
+                r, q = s * R[i], s * Q[i]
+                bits[off + i] = s > 0
+                if pushed:                    # the other side: the same row turned round
+                    lp.replace_top(r, -q)
+                else:
+                    lp.push(r, -q)
+                    pushed = True
+                path.push(r, q, (U.layer, i, s))
+                nlo, nhi = tighten_box(blo, bhi, r, q)
+                try:
+                    split(U, rest, W[s * vals > bi][-max_points:], nlo, nhi)
+                finally:
+                    path.pop()
+                    router.leave()
+        finally:
+            if pushed:
                 lp.pop()
-                path.pop()
-                router.leave()
 
     def maxout_units(U, units, W, blo, bhi):
         """Split the cell among the arguments of the first maxout unit in ``units``: argument

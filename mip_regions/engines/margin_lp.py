@@ -92,6 +92,11 @@ class HighsMarginLP:
             self.rows -= k
             del self.A[-k:], self.b[-k:]
 
+    def replace_top(self, coef: np.ndarray, rhs: float) -> None:
+        """Make the last pushed row ``coef.x - t >= rhs`` (GlpkMarginLP.replace_top)."""
+        self.pop()
+        self.push(coef, rhs)
+
     def _set_mode(self, mode: str) -> None:
         if mode == self.mode:
             return
@@ -216,6 +221,19 @@ class GlpkMarginLP:
             self.b = np.concatenate([self.b, np.empty_like(self.b)])
         self.A[k], self.b[k] = coef, rhs
         self.used = k + 1
+
+    def replace_top(self, coef: np.ndarray, rhs: float) -> None:
+        """Make the last pushed row ``coef.x - t >= rhs`` in place, keeping its basis status: the
+        other side of a split (coef -> -coef) then starts from the basis the first side ended
+        with, whose vertex lies on the shared hyperplane, instead of a reset after a pop."""
+        g, k = self.g, self.used
+        setitem, val = self._setitem, self.val
+        for j, v in enumerate(coef, start=1):
+            setitem(val, j, float(v))
+        setitem(val, self.n0 + 1, -1.0)
+        g.glp_set_mat_row(self.lp, k, self.n0 + 1, self.ind, val)
+        g.glp_set_row_bnds(self.lp, k, g.GLP_LO, float(rhs), 0.0)
+        self.A[k - 1], self.b[k - 1] = coef, rhs
 
     def pop(self, k: int = 1) -> None:
         """Remove the last k pushed rows (they become free rows). A free row must be basic: when
