@@ -68,7 +68,7 @@ def measured_subtrees(net, method, depth):
     import dask
     first = run_route(net, method, {}, (), split_depth=depth, keep_regions=False)
     with dask.config.set({"distributed.worker.profile.enabled": False}):
-        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None)
+        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0")
     with Client(cluster) as client:
         net_f = client.scatter(net, broadcast=True)
         futs = [client.submit(run_route, net_f, method, {}, r, keep_regions=False, pure=False)

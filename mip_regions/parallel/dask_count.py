@@ -60,9 +60,15 @@ def start_client(workers: int | None, scheduler: str | None):
     # Dask's sampling profiler walks the deep search stacks every 10 ms: about 10% of a task's
     # time (scripts/bench_parallel.py). Off in the cluster started here; for another cluster set
     # DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False where its workers start.
-    with dask.config.set({"distributed.worker.profile.enabled": False}):
-        cluster = LocalCluster(n_workers=int(workers or 1), threads_per_worker=1, processes=True,
-                               dashboard_address=None, silence_logs=logging.ERROR)
+    try:
+        with dask.config.set({"distributed.worker.profile.enabled": False}):
+            cluster = LocalCluster(n_workers=int(workers or 1), threads_per_worker=1, processes=True,
+                                   dashboard_address=":0",    # a free port: two runs at once do not clash
+                                   silence_logs=logging.ERROR)
+    except RuntimeError as exc:     # e.g. "Nanny failed to start."
+        raise EngineError(f"the local Dask cluster could not start its {workers} worker processes ({exc}). "
+                          "Worker processes are spawned: a script read from stdin cannot be re-imported by "
+                          "them, and a script must guard its top level with `if __name__ == '__main__':`") from exc
     return Client(cluster), cluster
 
 
