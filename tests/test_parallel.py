@@ -217,3 +217,13 @@ def test_a_real_scheduler_with_two_workers_gives_the_serial_result(real_cluster,
     doc = json.loads(out.stdout)
     assert doc["activation_regions"] == ref.activation_regions
     assert doc["stats"]["scheduler"] == real_cluster
+
+
+def test_a_time_limit_gives_a_labelled_lower_bound(client):
+    from mip_regions.parallel.dask_count import count_parallel
+    net = random_mlp([5, 16, 16, 16], 0)          # 263,354 regions: about 30 s serially
+    res = count_parallel(net, "vertex", client=client, time_limit=1.5, split_after=0.2)
+    assert not res.complete and res.stop_reason == "time limit reached"
+    assert 0 < res.activation_regions < 263_354
+    assert res.count_text.startswith("at least")
+    assert len(res.regions) == res.activation_regions

@@ -127,8 +127,9 @@ def count_parallel(net: Network, method: str = "auto", *, workers: int | None = 
         probe, depth = first_pass(net, method, opts, n_workers, time_limit)
         results.append(probe)
         stop_reason = probe.stop_reason
-        stop_reason, n_tasks = _run_tasks(client, net, method, opts, probe.handed, results, deadline,
-                                          split_after, keep_regions, progress, stop_reason)
+        if stop_reason is None:     # a first pass stopped by the limit or Ctrl-C: nothing more to run
+            stop_reason, n_tasks = _run_tasks(client, net, method, opts, probe.handed, results, deadline,
+                                              split_after, keep_regions, progress, stop_reason)
     finally:
         if own:
             client.close()
