@@ -227,3 +227,39 @@ def test_a_time_limit_gives_a_labelled_lower_bound(client):
     assert 0 < res.activation_regions < 263_354
     assert res.count_text.startswith("at least")
     assert len(res.regions) == res.activation_regions
+
+
+def one_d_nets():
+    from mip_regions.nets.network import network_from_lists
+    touch = network_from_lists([([[1], [-1]], ["-1/2", "1/2"], "relu"),     # breakpoints at the cut
+                                ([[1, 1], [1, 0]], [0, "-1/10"], "relu"),   # point 1/2, where the
+                                ([[1, -1]], [0], "identity")], [0], [1],    # unit |x - 1/2| touches 0
+                               name="touch at a cut")
+    return {"montufar 1,3,4": montufar(1, 3, 4), "random 1-6-6-6": random_mlp([1, 6, 6, 6], 3),
+            "ternary 1-8-8": random_ternary_mlp([1, 8, 8], 2), "touch at a cut": touch}
+
+
+@pytest.mark.parametrize("name", list(one_d_nets()))
+def test_exact1d_on_interval_parts_gives_the_serial_regions(client, name):
+    """20 parts of the interval joined at the cuts: cuts inside a piece (joined: every net here
+    has pieces longer than 1/20) and cuts on a breakpoint (montufar's and the touching unit's at
+    1/2: not joined) give the serial regions, exact witnesses included."""
+    from mip_regions.parallel.dask_count import count_parallel
+    net = one_d_nets()[name]
+    ref = serial(net, "exact1d")
+    res = count_parallel(net, "exact1d", client=client)
+    assert res.complete and res.activation_regions == ref.activation_regions
+    same_regions(ref.regions, res.regions)
+    assert [r.exact_witness for r in res.regions] == [r.exact_witness for r in ref.regions]
+    from mip_regions.analysis.linear_regions import analyse
+    analyse(net, res, "touch")
+    assert (res.linear_regions, res.affine_maps) == (ref.linear_regions, ref.affine_maps)
+    assert res.stats["tasks"] == 20
+
+
+def test_join_at_cut_points():
+    from mip_regions.parallel.intervals import join
+    from fractions import Fraction as F
+    a, b = np.array([True, False]), np.array([False, True])
+    parts = [[(F(0), F(1, 3), a), (F(1, 3), F(1, 2), b)], [(F(1, 2), F(2, 3), b), (F(2, 3), F(1), a)]]
+    assert [(x, y) for x, y, _ in join(parts)] == [(F(0), F(1, 3)), (F(1, 3), F(2, 3)), (F(2, 3), F(1))]

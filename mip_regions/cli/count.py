@@ -198,9 +198,9 @@ def parallel_options(args, method):
         raise MipRegionsError("give --workers (a local cluster) or --scheduler (an existing one), not both")
     if workers is None and not scheduler and method in ("vertex", "lp"):
         scheduler = os.environ.get("DASK_SCHEDULER_ADDRESS") or None
-    if ((workers or 1) > 1 or scheduler) and method not in ("vertex", "lp"):
-        raise MipRegionsError(f"--workers/--scheduler work with --method vertex or lp, not {method} "
-                              "(exact1d is fast on one core; the MIP engine is one solver session)")
+    if ((workers or 1) > 1 or scheduler) and method not in ("vertex", "lp", "exact1d"):
+        raise MipRegionsError(f"--workers/--scheduler work with --method vertex, lp or exact1d, not {method} "
+                              "(the exact engine and the MIP engine's solver session run serially)")
     return workers, scheduler
 
 

@@ -109,10 +109,10 @@ def count_parallel(net: Network, method: str = "auto", *, workers: int | None = 
     are interior points of the same regions, chosen by LPs that may start from other bases).
     ``client``: an existing ``distributed.Client`` (then ``workers``/``scheduler`` are unused)."""
     method = resolve_method(net, method)
-    if method not in PARALLEL_METHODS:
+    if method not in PARALLEL_METHODS + ("exact1d",):
         raise EngineError(f"method {method!r} runs in one process; --workers/--scheduler work with "
-                          f"{' and '.join(PARALLEL_METHODS)} (exact1d is fast on one core; the MIP "
-                          "engine is one solver session)")
+                          f"{', '.join(PARALLEL_METHODS)} and exact1d (the exact engine and the MIP "
+                          "engine's solver session run serially)")
     opts = {**OPTIONS[method], **{k: v for k, v in options.items() if v is not None}}
     t0 = time.perf_counter()
     deadline = None if time_limit is None else time.time() + float(time_limit)   # wall clock: tasks
@@ -124,6 +124,11 @@ def count_parallel(net: Network, method: str = "auto", *, workers: int | None = 
     results, stop_reason, n_tasks = [], None, 0
     try:
         n_workers = max(len(client.scheduler_info().get("workers", {})), int(workers or 1))
+        if method == "exact1d":      # 1-D: parts of the interval, joined at the cuts (intervals.py)
+            from .intervals import count_intervals
+            res = count_intervals(net, client, n_workers, time_limit=time_limit, keep_regions=keep_regions)
+            res.stats["scheduler"] = (scheduler_address(scheduler) if own else None) or "local"
+            return res
         probe, depth = first_pass(net, method, opts, n_workers, time_limit)
         results.append(probe)
         stop_reason = probe.stop_reason
