@@ -102,7 +102,8 @@ def _count_in_parallel(net, method, detail, opts, workers, scheduler, time_limit
                             **opts)
     where = result.stats.get("scheduler", "local")
     where = f"{result.stats.get('workers')} local worker processes" if where == "local" else f"scheduler {where}"
-    result.method_detail = f"{detail}; {result.stats.get('tasks', 0)} subtrees on Dask ({where})"
+    what = "interval parts" if method == "exact1d" else "subtrees"
+    result.method_detail = f"{detail}; {result.stats.get('tasks', 0)} {what} on Dask ({where})"
     if regions_out:
         sink = RegionWriter(net, regions_out)
         for region in result.regions:
