@@ -49,11 +49,11 @@ def add_parser(sub):
     p.add_argument("--time-limit", type=float, metavar="S",
                    help="stop after S seconds and report what was found as a lower bound")
     p.add_argument("--workers", type=int, metavar="N",
-                   help="vertex/lp: spread the search over N local worker processes (a Dask LocalCluster "
-                        "started for the run; the result is the serial one, region for region). Needs the "
-                        "'parallel' extra (pip install 'mip-regions[parallel]')")
+                   help="vertex/lp/exact1d: spread the search over N local worker processes (a Dask "
+                        "LocalCluster started for the run; the result is the serial one, region for region). "
+                        "Needs the 'parallel' extra (pip install 'mip-regions[parallel]')")
     p.add_argument("--scheduler", metavar="ADDRESS",
-                   help="vertex/lp: send the search to an existing Dask cluster, e.g. tcp://host:8786 "
+                   help="vertex/lp/exact1d: send the search to an existing Dask cluster, e.g. tcp://host:8786 "
                         "(started with `dask scheduler` and `dask worker ADDRESS`); default: "
                         "$DASK_SCHEDULER_ADDRESS when it is set and --workers is not")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
