@@ -73,7 +73,7 @@ def search_size_nd(arch) -> tuple[int, int]:
 def score_configuration(arch, config) -> list[tuple[str, int, list]]:
     """(quantity, value, layers) for every output row of one hidden configuration, over R^n0."""
     from ..counting import count_regions
-    from .whole_space import whole_space_box
+    from .whole_space import count_whole_space
     n0, hidden = arch[0], arch[1:-1]
     layers = [([list(r[:-1]) for r in rows], [r[-1] for r in rows], "relu") for rows in config]
     out = []
@@ -81,10 +81,10 @@ def score_configuration(arch, config) -> list[tuple[str, int, list]]:
     for v in output_rows(hidden[-1]):
         full = layers + [([list(v)], [0], "identity")]
         net = network_from_lists(full, [-1] * n0, [1] * n0)
-        if box is None:     # the certified box depends on the hidden layers only
-            boxed, M, *_ = whole_space_box(net, "vertex")
-            box = M
-        r = count_regions(with_domain(net, [-box] * n0, [box] * n0), "vertex", linear=True, progress=False)
+        if box is None:     # the certified box depends on the hidden layers only; its count is the first row's
+            r, _, box, *_ = count_whole_space(net, "vertex", linear=True)
+        else:
+            r = count_regions(with_domain(net, [-box] * n0, [box] * n0), "vertex", linear=True, progress=False)
         out += [("activation_regions", r.activation_regions, full), ("linear_regions", r.linear_regions, full),
                 ("affine_maps", r.affine_maps, full)]
     return out

@@ -119,11 +119,20 @@ def minimal_face_points(H, n0: int):
 def whole_space_box(net: Network, method: str = "auto", *, start: float = 1.0, time_limit=None):
     """The fixed point of the module docstring: (network on the certified box, the box's half-width
     M (the box is [-M, M]^n0), rounds, hyperplanes, rank, minimal-face points)."""
+    return count_whole_space(net, method, start=start, time_limit=time_limit)[1:]
+
+
+def count_whole_space(net: Network, method: str = "auto", *, start: float = 1.0, time_limit=None,
+                      linear: bool = False, connectivity: str = "touch"):
+    """:func:`whole_space_box` with the count of its last round, which is the count over R^n0:
+    (CountResult, network on the box, M, rounds, hyperplanes, rank, minimal-face points). With
+    ``linear`` every round runs the linear-region analysis too (the last one is the answer)."""
     from ..counting import count_regions
     M = int(max(1, math.ceil(start)))
     for rounds in range(1, MAX_ROUNDS + 1):
         boxed = with_domain(net, [-M] * net.input_dim, [M] * net.input_dim)
-        res = count_regions(boxed, method, time_limit=time_limit, keep_regions=True)
+        res = count_regions(boxed, method, time_limit=time_limit, keep_regions=True, linear=linear,
+                            connectivity=connectivity, progress=False)
         if not res.complete:
             raise MipRegionsError(f"counting over R^{net.input_dim}: the count on [-{M}, {M}]^{net.input_dim} "
                                   f"stopped ({res.stop_reason}); no certified box")
@@ -131,6 +140,6 @@ def whole_space_box(net: Network, method: str = "auto", *, start: float = 1.0, t
         points, rank = minimal_face_points(H, net.input_dim)
         far = max((abs(v) for p in points for v in p), default=Fraction(0))
         if far < M:
-            return boxed, M, rounds, len(H), rank, len(points)
+            return res, boxed, M, rounds, len(H), rank, len(points)
         M = max(2 * M, math.floor(far) + 1)
     raise MipRegionsError(f"counting over R^{net.input_dim}: no certified box after {MAX_ROUNDS} rounds")

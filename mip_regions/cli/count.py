@@ -207,10 +207,9 @@ def parallel_options(args, method):
 def count_whole_space_nd(net, args) -> int:
     """``count FILE --domain R`` for n0 >= 2: the counts on a box certified to meet every region and
     every adjacency of R^n0 (analysis/whole_space.py), reported as counts over R^n0."""
-    from ..analysis.whole_space import whole_space_box
-    boxed, M, rounds, n_h, rank, n_p = whole_space_box(net, args.method, time_limit=args.time_limit)
-    result = count_regions(boxed, args.method, linear=not args.no_linear, connectivity=args.connectivity,
-                           time_limit=args.time_limit)
+    from ..analysis.whole_space import count_whole_space
+    result, boxed, M, rounds, n_h, rank, n_p = count_whole_space(
+        net, args.method, time_limit=args.time_limit, linear=not args.no_linear, connectivity=args.connectivity)
     n0 = net.input_dim
     why = (f"the box [-{M}, {M}]^{n0} holds every minimal face of the arrangement of the {n_h} hyperplanes "
            f"(rank {rank}) of the patterns found in it ({n_p} points, exact), so it meets every region and "

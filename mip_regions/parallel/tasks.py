@@ -9,7 +9,7 @@ Dask resubmit it and the count stay exact.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..engines.dispatch import engine_for, resolve_method, run_deep
 from ..engines.routes import Router
@@ -34,7 +34,6 @@ class TaskResult:
     stop_reason: str | None
     seconds: float
     worker: str = ""
-    extra: dict = field(default_factory=dict)
 
 
 def run_route(net: Network, method: str, options: dict, route=(), *, split_depth=None,
