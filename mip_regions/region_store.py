@@ -77,6 +77,20 @@ class RegionStore:
                 self._exact[k] = e
         self._len += 1
 
+    def extend(self, bits: np.ndarray, witnesses: np.ndarray, margins: np.ndarray) -> None:
+        """Append len(bits) regions at once (rows of patterns, witnesses, margins; no exact
+        witnesses): the compiled vertex search reports a layer's leaves this way."""
+        n = len(bits)
+        self._grow(n)
+        k = self._len
+        if self.n_bits:
+            self._bits[k: k + n] = np.packbits(np.asarray(bits, dtype=bool), axis=1,
+                                               bitorder="little")[:, : self._nbytes]
+        self._wit[k: k + n] = witnesses
+        self._margin[k: k + n] = margins
+        self._float_exact[k: k + n] = False
+        self._len += n
+
     def block(self, start: int, stop: int) -> dict:
         """Regions start..stop-1 as plain arrays (packed patterns, witnesses, margins, exact
         witnesses re-indexed from 0): what a parallel task sends back (parallel/tasks.py)."""

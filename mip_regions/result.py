@@ -182,6 +182,18 @@ class RunContext:
             self.sink(region)
         self.tick()
 
+    def add_regions(self, bits: np.ndarray, witnesses: np.ndarray, margins: np.ndarray) -> None:
+        """:meth:`add_region` for each row, in order; one step when nothing needs them one by one
+        (no sink, no router: a serial run)."""
+        if self.sink is not None or self.router is not None:
+            for b, w, m in zip(bits, witnesses, margins):
+                self.add_region(b, w, m)
+            return
+        self.count += len(bits)
+        if self.keep:
+            self.regions.extend(bits, witnesses, margins)
+        self.tick()
+
     def add_degenerate(self, n: int = 1) -> None:
         self.degenerate += n
 

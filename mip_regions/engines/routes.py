@@ -88,3 +88,42 @@ class _Everything(Router):
 def router_of(ctx) -> Router:
     """The run's router (result.RunContext.router), or one that enters every branch."""
     return getattr(ctx, "router", None) or _Everything()
+
+
+class Replay:
+    """Feeds a router the branches of leaves found by a search that did not ask it (the compiled
+    layer search, engines/vertex_kernel.py), in depth-first order: ``go(route)`` enters the
+    branches of the leaf's route below the part shared with the previous leaf (leaving the rest),
+    so the router sees the same enter/leave calls as the Python search makes, and says whether
+    the leaf is in this run. ``close()`` leaves what is still entered."""
+
+    __slots__ = ("router", "cur", "blocked", "trivial")
+
+    def __init__(self, router: Router):
+        self.router, self.cur, self.blocked = router, [], None
+        self.trivial = isinstance(router, _Everything)
+
+    def go(self, route) -> bool:
+        if self.trivial:
+            return True
+        blocked = self.blocked
+        if blocked is not None and route[: len(blocked)] == blocked:
+            return False             # below a branch the router refused
+        self.blocked = None
+        cur, p = self.cur, 0
+        while p < len(cur) and p < len(route) and cur[p] == route[p]:
+            p += 1
+        while len(cur) > p:
+            self.router.leave()
+            cur.pop()
+        for b in route[p:]:
+            if not self.router.enter(b):
+                self.blocked = cur + [b]
+                return False
+            cur.append(b)
+        return True
+
+    def close(self) -> None:
+        while self.cur:
+            self.router.leave()
+            self.cur.pop()

@@ -34,8 +34,12 @@ import numpy as np
 from ..nets.network import Network
 from ..result import RunContext
 from .layers import CutStack, ExactPath, StopSearch, enter_layer, root_input
-from .polytope import box, split as split_polytope
-from .routes import router_of
+from . import vertex_kernel
+from .polytope import Polytope, box, split as split_polytope
+from .routes import Replay, router_of
+
+KERNELS = ("auto", "numba", "numpy")
+KERNEL_MAX_VERTICES = 20_000   # larger cells go the numpy way (it checks the time limit inside a split)
 
 
 
@@ -50,8 +54,19 @@ def slots_of(P, v: int) -> list[int]:
     return [64 * w + k for w in range(len(row)) for k in range(64) if (int(row[w]) >> k) & 1]
 
 
-def run_vertex(net: Network, ctx: RunContext) -> None:
-    """Enumerate the activation regions of ``net`` into ``ctx`` (module docstring)."""
+def run_vertex(net: Network, ctx: RunContext, *, kernel: str = "auto") -> None:
+    """Enumerate the activation regions of ``net`` into ``ctx`` (module docstring).
+
+    ``kernel``: 'numba' runs each ReLU layer's subtree over a cell in one compiled call
+    (vertex_kernel.py; the same decisions, the doubtful ones handed back to this search), 'numpy'
+    runs this module's search alone, 'auto' is numba when it is installed."""
+    if kernel not in KERNELS:
+        from ..errors import EngineError
+        raise EngineError(f"kernel must be one of {', '.join(KERNELS)}, got {kernel!r}")
+    if kernel == "numba" and not vertex_kernel.available():
+        from ..errors import EngineError
+        raise EngineError("kernel 'numba' needs numba (pip install 'mip-regions[fast]')")
+    compiled = kernel != "numpy" and vertex_kernel.available()
     lo, hi = net.domain.lower.astype(float), net.domain.upper.astype(float)
     n0 = net.input_dim
     xmax = np.maximum(np.abs(lo), np.abs(hi))
@@ -63,6 +78,8 @@ def run_vertex(net: Network, ctx: RunContext) -> None:
     stats = ctx.stats
     stats["splits"] = 0
     stats["max_vertices"] = 0
+    hidden = net.layers[:-1]
+    last_relu = [not any(layer.n_bits for layer in hidden[l + 1:]) for l in range(len(hidden))]
 
     def layer_step(l, inp, P):
         """Continue from layer l for the cell P, whose layer-l input is ``inp``."""
@@ -80,7 +97,55 @@ def run_vertex(net: Network, ctx: RunContext) -> None:
                 exact.subtree(bits, path, U.layer, None, points=[P.interior_point()])
                 return
             bits[U.offset + i] = active
+        if compiled and len(U.cand) and len(P.V) <= KERNEL_MAX_VERTICES and compiled_layer(U, P):
+            return
         decide(U, U.cand, P)
+
+    def compiled_layer(U, P) -> bool:
+        """Layer U's subtree over P in one compiled call (vertex_kernel.layer_subtree), then each
+        leaf in order: a region, or the next layer on its cell. False (nothing done) when the
+        kernel met a decision the floats cannot make: then decide() makes it exactly."""
+        if ctx.expired():
+            raise StopSearch
+        last, d = last_relu[U.layer], path.depth
+        (status, nl, leaf_bits, leaf_cuts, cut_len, X, M, PV, PT, Pt, offsets, splits,
+         most) = vertex_kernel.layer_subtree(P.V, P.T, P.tight, U.R, U.Q, U.band, U.cand,
+                                             2 * n0 + d, last, path.R[:d], path.q[:d], lo, hi,
+                                             KERNEL_MAX_VERTICES)
+        if status != vertex_kernel.OK:
+            ctx.bump("kernel_handbacks")
+            return False
+        stats["splits"] += splits
+        stats["max_vertices"] = max(stats["max_vertices"], most)
+        off, cand, R, Q = U.offset, U.cand, U.R, U.Q
+        pos = off + cand
+        replay = Replay(router)
+        if last and replay.trivial:         # a serial run's regions: all of them, in one step
+            B = np.repeat(bits[None, :], nl, axis=0)
+            B[:, pos] = leaf_bits[:nl]
+            ctx.add_regions(B, X[:nl], M[:nl])
+            return True
+        try:
+            for k in range(nl):
+                cuts = leaf_cuts[k, :cut_len[k]]
+                if not (replay.trivial or replay.go([0 if c > 0 else 1 for c in cuts])):
+                    continue
+                bits[pos] = leaf_bits[k]
+                if last:
+                    ctx.add_region(bits.copy(), X[k], M[k])
+                    continue
+                for c in cuts:
+                    i, s = int(cand[abs(c) - 1]), (1 if c > 0 else -1)
+                    path.push(s * R[i], s * Q[i], (U.layer, i, s))
+                try:
+                    a, b = offsets[k], offsets[k + 1]
+                    layer_step(U.layer + 1, U.output(bits), Polytope(PV[a:b], PT[a:b], Pt[a:b]))
+                finally:
+                    for _ in cuts:
+                        path.pop()
+        finally:
+            replay.close()
+        return True
 
     def decide(U, cand, P):
         """Decide the candidate units of layer U on the cell P; split by the first that cuts."""
