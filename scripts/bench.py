@@ -131,7 +131,17 @@ def main():
                     help="also run the linear-region analysis (facet connectivity) for vertex, lp and exact1d, "
                          "with its time in the column linear_s beside the enumeration's seconds")
     ap.add_argument("--out", default="out/bench", help="folder for bench.csv and bench.md")
-    args = ap.parse_args()
+    ap.add_argument("--speed", action="store_true",
+                    help="print issue 17's before/after table instead (scripts/bench_speed.py: regions per "
+                         "CPU-second of lp on the digits nets and of vertex on 4-16-16 and 6-16-16-16)")
+    args, rest = ap.parse_known_args()
+    if args.speed:
+        sys.path.insert(0, str(Path(__file__).resolve().parent))
+        from bench_speed import main as speed_main
+        speed_main(rest + ["--time-limit", str(args.time_limit)])
+        return
+    if rest:
+        ap.error("unrecognized arguments: " + " ".join(rest))
     engines = args.engines.split(",")
     ctx = mp.get_context("spawn")
     rows = []

@@ -6,14 +6,20 @@ Prints one table and writes it as CSV + Markdown.
   GLPK's basis reset whenever the popped row was nonbasic) against ``decide=support`` (after: the
   support LP, only its objective changes, the margin LP as fallback). Digits nets 64-6-16,
   64-11-11 and 64-16-6 (scripts/digits_nets.py, seed 0) over [0, 1]^64.
-* vertex on random 4-16-16 and 6-16-16-16 (seed 0), for the table's rate column.
+* vertex, ``kernel=numpy`` (before: the depth-first search in numpy, about 20 small array
+  operations per split) against ``kernel=numba`` (after: each ReLU layer's subtree over a cell in
+  one compiled call, engines/vertex_kernel.py), on random 4-16-16 and 6-16-16-16 (seed 0).
+  Each process first counts a tiny net, untimed, so the compiled kernel is loaded (numba
+  compiles it once per machine and caches it: ``warmup_s`` shows that load, a few seconds the
+  very first time, well under one second after).
 * nnenum's rate when nnenum is importable (it is not installed here: the column says so).
 
 Each run is a fresh process with a time limit; the rate is regions / CPU seconds of that process
 (time.process_time). A run stopped by the limit counts what it found (">= N"); ratios compare
 runs of the same length, which is fair for a depth-first search with a steady rate.
 
-Run: python scripts/bench_speed.py [--time-limit 60] [--out DIR]   (needs scikit-learn)
+Run: python scripts/bench_speed.py [--time-limit 60] [--out DIR] [--only lp|vertex]
+(needs scikit-learn for the digits nets; the same table: python scripts/bench.py --speed)
 """
 
 from __future__ import annotations
@@ -41,11 +47,15 @@ def _run(case, method, opts, time_limit, q):
     import time
     from mip_regions import count_regions
     import mip_regions.engines.exact  # noqa: F401  (python-flint's import is not the algorithm)
+    from mip_regions.nets.random_nets import random_mlp
     net = network(case)
+    w0 = time.perf_counter()
+    count_regions(random_mlp([2, 3, 3], 0), method, keep_regions=False, progress=False, **opts)
+    warm = time.perf_counter() - w0
     c0, t0 = time.process_time(), time.perf_counter()
     r = count_regions(net, method, time_limit=time_limit, keep_regions=False, progress=False, **opts)
     cpu, wall = time.process_time() - c0, time.perf_counter() - t0
-    q.put({"regions": r.activation_regions, "complete": r.complete, "cpu_s": cpu, "wall_s": wall,
+    q.put({"warmup_s": warm, "regions": r.activation_regions, "complete": r.complete, "cpu_s": cpu, "wall_s": wall,
            "lps": r.stats.get("lps", ""), "basis_resets": r.stats.get("basis_resets", 0)})
 
 
@@ -67,16 +77,20 @@ def nnenum_rate(case):
     return "installed, not wired"
 
 
-def main():
+def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--time-limit", type=float, default=60.0)
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "speed"))
-    args = ap.parse_args()
+    ap.add_argument("--only", choices=("lp", "vertex"), help="run one engine's cases only")
+    args = ap.parse_args(argv)
     from mip_regions.report.tables import write_tables
     rows = []
     for case, method in CASES:
+        if args.only and method != args.only:
+            continue
         variants = ([("before (margin LP)", {"decide": "margin"}), ("after (support LP)", {"decide": "support"})]
-                    if method == "lp" else [("current", {})])
+                    if method == "lp" else
+                    [("before (numpy search)", {"kernel": "numpy"}), ("after (numba kernel)", {"kernel": "numba"})])
         base = None
         for label, opts in variants:
             res = run(case, method, opts, args.time_limit)
@@ -84,7 +98,7 @@ def main():
             base = base or rate
             rows.append({"case": case, "engine": method, "variant": label,
                          "regions": ("%d" if res["complete"] else ">= %d") % res["regions"],
-                         "cpu_s": round(res["cpu_s"], 2), "regions_per_cpu_s": round(rate, 1),
+                         "cpu_s": round(res["cpu_s"], 2), "warmup_s": round(res["warmup_s"], 2), "regions_per_cpu_s": round(rate, 1),
                          "vs_before": round(rate / base, 2), "lps": res["lps"], "basis_resets": res["basis_resets"],
                          "nnenum_regions_per_s": nnenum_rate(case)})
             print(" | ".join(str(v) for v in rows[-1].values()), flush=True)
