@@ -184,5 +184,5 @@ def test_cli_kernel_option(tmp_path, capsys):
     import json
     a, b = (json.loads(o) for o in outs)
     assert a["activation_regions"] == b["activation_regions"] > 1
-    assert main(["count", str(f), "--method", "lp", "--kernel", "numpy"]) == 2
-    assert "--kernel applies to --method vertex only" in capsys.readouterr().err
+    assert main(["count", str(f), "--method", "mip", "--kernel", "numpy"]) == 2
+    assert "--kernel applies to --method vertex and lp only" in capsys.readouterr().err

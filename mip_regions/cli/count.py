@@ -68,9 +68,10 @@ def add_parser(sub):
                    help="lp: LP solver for the cell enumeration (default auto = glpk, about 10x cheaper per "
                         "small LP than HiGHS here; highs = highspy)")
     p.add_argument("--kernel", choices=("auto", "numba", "numpy"), default="auto",
-                   help="vertex: 'numba' runs each layer's subtree over a cell in one compiled call "
-                        "(same regions, several times faster; needs numba, the 'fast' extra), 'numpy' "
-                        "the uncompiled search; default auto = numba when installed")
+                   help="vertex and lp: 'numba' runs compiled code (vertex: each layer's subtree over "
+                        "a cell in one call; lp: the support LPs on a small dual simplex with a checked "
+                        "bound); the same regions, several times faster; needs numba (the 'fast' extra); "
+                        "'numpy' the uncompiled engine; default auto = numba when installed")
     p.add_argument("--samples", type=int, metavar="N", help="sample: number of points (default 100000)")
     p.add_argument("--seed", type=int, help="sample: random seed (default 0)")
     p.add_argument("--certify", action="store_true",
@@ -252,13 +253,13 @@ def cmd_count(args) -> int:
     elif args.tighten != "lp" or args.no_harvest:
         raise MipRegionsError("--tighten and --no-harvest apply to --method mip only")
     if method == "lp":
-        options = {"lp_solver": args.lp_solver}
+        options = {"lp_solver": args.lp_solver, "kernel": args.kernel}
     elif args.lp_solver != "auto":
         raise MipRegionsError("--lp-solver applies to --method lp only")
     if method == "vertex":
         options = {"kernel": args.kernel}
-    elif args.kernel != "auto":
-        raise MipRegionsError("--kernel applies to --method vertex only")
+    elif args.kernel != "auto" and method != "lp":
+        raise MipRegionsError("--kernel applies to --method vertex and lp only")
     if method == "sample":
         options = {"samples": args.samples, "seed": args.seed}
     elif args.samples is not None or args.seed is not None:

@@ -21,7 +21,7 @@ DETAIL = {
     "sample": "distinct patterns at random points: a LOWER BOUND, not a count",
 }
 OPTIONS = {"mip": {"tighten": "lp", "harvest": True}, "sample": {"samples": 100_000, "seed": 0},
-           "lp": {"lp_solver": "auto", "decide": "support"}, "exact1d": {}, "vertex": {"kernel": "auto"}, "exact": {}}
+           "lp": {"lp_solver": "auto", "decide": "support", "kernel": "auto"}, "exact1d": {}, "vertex": {"kernel": "auto"}, "exact": {}}
 
 
 VERTEX_MAX_DIM = 7   # auto: vertex up to here, lp above (scripts/bench.py: vertex sets grow as 2^n0)

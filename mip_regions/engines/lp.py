@@ -45,6 +45,8 @@ import numpy as np
 from ..nets.network import Network
 from ..result import RunContext
 from .layers import CutStack, ExactPath, StopSearch, enter_layer, root_input
+from . import vertex_kernel
+from .dense_lp import DenseSupportLP
 from .margin_lp import make_margin_lp
 from .routes import router_of
 
@@ -52,15 +54,23 @@ LP_TRUST = 1e-7   # LP margins within LP_TRUST x the box's largest side are deci
 ANISOTROPY = 8.0  # boxes whose sides differ more than this are searched in box coordinates
 
 
-def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto", decide: str = "support") -> None:
+def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto", decide: str = "support",
+           kernel: str = "auto") -> None:
     """Enumerate the activation regions of ``net`` into ``ctx`` (module docstring).
 
     ``lp_solver``: 'glpk' or 'highs' (margin_lp.py); 'auto' takes glpk when it is installed.
     ``decide``: 'support' (the support LP first, the margin LP as fallback) or 'margin' (every
-    decision by the margin LP with a probe row, as before issue 17; kept for the benchmark)."""
+    decision by the margin LP with a probe row, as before issue 17; kept for the benchmark).
+    ``kernel``: 'numba' solves the support LPs with dense_lp.py's compiled dual simplex and its
+    checked bound (the LP solver keeps the margin and Chebyshev LPs), 'numpy' leaves them to the
+    LP solver, 'auto' is numba when it is installed."""
+    from ..errors import EngineError
     if decide not in ("support", "margin"):
-        from ..errors import EngineError
         raise EngineError(f"decide must be 'support' or 'margin', got {decide!r}")
+    if kernel not in ("auto", "numba", "numpy"):
+        raise EngineError(f"kernel must be one of auto, numba, numpy, got {kernel!r}")
+    if kernel == "numba" and not vertex_kernel.available():
+        raise EngineError("kernel 'numba' needs numba (pip install 'mip-regions[fast]')")
     xlo, xhi = net.domain.lower.astype(float), net.domain.upper.astype(float)
     n0 = net.input_dim
     mid, half = (xlo + xhi) / 2, (xhi - xlo) / 2
@@ -81,6 +91,9 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto", decide: st
         return U if scale is None else mid + scale * U
 
     lp = make_margin_lp(lo, hi, lp_solver)
+    if decide == "support" and kernel != "numpy" and vertex_kernel.available():
+        lp = DenseSupportLP(lo, hi, lp)
+    support = getattr(lp, "support_bound", None) or (lambda coef: (*lp.support(coef), None))
     ctx.stats["lp_solver"] = lp.name
     bits = np.zeros(net.num_relu, dtype=bool)
     path = CutStack(lo, hi, net.num_relu + 1, scale=scale)   # the cell's constraints, also in the LP
@@ -106,11 +119,11 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto", decide: st
         if decide == "margin":
             return "unsure", None
         ctx.stats["lps"] = lp.solves + 1
-        v, y = lp.support([s * c for c in r])
+        v, y, ub = support(s * np.asarray(r))
         if v is None:
             return "unsure", None
         v += s * q
-        if v < -trust:
+        if (v if ub is None else ub + s * q) < -trust:     # ub: dense_lp's checked bound
             return "no", None
         if v > 4 * trust:
             z = toward(y, W, r, q, s, v, trust)
@@ -354,5 +367,9 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto", decide: st
     except StopSearch:
         pass
     ctx.stats["lps"] = lp.solves
+    if isinstance(lp, DenseSupportLP):
+        ctx.stats["dense_lps"] = lp.dense_solves
+        ctx.stats["dense_iterations"] = lp.iterations
+        ctx.stats["dense_handed"] = lp.handed
     if getattr(lp, "basis_resets", 0):
         ctx.stats["basis_resets"] = lp.basis_resets
