@@ -210,7 +210,7 @@ class DenseSupportLP:
     def __init__(self, lower: np.ndarray, upper: np.ndarray, inner):
         n0 = lower.size
         self.inner, self.n0 = inner, n0
-        self.name = inner.name + "+dense"
+        self.name = inner.name      # the solver of every LP but the support LPs
         self.lo, self.hi = lower.astype(float), upper.astype(float)
         self.A = np.empty((4 * n0 + 16, n0))        # box rows first (for margin), then the cuts
         self.b = np.empty(4 * n0 + 16)
@@ -283,6 +283,11 @@ class DenseSupportLP:
     def margin(self, x) -> float:
         k = self.used
         return float(np.min(self.A[:k] @ x - self.b[:k]))
+
+    def margins(self, X) -> np.ndarray:
+        """margin() of each row of X."""
+        k = self.used
+        return (X @ self.A[:k].T - self.b[:k]).min(axis=1)
 
     def chebyshev(self):
         return self._sync().chebyshev()

@@ -52,6 +52,7 @@ from .routes import router_of
 
 LP_TRUST = 1e-7   # LP margins within LP_TRUST x the box's largest side are decided exactly
 ANISOTROPY = 8.0  # boxes whose sides differ more than this are searched in box coordinates
+BOX_TRIAL = 5000  # units tested by the bounding box before it retires when it decides under 1%
 
 
 def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto", decide: str = "support",
@@ -100,6 +101,7 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto", decide: st
     exact = ExactPath(net, ctx)
     router = router_of(ctx)      # which branches this run takes (routes.py; all when serial)
     max_points = 4 * (n0 + 1)
+    box = {"on": True, "tested": 0, "decided": 0}   # the bounding-box filter, while it decides units
 
     def tighten_box(blo, bhi, r, q):
         """Bound propagation of the new constraint r.x + q >= 0 into the cell's bounding box
@@ -141,12 +143,12 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto", decide: st
         LP's point tolerance inside every row and beyond ``trust`` on side s; None when no known
         point (the newest and the deepest few) gives one."""
         order = list(range(len(W) - 1, max(len(W) - 5, -1), -1))   # the newest points first, then
-        if len(W) > 4:                                                 # the deepest of the others
-            rest = W[: len(W) - 4]
-            order += (np.argsort(-np.array([lp.margin(w) for w in rest]))[:4]).tolist()
-        for w in W[order]:
-            a = s * (float(np.dot(r, w)) + q)
-            m = lp.margin(w)
+        mW = lp.margins(W)                                             # the deepest of the others
+        if len(W) > 4:
+            order += (np.argsort(-mW[: len(W) - 4])[:4]).tolist()
+        aW = s * (W @ r + q)
+        for k in order:
+            w, a, m = W[k], float(aW[k]), float(mW[k])
             if a >= v or m <= 0:
                 continue
             lam = min(max((m - a) / (m + v - a), 0.0), 1.0)
@@ -206,13 +208,19 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto", decide: st
         cutting, thins = [], []
         if len(cand):
             Rc, Qc, band = R[cand], Q[cand], U.band[cand]
-            low, high = Rc * blo, Rc * bhi
-            on = np.minimum(low, high).sum(axis=1) + Qc > band      # no room on the negative side
-            dead = np.maximum(low, high).sum(axis=1) + Qc < -band   # no room on the positive side
-            bits[off + cand[on]] = True
-            bits[off + cand[dead]] = False
-            keep = ~(on | dead)
-            cand, Rc, Qc, band = cand[keep], Rc[keep], Qc[keep], band[keep]
+            if box["on"]:
+                low, high = Rc * blo, Rc * bhi
+                on = np.minimum(low, high).sum(axis=1) + Qc > band      # no room on the negative side
+                dead = np.maximum(low, high).sum(axis=1) + Qc < -band   # no room on the positive side
+                bits[off + cand[on]] = True
+                bits[off + cand[dead]] = False
+                keep = ~(on | dead)
+                cand, Rc, Qc, band = cand[keep], Rc[keep], Qc[keep], band[keep]
+                box["tested"] += len(keep)
+                box["decided"] += len(keep) - len(cand)
+                if (decide == "support" and box["tested"] >= BOX_TRIAL
+                        and box["decided"] * 100 < box["tested"]):
+                    box["on"] = False     # it decides under 1% (high n0): LPs decide those units
             V = W @ Rc.T + Qc
             has_pos, has_neg = (V > band).any(axis=0).tolist(), (V < -band).any(axis=0).tolist()
             Rl, Ql, bandl = Rc.tolist(), Qc.tolist(), band.tolist()
@@ -276,7 +284,7 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto", decide: st
                     lp.push(r, -q)
                     pushed = True
                 path.push(r, q, (U.layer, i, s))
-                nlo, nhi = tighten_box(blo, bhi, r, q)
+                nlo, nhi = tighten_box(blo, bhi, r, q) if box["on"] else (blo, bhi)
                 try:
                     split(U, rest, W[s * vals > bi][-max_points:], nlo, nhi)
                 finally:

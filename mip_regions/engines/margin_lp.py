@@ -127,6 +127,10 @@ class HighsMarginLP:
         """min over the rows of coef.x - rhs (GlpkMarginLP.margin)."""
         return float(np.min(np.array(self.A) @ x - np.array(self.b)))
 
+    def margins(self, X) -> np.ndarray:
+        """margin() of each row of X."""
+        return (X @ np.array(self.A).T - np.array(self.b)).min(axis=1)
+
     def chebyshev(self):
         """(t*, x*) of max t over the cell, or (None, None)."""
         self._set_mode("margin")
@@ -294,6 +298,11 @@ class GlpkMarginLP:
         box face, the rows being unit normals)."""
         k = self.used
         return float(np.min(self.A[:k] @ x - self.b[:k]))
+
+    def margins(self, X) -> np.ndarray:
+        """margin() of each row of X."""
+        k = self.used
+        return (X @ self.A[:k].T - self.b[:k]).min(axis=1)
 
     def chebyshev(self):
         """(t*, x*) of max t over the cell (its deepest point), or (None, None)."""
