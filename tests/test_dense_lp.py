@@ -1,0 +1,209 @@
+"""Issue 17, the lp engine's compiled support LPs (engines/dense_lp.py): the dual simplex against
+scipy's HiGHS on random and degenerate LPs, its bound always an upper bound, the row bookkeeping
+against a fresh GLPK problem, and the lp engine with kernel='numba' against kernel='numpy' (the
+engine before the change): the same regions in the same order; a kernel that lies cannot change
+a count."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from scipy.optimize import linprog
+
+from mip_regions.counting import count_regions
+from mip_regions.engines import dense_lp, vertex_kernel
+from mip_regions.engines.margin_lp import make_margin_lp
+from mip_regions.io.netfile import read_network
+from mip_regions.nets.constructions import montufar, ternary
+from mip_regions.nets.maxout_nets import random_maxout
+from mip_regions.nets.random_nets import random_mlp, random_ternary_mlp
+
+from oracle import ROWS
+from test_lp_support import strictly_inside
+
+pytestmark = pytest.mark.skipif(not vertex_kernel.available(), reason="numba not installed")
+
+MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+MODELS = sorted(p.name for p in MODELS_DIR.glob("*.json"))
+
+
+def random_cell(rng, n, m, scale=1.0):
+    """m unit-normal rows through points near the centre of [-scale, scale]^n, oriented so the
+    centre is inside: a full-dimensional cell."""
+    A = rng.normal(size=(m, n))
+    A /= np.linalg.norm(A, axis=1)[:, None]
+    p = rng.uniform(-0.5, 0.5, size=(m, n)) * scale
+    b = np.einsum("ij,ij->i", A, p)
+    flip = b > 0                       # keep 0 inside: A x >= b with b <= 0
+    A[flip], b[flip] = -A[flip], -b[flip]
+    return A, b
+
+
+def highs_max(A, b, c, lo, hi):
+    res = linprog(-c, A_ub=-A, b_ub=-b, bounds=list(zip(lo, hi)), method="highs")
+    assert res.status == 0
+    return -res.fun
+
+
+@pytest.mark.parametrize("n,m", [(2, 3), (5, 8), (16, 12), (64, 22), (64, 40)])
+def test_dual_simplex_against_highs(n, m):
+    rng = np.random.default_rng(n * 100 + m)
+    lo, hi = -np.ones(n), np.ones(n)
+    for _ in range(25):
+        A, b = random_cell(rng, n, m)
+        c = rng.normal(size=n)
+        status, v, x, bound, it = dense_lp.dual_simplex(A, b, c, lo, hi, 1e-9, 50 + 4 * (m + n))
+        ref = highs_max(A, b, c, lo, hi)
+        assert status == dense_lp.OPTIMAL
+        assert abs(v - ref) <= 1e-9 * (1 + abs(ref))
+        assert ref <= bound <= ref + 1e-9 * (1 + abs(ref))          # an upper bound, and tight
+        assert np.all(A @ x - b >= -1e-9) and np.all(x >= lo) and np.all(x <= hi)
+
+
+def test_dual_simplex_on_degenerate_cells():
+    """Many rows through one vertex, repeated rows, rows on the box's faces, a fixed variable."""
+    rng = np.random.default_rng(7)
+    n = 6
+    lo, hi = -np.ones(n), np.ones(n)
+    A = rng.normal(size=(10, n))
+    A /= np.linalg.norm(A, axis=1)[:, None]
+    b = A @ np.full(n, 0.3)          # every row through (0.3, ..., 0.3)
+    A = np.vstack([A, A[:3], np.eye(n)[:2]])
+    b = np.concatenate([b, b[:3], lo[:2]])
+    lo2, hi2 = lo.copy(), hi.copy()
+    lo2[5] = hi2[5] = 0.25
+    for lo_, hi_ in ((lo, hi), (lo2, hi2)):
+        for _ in range(20):
+            sign = np.where(rng.random(10) < 0.5, 1.0, -1.0)
+            As = np.vstack([A[:10] * sign[:, None], A[10:]])
+            bs = np.concatenate([b[:10] * sign, b[10:]])
+            c = rng.normal(size=n)
+            try:
+                ref = highs_max(As, bs, c, lo_, hi_)
+            except AssertionError:      # this sign choice leaves the cell empty
+                continue
+            status, v, x, bound, _ = dense_lp.dual_simplex(As, bs, c, lo_, hi_, 1e-9, 200)
+            if status == dense_lp.OPTIMAL:
+                assert bound >= ref - 1e-12 * (1 + abs(ref))
+                assert abs(v - ref) <= 1e-8 * (1 + abs(ref))
+
+
+def test_an_empty_cell_and_the_iteration_cap_are_failures_not_values():
+    A = np.array([[1.0, 0.0], [-1.0, 0.0]])
+    b = np.array([0.5, 0.2])          # x >= 0.5 and x <= -0.2
+    status, *_ = dense_lp.dual_simplex(A, b, np.ones(2), -np.ones(2), np.ones(2), 1e-9, 100)
+    assert status == dense_lp.NO_PIVOT
+    rng = np.random.default_rng(3)
+    A, b = random_cell(rng, 20, 15)
+    status, *_ = dense_lp.dual_simplex(A, b, rng.normal(size=20), -np.ones(20), np.ones(20), 1e-9, 1)
+    assert status == dense_lp.ITERATIONS
+
+
+def test_rows_pushed_popped_and_turned_round_match_a_fresh_solver():
+    """DenseSupportLP keeps the inner LP's rows up to date only when it needs it: after any
+    sequence of push / pop / replace_top, its Chebyshev centre, probe and support values equal
+    those of a fresh GLPK problem holding the same rows."""
+    rng = np.random.default_rng(11)
+    n = 5
+    lo, hi = -np.ones(n), np.ones(n)
+    lp = dense_lp.DenseSupportLP(lo, hi, make_margin_lp(lo, hi, "glpk"))
+    rows = []
+    for step in range(60):
+        op = rng.integers(3) if rows else 0
+        r = rng.normal(size=n)
+        r /= np.linalg.norm(r)
+        rhs = -abs(rng.normal()) * 0.3
+        if op == 0 and len(rows) < 12:
+            lp.push(r, rhs)
+            rows.append((r, rhs))
+        elif op == 1 and rows:
+            lp.pop()
+            rows.pop()
+        elif rows:
+            lp.replace_top(r, rhs)
+            rows[-1] = (r, rhs)
+        fresh = make_margin_lp(lo, hi, "glpk")
+        for rr, bb in rows:
+            fresh.push(rr, bb)
+        c = rng.normal(size=n)
+        v, _, bound = lp.support_bound(c)
+        assert abs(v - fresh.support(c)[0]) <= 1e-9 and bound >= v - 1e-12
+        if step % 3 == 0:
+            assert abs(lp.chebyshev()[0] - fresh.chebyshev()[0]) <= 1e-9
+            t1, _ = lp.probe(r, -0.1, 1e-7)
+            t2, _ = fresh.probe(r, -0.1, 1e-7)
+            assert abs(t1 - t2) <= 1e-9
+
+
+def both(net, **kw):
+    fast = count_regions(net, "lp", kernel="numba", **kw)
+    slow = count_regions(net, "lp", kernel="numpy", **kw)
+    n = fast.activation_regions
+    assert n == slow.activation_regions
+    assert np.array_equal(fast.regions.bits_block(0, n), slow.regions.bits_block(0, n)), \
+        "patterns differ (or their order)"
+    assert fast.stats["dense_lps"] > 0 or net.num_relu == 0
+    return fast
+
+
+@pytest.mark.parametrize("row", sorted(ROWS))
+def test_oracle_rows(row):
+    builder, a_full = ROWS[row][0], ROWS[row][1]
+    assert both(builder()).activation_regions == a_full
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_shipped_models(name):
+    both(read_network(MODELS_DIR / name))
+
+
+@pytest.mark.parametrize("make", [lambda: random_mlp([3, 8, 8], 1), lambda: random_mlp([9, 8, 8], 2),
+                                  lambda: random_mlp([12, 10, 6], 5), lambda: random_ternary_mlp([4, 6, 6], 4),
+                                  lambda: random_maxout([3, 5, 5], 3, 5), lambda: montufar(2, 3, 3),
+                                  lambda: ternary(2, 2, 3)],
+                         ids=["3-8-8", "9-8-8", "12-10-6", "ternary 4-6-6", "maxout 3-5-5", "montufar 2,3,3",
+                              "ternary construction"])
+def test_random_and_degenerate_nets(make):
+    net = make()
+    fast = both(net)
+    for region in list(fast.regions)[:40]:
+        assert region.margin > 0 and strictly_inside(net, region)
+
+
+def test_an_anisotropic_box_searched_in_box_coordinates():
+    """Sides of very different lengths: the lp engine searches in u of [-1, 1]^n0 (lp.ANISOTROPY)."""
+    net = random_mlp([4, 8, 8], 6)
+    net.domain.lower[:] = [-1000.0, -1.0, -0.01, 0.0]
+    net.domain.upper[:] = [1000.0, 1.0, 0.01, 5.0]
+    both(net)
+
+
+def test_a_lying_kernel_cannot_change_a_count(monkeypatch):
+    """The engine trusts only the checked bound (for 'no cut') and its own interior points (for
+    'cut'): a kernel whose values are nonsense makes it slower, not wrong."""
+    net = random_mlp([5, 8, 8], 3)
+    ref = count_regions(net, "lp", kernel="numpy")
+    real = dense_lp.dual_simplex
+
+    def lying(A, b, c, lo, hi, tol, max_iter):
+        status, v, x, bound, it = real(A, b, c, lo, hi, tol, max_iter)
+        return status, -v - 1.0, lo.copy(), bound, it      # a wrong value and a corner of the box
+    monkeypatch.setattr(dense_lp, "dual_simplex", lying)
+    res = count_regions(net, "lp", kernel="numba")
+    n = ref.activation_regions
+    assert res.activation_regions == n
+    assert sorted(map(bytes, res.regions.bits_block(0, n))) == sorted(map(bytes, ref.regions.bits_block(0, n)))
+
+
+def test_a_kernel_that_gives_up_hands_the_lp_to_the_solver(monkeypatch):
+    net = random_mlp([5, 8, 8], 3)
+    ref = count_regions(net, "lp", kernel="numpy")
+    monkeypatch.setattr(dense_lp, "dual_simplex",
+                        lambda A, b, c, lo, hi, tol, it: (dense_lp.ITERATIONS, 0.0, lo.copy(), np.inf, it))
+    res = count_regions(net, "lp", kernel="numba")
+    assert res.stats["dense_handed"] == res.stats["dense_lps"] > 0
+    n = ref.activation_regions
+    assert res.activation_regions == n
+    assert np.array_equal(res.regions.bits_block(0, n), ref.regions.bits_block(0, n))
