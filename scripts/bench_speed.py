@@ -13,6 +13,11 @@ Prints one table and writes it as CSV + Markdown.
   compiles it once per machine and caches it: ``warmup_s`` shows that load, a few seconds the
   very first time, well under one second after).
 * nnenum's rate when nnenum is importable (it is not installed here: the column says so).
+* ``--berzins PATH``: the CPU seconds of Berzins' edge subdivision core (``skeletal_subdivision``
+  of github.com/arturs-berzins/relu_edge_subdivision, a local clone at PATH; its code is not part
+  of this project) on the vertex cases, same weights and box, float32 as it is written, and the
+  rate regions / those seconds (it builds the same complex but does not count; the regions are
+  this tool's exact count). Needs torch.
 
 Each run is a fresh process with a time limit; the rate is regions / CPU seconds of that process
 (time.process_time). A run stopped by the limit counts what it found (">= N"); ratios compare
@@ -69,6 +74,36 @@ def run(case, method, opts, time_limit):
     return res
 
 
+def _berzins(case, path, q):
+    import sys as _sys
+    import time
+    _sys.path.insert(0, path)
+    import torch
+    from NN import Net
+    from edge_subdivision import skeletal_subdivision
+    net = network(case)
+    arch = [net.input_dim] + [layer.n_out for layer in net.layers]
+    f = Net(ks=arch)
+    with torch.no_grad():
+        for fc, layer in zip(f.fcs, net.layers):
+            fc.weight.copy_(torch.tensor(layer.weights))
+            fc.bias.copy_(torch.tensor(layer.bias))
+        c = time.process_time()
+        vs, edges, _ = skeletal_subdivision(f, device="cpu", verbose=False, bbox=(-1, 1))
+        c = time.process_time() - c
+    q.put({"cpu_s": c, "vertices": len(vs), "edges": len(edges)})
+
+
+def berzins_seconds(case, path):
+    ctx = mp.get_context("spawn")
+    q = ctx.Queue()
+    p = ctx.Process(target=_berzins, args=(case, path, q))
+    p.start()
+    res = q.get()
+    p.join()
+    return res
+
+
 def nnenum_rate(case):
     try:
         import nnenum  # noqa: F401
@@ -82,6 +117,8 @@ def main(argv=None):
     ap.add_argument("--time-limit", type=float, default=60.0)
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "speed"))
     ap.add_argument("--only", choices=("lp", "vertex"), help="run one engine's cases only")
+    ap.add_argument("--berzins", metavar="PATH", help="a clone of arturs-berzins/relu_edge_subdivision: "
+                                                      "time its subdivision core on the vertex cases")
     args = ap.parse_args(argv)
     from mip_regions.report.tables import write_tables
     rows = []
@@ -100,8 +137,19 @@ def main(argv=None):
                          "regions": ("%d" if res["complete"] else ">= %d") % res["regions"],
                          "cpu_s": round(res["cpu_s"], 2), "warmup_s": round(res["warmup_s"], 2), "regions_per_cpu_s": round(rate, 1),
                          "vs_before": round(rate / base, 2), "lps": res["lps"], "basis_resets": res["basis_resets"],
-                         "nnenum_regions_per_s": nnenum_rate(case)})
+                         "nnenum_regions_per_s": nnenum_rate(case), "berzins_core_cpu_s": "",
+                         "berzins_regions_per_cpu_s": ""})
             print(" | ".join(str(v) for v in rows[-1].values()), flush=True)
+        if method == "vertex" and args.berzins:
+            b = berzins_seconds(case, args.berzins)
+            done = [r for r in rows if r["case"] == case]
+            for r in done:
+                r["berzins_core_cpu_s"] = round(b["cpu_s"], 2)
+            if res["complete"]:
+                for r in done:
+                    r["berzins_regions_per_cpu_s"] = round(res["regions"] / b["cpu_s"], 1)
+            print(f"berzins core on {case}: {b['cpu_s']:.2f} CPU s, {b['vertices']} vertices, {b['edges']} edges",
+                  flush=True)
     print(write_tables(rows, args.out, "speed"))
 
 
