@@ -203,7 +203,23 @@ def test_a_kernel_that_gives_up_hands_the_lp_to_the_solver(monkeypatch):
     monkeypatch.setattr(dense_lp, "dual_simplex",
                         lambda A, b, c, lo, hi, tol, it: (dense_lp.ITERATIONS, 0.0, lo.copy(), np.inf, it))
     res = count_regions(net, "lp", kernel="numba")
-    assert res.stats["dense_handed"] == res.stats["dense_lps"] > 0
+    assert res.stats["dense_handed"] == res.stats["dense_lps"] - res.stats["shrunk_lps"] > 0
     n = ref.activation_regions
     assert res.activation_regions == n
     assert np.array_equal(res.regions.bits_block(0, n), ref.regions.bits_block(0, n))
+
+
+def test_support_over_the_shrunk_cell():
+    """support_shrunk(c, tau) maximises over the points of margin >= tau: on the triangle
+    x >= 0, y >= 0, x + y <= 1 in [-1, 1]^2 (inradius 1 - 1/sqrt 2 = 0.2929) the maximiser of x
+    with tau = 0.1 is (1 - 0.1 (1 + sqrt 2), 0.1); tau above the inradius leaves nothing."""
+    lo, hi = -np.ones(2), np.ones(2)
+    lp = dense_lp.DenseSupportLP(lo, hi, make_margin_lp(lo, hi, "glpk"))
+    lp.push(np.array([1.0, 0.0]), 0.0)
+    lp.push(np.array([0.0, 1.0]), 0.0)
+    lp.push(-np.array([1.0, 1.0]) / np.sqrt(2), -1 / np.sqrt(2))
+    x = lp.support_shrunk(np.array([1.0, 0.0]), 0.1)
+    assert np.allclose(x, [1 - 0.1 * (1 + np.sqrt(2)), 0.1])
+    assert lp.margin(x) == pytest.approx(0.1)
+    assert lp.support_shrunk(np.array([1.0, 0.0]), 0.29) is not None
+    assert lp.support_shrunk(np.array([1.0, 0.0]), 0.30) is None

@@ -223,6 +223,7 @@ class DenseSupportLP:
         self.dense_solves = 0
         self.iterations = 0
         self.handed = 0         # support LPs the kernel gave up on
+        self.shrunk_solves = 0  # support LPs over a shrunk cell (lp.deep_point)
         self.tol = 1e-9 * float(np.max(self.hi - self.lo))
         self.point_tol = inner.point_tol
 
@@ -275,6 +276,23 @@ class DenseSupportLP:
         self.handed += 1
         v, x = self._sync().support(c)
         return v, x, v
+
+    def support_shrunk(self, coef, tau: float):
+        """A maximiser of coef.x over the cell shrunk by tau (rows b + tau, box [lo + tau,
+        hi - tau]: the points whose margin is at least tau, the rows being unit normals), or None
+        when it is empty or the kernel does not solve it."""
+        lo, hi = self.lo + tau, self.hi - tau
+        if not np.all(lo < hi):
+            return None
+        k = self.used
+        m = k - 2 * self.n0
+        status, _, x, _, it = dual_simplex(self.A[2 * self.n0: k], self.b[2 * self.n0: k] + tau,
+                                           np.asarray(coef, dtype=float), lo, hi, self.tol,
+                                           50 + 4 * (m + self.n0))
+        self.dense_solves += 1
+        self.shrunk_solves += 1
+        self.iterations += it
+        return x if status == OPTIMAL else None
 
     def support(self, coef):
         v, x, _ = self.support_bound(coef)

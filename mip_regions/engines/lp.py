@@ -31,6 +31,13 @@ each unit's pre-activation is affine on C (cells.py), and the unit is decided as
   hyperplane from a sliver, and the exact margin LP decides (layers.ExactPath): a sliver is a
   cut whose thin side is enumerated, with its whole subtree, in exact arithmetic (exact.py).
 
+With numba installed (``kernel='numba'``, the default when it is), the support LPs are solved by
+dense_lp.py's compiled dual simplex instead, which also returns an upper bound on the support
+value checked from its duals; "the sign is fixed" is then decided on that bound, and "it cuts"
+on the interior point z as above, so neither decision rests on the simplex being right. A
+support LP's vertex y often lies well beyond the hyperplanes of later candidates too: each such
+candidate gets its own z from y (no LP) and is known to cut.
+
 C is then split by the first cutting unit; each child keeps the points of W on its side and
 re-examines only the units that cut C (a unit that does not cut C cannot cut a child). Leaves
 are the activation regions, reported with the point of W of largest margin (distance to the
@@ -95,12 +102,14 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto", decide: st
     if decide == "support" and kernel != "numpy" and vertex_kernel.available():
         lp = DenseSupportLP(lo, hi, lp)
     support = getattr(lp, "support_bound", None) or (lambda coef: (*lp.support(coef), None))
+    shrunk = getattr(lp, "support_shrunk", None)
     ctx.stats["lp_solver"] = lp.name
     bits = np.zeros(net.num_relu, dtype=bool)
     path = CutStack(lo, hi, net.num_relu + 1, scale=scale)   # the cell's constraints, also in the LP
     exact = ExactPath(net, ctx)
     router = router_of(ctx)      # which branches this run takes (routes.py; all when serial)
     max_points = 4 * (n0 + 1)
+    last_vertex = [None]     # the vertex y of the last support LP with a value beyond 4 trust
     box = {"on": True, "tested": 0, "decided": 0}   # the bounding-box filter, while it decides units
 
     def tighten_box(blo, bhi, r, q):
@@ -128,10 +137,26 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto", decide: st
         if (v if ub is None else ub + s * q) < -trust:     # ub: dense_lp's checked bound
             return "no", None
         if v > 4 * trust:
+            last_vertex[0] = y            # for the later candidates (split)
             z = toward(y, W, r, q, s, v, trust)
+            if z is None and shrunk is not None:
+                z = deep_point(r, q, s, v, trust)
             if z is not None:
                 return "yes", z
         return "unsure", None
+
+    def deep_point(r, q, s, v, trust):
+        """When no known point leads to y: the support LP again over the cell shrunk by tau (every
+        row and box face moved in by tau: the points of margin >= tau), tau = v/16, then twice the
+        point tolerance; its maximiser, checked in floats (margin > point tolerance, beyond
+        ``trust`` on side s), is a new interior point. None when neither gives one."""
+        c = s * np.asarray(r)
+        for tau in (v / 16, 2 * lp.point_tol):
+            y = shrunk(c, tau)
+            if y is not None and s * (float(np.dot(r, y)) + q) > trust and lp.margin(y) > lp.point_tol:
+                ctx.bump("deep_points")
+                return y
+        return None
 
     def toward(y, W, r, q, s, v, trust):
         """A point z = w + lam (y - w) on the segment from a known interior point w to the support
@@ -156,6 +181,24 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto", decide: st
             if s * (float(np.dot(r, z)) + q) > trust and lp.margin(z) > lp.point_tol:
                 return z
         return None
+
+    def beyond(y, W, Rc, Qc, bandl, has_pos, has_neg, start):
+        """Interior points z (toward()) for the candidates from ``start`` on that have known
+        points on one side only and the support LP's vertex y more than 4 trust on the other."""
+        out = []
+        for m, v in enumerate((Rc[start:] @ y + Qc[start:]).tolist(), start=start):
+            if has_pos[m] == has_neg[m]:
+                continue
+            sm, tm = (-1 if has_pos[m] else 1), max(bandl[m], lp_trust)
+            if sm * v > 4 * tm:
+                z = toward(y, W, Rc[m], Qc[m], sm, sm * v, tm)
+                if z is not None:
+                    out.append(z)
+                    if sm > 0:
+                        has_pos[m] = True
+                    else:
+                        has_neg[m] = True
+        return out
 
     def side_lp(U, i, r, q, s, trust, W):
         """Does C ∩ {s (r.x + q) > 0} have an interior (r, q: unit i's hyperplane, as a list and
@@ -228,6 +271,7 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto", decide: st
             if has_pos[k] and has_neg[k]:  # known points on both sides: it cuts, no LP
                 cutting.append(i)
                 continue
+            last_vertex[0] = None
             if has_pos[k] or has_neg[k]:
                 s = -1 if has_pos[k] else 1
                 other, y = side_lp(U, i, Rl[k], Ql[k], s, max(bandl[k], lp_trust), W)
@@ -246,6 +290,8 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto", decide: st
                 else:   # no float point beyond the band on either side: the cell is thin, go exact
                     exact.subtree(bits, path, U.layer, cutting + thins + cand[k:].tolist(), points=list(to_x(W)))
                     return
+            if new and last_vertex[0] is not None:   # y beyond later one-sided candidates: no LP
+                new += beyond(last_vertex[0], W, Rc, Qc, bandl, has_pos, has_neg, k + 1)
             for y in new:                      # where the new points lie for the later candidates
                 for m, v in enumerate((Rc[k + 1:] @ y + Qc[k + 1:]).tolist(), start=k + 1):
                     if v > bandl[m]:
@@ -379,5 +425,6 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto", decide: st
         ctx.stats["dense_lps"] = lp.dense_solves
         ctx.stats["dense_iterations"] = lp.iterations
         ctx.stats["dense_handed"] = lp.handed
+        ctx.stats["shrunk_lps"] = lp.shrunk_solves
     if getattr(lp, "basis_resets", 0):
         ctx.stats["basis_resets"] = lp.basis_resets

@@ -25,6 +25,11 @@ re-examines only the units that cut C. Leaves are the activation regions, report
 small numpy operations per split, growing with the number of vertices of a cell (2^n0 for the
 box at the start), so this engine suits small input dimensions; engines/lp.py does not depend on
 the vertex count.
+
+With numba installed (``kernel='numba'``, the default when it is), each ReLU layer's subtree over
+a cell runs in one compiled call (vertex_kernel.py): the same decisions in the same order, with
+every decision the floats cannot make (a vertex within a band) handed back to decide() below for
+the whole cell, and the leaves' branches replayed through the router of a parallel run.
 """
 
 from __future__ import annotations
