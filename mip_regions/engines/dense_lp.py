@@ -74,18 +74,19 @@ if numba is not None:
         ratio = np.empty(N)
         alpha = np.empty(N)
         row = np.empty(N)
+        # rhs = b - (nonbasic columns) x_N, kept up to date as variables move (nonbasic slacks are
+        # at 0); the basic values are B^-1 rhs
+        rhs[:] = b
+        for k in range(n):
+            xk = x[k]
+            if xk != 0.0:
+                for i in range(m):
+                    rhs[i] -= AT[k, i] * xk
+        used = np.zeros(N, np.bool_)
         status = ITERATIONS
         it = 0
         while it < max_iter:
             it += 1
-            # basic values: B xB = b - (nonbasic columns) x_N; nonbasic slacks are at 0
-            rhs[:] = b
-            for k in range(n):
-                if not basic[k]:
-                    xk = x[k]
-                    if xk != 0.0:
-                        for i in range(m):
-                            rhs[i] -= AT[k, i] * xk
             r, worst, up = -1, tol, False
             for i in range(m):
                 s = 0.0
@@ -127,25 +128,44 @@ if numba is not None:
                     alpha[ne] = abs(a)
                     ne += 1
             q = -1
-            if ne:
-                order = np.argsort(ratio[:ne], kind="mergesort")
-                slope = worst
-                for t in range(ne):
-                    j = cj[order[t]]
-                    if j < n and t < ne - 1:
-                        step = alpha[order[t]] * (upper[j] - lower[j])
-                        if slope - step > 0:        # flip j and go on
-                            slope -= step
-                            x[j] = lower[j] if x[j] == upper[j] else upper[j]
-                            continue
-                    q = j
-                    break
+            slope, left = worst, ne
+            used[:ne] = False
+            while left > 0:                         # the smallest ratio left (first on ties)
+                t, best = -1, np.inf
+                for u in range(ne):
+                    if not used[u] and ratio[u] < best:
+                        t, best = u, ratio[u]
+                if t < 0:
+                    t = 0
+                    while used[t]:
+                        t += 1
+                used[t] = True
+                left -= 1
+                j = cj[t]
+                if j < n and left > 0:
+                    step = alpha[t] * (upper[j] - lower[j])
+                    if slope - step > 0:            # flip j and go on
+                        slope -= step
+                        new = lower[j] if x[j] == upper[j] else upper[j]
+                        delta = new - x[j]
+                        x[j] = new
+                        for i in range(m):
+                            rhs[i] -= AT[j, i] * delta
+                        continue
+                q = j
+                break
             if q < 0:
                 status = NO_PIVOT
                 break
             p = basis[r]                            # leaves at the bound it violated
             x[p] = lower[p] if up else upper[p]
             basic[p] = False
+            if p < n:
+                for i in range(m):
+                    rhs[i] -= AT[p, i] * x[p]
+            if q < n:                               # q's column leaves the right-hand side
+                for i in range(m):
+                    rhs[i] += AT[q, i] * x[q]
             theta = d[q] / row[q]
             for j in range(N):
                 if not basic[j]:
