@@ -50,8 +50,9 @@ def network(case):
 
 def _run(case, method, opts, time_limit, q):
     import time
-    from mip_regions import count_regions
+
     import mip_regions.engines.exact  # noqa: F401  (python-flint's import is not the algorithm)
+    from mip_regions import count_regions
     from mip_regions.nets.random_nets import random_mlp
     net = network(case)
     w0 = time.perf_counter()
@@ -79,8 +80,8 @@ def _berzins(case, path, q):
     import time
     _sys.path.insert(0, path)
     import torch
-    from NN import Net
     from edge_subdivision import skeletal_subdivision
+    from NN import Net
     net = network(case)
     arch = [net.input_dim] + [layer.n_out for layer in net.layers]
     f = Net(ks=arch)

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from oracle import ROWS
 from scipy.optimize import linprog
+from test_lp_support import strictly_inside
 
 from mip_regions.counting import count_regions
 from mip_regions.engines import dense_lp, vertex_kernel
@@ -19,9 +21,6 @@ from mip_regions.io.netfile import read_network
 from mip_regions.nets.constructions import montufar, ternary
 from mip_regions.nets.maxout_nets import random_maxout
 from mip_regions.nets.random_nets import random_mlp, random_ternary_mlp
-
-from oracle import ROWS
-from test_lp_support import strictly_inside
 
 pytestmark = pytest.mark.skipif(not vertex_kernel.available(), reason="numba not installed")
 
@@ -54,7 +53,7 @@ def test_dual_simplex_against_highs(n, m):
     for _ in range(25):
         A, b = random_cell(rng, n, m)
         c = rng.normal(size=n)
-        status, v, x, bound, it = dense_lp.dual_simplex(A, b, c, lo, hi, 1e-9, 50 + 4 * (m + n))
+        status, v, x, bound, _ = dense_lp.dual_simplex(A, b, c, lo, hi, 1e-9, 50 + 4 * (m + n))
         ref = highs_max(A, b, c, lo, hi)
         assert status == dense_lp.OPTIMAL
         assert abs(v - ref) <= 1e-9 * (1 + abs(ref))
@@ -84,7 +83,7 @@ def test_dual_simplex_on_degenerate_cells():
                 ref = highs_max(As, bs, c, lo_, hi_)
             except AssertionError:      # this sign choice leaves the cell empty
                 continue
-            status, v, x, bound, _ = dense_lp.dual_simplex(As, bs, c, lo_, hi_, 1e-9, 200)
+            status, v, _, bound, _ = dense_lp.dual_simplex(As, bs, c, lo_, hi_, 1e-9, 200)
             if status == dense_lp.OPTIMAL:
                 assert bound >= ref - 1e-12 * (1 + abs(ref))
                 assert abs(v - ref) <= 1e-8 * (1 + abs(ref))
@@ -188,7 +187,7 @@ def test_a_lying_kernel_cannot_change_a_count(monkeypatch):
     real = dense_lp.dual_simplex
 
     def lying(A, b, c, lo, hi, tol, max_iter):
-        status, v, x, bound, it = real(A, b, c, lo, hi, tol, max_iter)
+        status, v, _, bound, it = real(A, b, c, lo, hi, tol, max_iter)
         return status, -v - 1.0, lo.copy(), bound, it      # a wrong value and a corner of the box
     monkeypatch.setattr(dense_lp, "dual_simplex", lying)
     res = count_regions(net, "lp", kernel="numba")

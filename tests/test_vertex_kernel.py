@@ -9,6 +9,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from oracle import ROWS
+from polygon_oracle import counts as oracle_counts
+from test_lp_support import strictly_inside
 
 from mip_regions.counting import count_regions
 from mip_regions.engines import vertex, vertex_kernel
@@ -20,10 +23,6 @@ from mip_regions.nets.maxout_nets import random_maxout
 from mip_regions.nets.random_nets import random_mlp, random_ternary_mlp
 from mip_regions.parallel.merge import merge_regions
 from mip_regions.parallel.tasks import run_route
-
-from oracle import ROWS
-from polygon_oracle import counts as oracle_counts
-from test_lp_support import strictly_inside
 
 pytestmark = pytest.mark.skipif(not vertex_kernel.available(), reason="numba not installed")
 
@@ -142,7 +141,7 @@ def test_kernel_leaves_by_hand():
     band = np.full(2, 1e-9)
     out = vertex_kernel.layer_subtree(P.V, P.T, P.tight, R, Q, band, np.arange(2), 4, True,
                                       np.zeros((0, 2)), np.zeros(0), np.zeros(2), np.ones(2), 100)
-    status, nl, bits, cuts, cut_len, X, M = out[:7]
+    status, nl, bits, cuts, _, X, M = out[:7]
     assert status == vertex_kernel.OK and nl == 4 and out[11] == 3      # 3 splits
     assert bits[:4].tolist() == [[1, 1], [1, 0], [0, 1], [0, 0]]
     assert cuts[:4].tolist() == [[1, 2], [1, -2], [-1, 2], [-1, -2]]

@@ -51,9 +51,10 @@ import numpy as np
 
 from ..nets.network import Network
 from ..result import RunContext
-from .layers import CutStack, ExactPath, StopSearch, enter_layer, root_input
 from . import vertex_kernel
 from .dense_lp import DenseSupportLP
+from .layers import CutStack, ExactPath, StopSearch, enter_layer, root_input
+from .lp_points import beyond, deep_point, tighten_box, toward
 from .margin_lp import make_margin_lp
 from .routes import router_of
 
@@ -112,17 +113,6 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto", decide: st
     last_vertex = [None]     # the vertex y of the last support LP with a value beyond 4 trust
     box = {"on": True, "tested": 0, "decided": 0}   # the bounding-box filter, while it decides units
 
-    def tighten_box(blo, bhi, r, q):
-        """Bound propagation of the new constraint r.x + q >= 0 into the cell's bounding box
-        [blo, bhi] (a valid box around the cell, tighter than the domain: a cheap sign filter;
-        its rounding is far inside the error band the sign tests below require)."""
-        mx = np.maximum(r * blo, r * bhi)
-        need = -q - (mx.sum() - mx)          # r_j x_j >= need_j
-        pos, neg = r > 1e-12, r < -1e-12
-        nlo = np.where(pos, np.maximum(blo, need / np.where(pos, r, 1.0)), blo)
-        nhi = np.where(neg, np.minimum(bhi, need / np.where(neg, r, 1.0)), bhi)
-        return nlo, nhi
-
     def reach(r, q, s, trust, W):
         """The support LP (module docstring): ("no", None) when max over the closed cell of
         s (r.x + q) is below -trust; ("yes", z) when it is above 4 trust, z an interior point of
@@ -138,67 +128,12 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto", decide: st
             return "no", None
         if v > 4 * trust:
             last_vertex[0] = y            # for the later candidates (split)
-            z = toward(y, W, r, q, s, v, trust)
+            z = toward(lp, y, W, r, q, s, v, trust)
             if z is None and shrunk is not None:
-                z = deep_point(r, q, s, v, trust)
+                z = deep_point(lp, shrunk, ctx, r, q, s, v, trust)
             if z is not None:
                 return "yes", z
         return "unsure", None
-
-    def deep_point(r, q, s, v, trust):
-        """When no known point leads to y: the support LP again over the cell shrunk by tau (every
-        row and box face moved in by tau: the points of margin >= tau), tau = v/16, then twice the
-        point tolerance; its maximiser, checked in floats (margin > point tolerance, beyond
-        ``trust`` on side s), is a new interior point. None when neither gives one."""
-        c = s * np.asarray(r)
-        for tau in (v / 16, 2 * lp.point_tol):
-            y = shrunk(c, tau)
-            if y is not None and s * (float(np.dot(r, y)) + q) > trust and lp.margin(y) > lp.point_tol:
-                ctx.bump("deep_points")
-                return y
-        return None
-
-    def toward(y, W, r, q, s, v, trust):
-        """A point z = w + lam (y - w) on the segment from a known interior point w to the support
-        LP's vertex y (which may lie on the cell's boundary): interior to the cell, since every
-        point of that segment but y is. Its margin to the old rows is at least (1 - lam) m(w) and
-        its distance beyond the new hyperplane is a + lam (v - a), a = w's signed distance; lam
-        balances the two (equal at lam = (m(w) - a) / (m(w) + v - a)), so
-        known points do not thin out down the search. z is checked in floats to be more than the
-        LP's point tolerance inside every row and beyond ``trust`` on side s; None when no known
-        point (the newest and the deepest few) gives one."""
-        order = list(range(len(W) - 1, max(len(W) - 5, -1), -1))   # the newest points first, then
-        mW = lp.margins(W)                                             # the deepest of the others
-        if len(W) > 4:
-            order += (np.argsort(-mW[: len(W) - 4])[:4]).tolist()
-        aW = s * (W @ r + q)
-        for k in order:
-            w, a, m = W[k], float(aW[k]), float(mW[k])
-            if a >= v or m <= 0:
-                continue
-            lam = min(max((m - a) / (m + v - a), 0.0), 1.0)
-            z = w + lam * (y - w)
-            if s * (float(np.dot(r, z)) + q) > trust and lp.margin(z) > lp.point_tol:
-                return z
-        return None
-
-    def beyond(y, W, Rc, Qc, bandl, has_pos, has_neg, start):
-        """Interior points z (toward()) for the candidates from ``start`` on that have known
-        points on one side only and the support LP's vertex y more than 4 trust on the other."""
-        out = []
-        for m, v in enumerate((Rc[start:] @ y + Qc[start:]).tolist(), start=start):
-            if has_pos[m] == has_neg[m]:
-                continue
-            sm, tm = (-1 if has_pos[m] else 1), max(bandl[m], lp_trust)
-            if sm * v > 4 * tm:
-                z = toward(y, W, Rc[m], Qc[m], sm, sm * v, tm)
-                if z is not None:
-                    out.append(z)
-                    if sm > 0:
-                        has_pos[m] = True
-                    else:
-                        has_neg[m] = True
-        return out
 
     def side_lp(U, i, r, q, s, trust, W):
         """Does C ∩ {s (r.x + q) > 0} have an interior (r, q: unit i's hyperplane, as a list and
@@ -291,7 +226,7 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto", decide: st
                     exact.subtree(bits, path, U.layer, cutting + thins + cand[k:].tolist(), points=list(to_x(W)))
                     return
             if new and last_vertex[0] is not None:   # y beyond later one-sided candidates: no LP
-                new += beyond(last_vertex[0], W, Rc, Qc, bandl, has_pos, has_neg, k + 1)
+                new += beyond(lp, lp_trust, last_vertex[0], W, Rc, Qc, bandl, has_pos, has_neg, k + 1)
             for y in new:                      # where the new points lie for the later candidates
                 for m, v in enumerate((Rc[k + 1:] @ y + Qc[k + 1:]).tolist(), start=k + 1):
                     if v > bandl[m]:

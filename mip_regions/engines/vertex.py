@@ -38,9 +38,10 @@ import numpy as np
 
 from ..nets.network import Network
 from ..result import RunContext
-from .layers import CutStack, ExactPath, StopSearch, enter_layer, root_input
 from . import vertex_kernel
-from .polytope import Polytope, box, split as split_polytope
+from .layers import CutStack, ExactPath, StopSearch, enter_layer, root_input
+from .polytope import Polytope, box
+from .polytope import split as split_polytope
 from .routes import Replay, router_of
 
 KERNELS = ("auto", "numba", "numpy")

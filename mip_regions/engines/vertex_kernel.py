@@ -194,10 +194,8 @@ if numba is not None:
                     s = Q[u]
                     for e in range(d):
                         s += Vn[v, e] * R[u, e]
-                    if s > top:
-                        top = s
-                    if s < bottom:
-                        bottom = s
+                    top = max(top, s)
+                    bottom = min(bottom, s)
                 bd = band[u]
                 has_pos, has_neg = top > bd, bottom < -bd
                 if has_pos and bottom > bd:
