@@ -252,3 +252,29 @@ def test_very_anisotropic_boxes_count_the_same_and_give_exact_witnesses(seed):
     for r in lp.regions:
         assert check_witness(net, r.bits, [Fraction(float(v)) for v in r.witness]) is None
         assert 0 < r.margin <= 2.0 ** -10
+
+
+@pytest.mark.parametrize("switch", [0, 3, 1000])
+def test_exact_simplex_pivot_rules_agree_on_degenerate_lps(switch, monkeypatch):
+    """Dantzig's rule, switched to Bland's after ``switch`` degenerate pivots in a row (0: Bland
+    after the first, 1000: never in practice), gives the same optimum t* on degenerate LPs: many
+    rows through one point, repeated rows, rows on box faces."""
+    import mip_regions.engines.exact_lp as el
+    from fractions import Fraction
+    rng = np.random.default_rng(switch)
+    monkeypatch.setattr(el, "DEGENERATE_PIVOTS", switch)
+    for _ in range(40):
+        n = int(rng.integers(2, 5))
+        p = [Fraction(int(v), 4) for v in rng.integers(-2, 3, n)]        # every row through p
+        rows = []
+        for _ in range(int(rng.integers(3, 9))):
+            a = [int(v) for v in rng.integers(-2, 3, n)]
+            rows.append((a, -sum(ai * pi for ai, pi in zip(a, p))))
+        rows += rows[:2] + [([1] + [0] * (n - 1), 1)]                     # repeats, a box face
+        fast = el.max_margin(rows, [-1] * n, [1] * n)
+        monkeypatch.setattr(el, "DEGENERATE_PIVOTS", -1)                  # Bland's rule throughout
+        ref = el.max_margin(rows, [-1] * n, [1] * n)
+        monkeypatch.setattr(el, "DEGENERATE_PIVOTS", switch)
+        assert fast.t == ref.t
+        hinted = el.max_margin(rows, [-1] * n, [1] * n, start=[float(v) for v in p])
+        assert hinted.t == ref.t

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .margin_lp import RowMargins
 from .vertex_kernel import numba
 
 OPTIMAL, ITERATIONS, NO_PIVOT = 0, 1, 2
@@ -223,7 +224,7 @@ if numba is not None:
         return status, value, xs, bound + 1e-12 * mag, it
 
 
-class DenseSupportLP:
+class DenseSupportLP(RowMargins):
     """margin_lp's interface (push, pop, replace_top, support_bound, margin, chebyshev, probe)
     with the support LPs on :func:`dual_simplex` and the rest on ``inner`` (module docstring)."""
 
@@ -317,15 +318,6 @@ class DenseSupportLP:
     def support(self, coef):
         v, x, _ = self.support_bound(coef)
         return v, x
-
-    def margin(self, x) -> float:
-        k = self.used
-        return float(np.min(self.A[:k] @ x - self.b[:k]))
-
-    def margins(self, X) -> np.ndarray:
-        """margin() of each row of X."""
-        k = self.used
-        return (X @ self.A[:k].T - self.b[:k]).min(axis=1)
 
     def chebyshev(self):
         return self._sync().chebyshev()

@@ -9,7 +9,8 @@ With every m_j = 1, the closed cell {x in box : a_j.x + c_j >= 0} has a non-empt
 t* > 0, and the optimal x* is then a rational point with every constraint at least t* > 0:
 strictly inside the cell, a witness that :func:`certify.check_witness` accepts as it is.
 
-Method: a dense tableau simplex with Bland's rule (it cannot cycle), started from a feasible
+Method: a dense tableau simplex with Dantzig's rule (the largest reduced cost), switching to
+Bland's rule (which cannot cycle) after a run of DEGENERATE_PIVOTS degenerate pivots, started from a feasible
 point (x0, t0) with t0 the smallest slack of the start point x0, so no phase 1 is needed. The
 free x is split as x = x0 + u+ - u- (u+, u- >= 0) and t = t0 + v (v >= 0: the optimum is at
 least t0). Rows without margin (m_j = 0) cannot absorb a negative t0: when x0 violates one, a
@@ -28,6 +29,7 @@ from flint import fmpq
 
 ZERO = fmpq(0)
 ONE = fmpq(1)
+DEGENERATE_PIVOTS = 20   # Dantzig's rule until this many degenerate pivots in a row, then Bland's
 
 
 def to_fmpq(v) -> fmpq:
@@ -124,12 +126,22 @@ def max_margin(rows, lo, hi, *, margins=None, box_margin: bool = True, start=Non
     sobj = [ZERO] * nrow
     pivots = 0
     vval = ZERO
+    bland, degenerate = DEGENERATE_PIVOTS < 0, 0     # negative: Bland's rule throughout
     while True:
         if stop_when_positive and t0 + vval > 0:
             break
-        enter = next((j for j in range(ncol) if obj[j] > 0), None)
-        if enter is None:
-            enter = next((ncol + r for r in range(nrow) if sobj[r] > 0), None)
+        if bland:       # Bland's rule: the first improving column (it cannot cycle)
+            enter = next((j for j in range(ncol) if obj[j] > 0), None)
+            if enter is None:
+                enter = next((ncol + r for r in range(nrow) if sobj[r] > 0), None)
+        else:           # Dantzig's rule: the largest reduced cost (far fewer pivots)
+            enter, top = None, ZERO
+            for j, v in enumerate(obj):
+                if v > top:
+                    enter, top = j, v
+            for r, v in enumerate(sobj):
+                if v > top:
+                    enter, top = ncol + r, v
         if enter is None:
             break
         best, leave = None, None
@@ -142,6 +154,9 @@ def max_margin(rows, lo, hi, *, margins=None, box_margin: bool = True, start=Non
         if leave is None:       # cannot happen: t is capped and x lies in the box
             raise ArithmeticError("exact margin LP unbounded")
         pivots += 1
+        degenerate = degenerate + 1 if best == 0 else 0
+        if degenerate > DEGENERATE_PIVOTS:
+            bland = True        # a run of degenerate pivots: Bland's rule from here, no cycling
         prow, psrow = T[leave], S[leave]
         piv = prow[enter] if enter < ncol else psrow[enter - ncol]
         prow[:] = [v / piv for v in prow]

@@ -152,7 +152,8 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto", decide: st
             return True, y
         if t is not None and t < -trust:
             return False, None
-        return exact.side_has_interior(bits, path, U.layer, int(i), s), None
+        hints = [to_x(w) for w in W[::-1][:4]]    # start the exact LP next to the cell
+        return exact.side_has_interior(bits, path, U.layer, int(i), s, hints=hints), None
 
     def layer_step(l, inp, W, blo, bhi):
         """Continue from layer l for the current cell, whose layer-l input is ``inp``."""

@@ -155,7 +155,23 @@ class HighsMarginLP:
         return float(sol[self.n0]), np.array(sol[: self.n0])
 
 
-class GlpkMarginLP:
+class RowMargins:
+    """Distances to the rows in use, ``A[:used] x >= b[:used]`` (box faces and cuts, unit
+    normals), for the LP objects that keep a copy of their rows (GlpkMarginLP, DenseSupportLP)."""
+
+    def margin(self, x) -> float:
+        """min over the rows in use of coef.x - rhs (the distance to the nearest constraint or
+        box face, the rows being unit normals)."""
+        k = self.used
+        return float(np.min(self.A[:k] @ x - self.b[:k]))
+
+    def margins(self, X) -> np.ndarray:
+        """margin() of each row of X."""
+        k = self.used
+        return (X @ self.A[:k].T - self.b[:k]).min(axis=1)
+
+
+class GlpkMarginLP(RowMargins):
     """The margin LP on GLPK (swiglpk): dual simplex from the previous basis, no presolve."""
 
     name = "glpk"
@@ -292,17 +308,6 @@ class GlpkMarginLP:
             g.glp_std_basis(lp)
             self.basis_resets += 1
         return None, None
-
-    def margin(self, x) -> float:
-        """min over the rows in use of coef.x - rhs (the distance to the nearest constraint or
-        box face, the rows being unit normals)."""
-        k = self.used
-        return float(np.min(self.A[:k] @ x - self.b[:k]))
-
-    def margins(self, X) -> np.ndarray:
-        """margin() of each row of X."""
-        k = self.used
-        return (X @ self.A[:k].T - self.b[:k]).min(axis=1)
 
     def chebyshev(self):
         """(t*, x*) of max t over the cell (its deepest point), or (None, None)."""
