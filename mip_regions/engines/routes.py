@@ -28,6 +28,10 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
+
+NO_ROUTE = np.zeros(0, dtype=np.int64)
+
 
 class Router:
     """Branch filter of one run (module docstring); the default enters every branch."""
@@ -60,6 +64,10 @@ class Router:
     def leave(self) -> None:
         self.stack.pop()
 
+    def ahead(self) -> np.ndarray:
+        """The branches of the run's route still to take from here (empty below it)."""
+        return np.array(self.route[len(self.stack):], dtype=np.int64)
+
     def emitted(self, index: int) -> bool:
         """A region is being reported as the run's number ``index`` (result.RunContext.add_region):
         False when the run is still above its own subtree (the region belongs to the run that
@@ -83,6 +91,9 @@ class _Everything(Router):
 
     def emitted(self, index: int) -> bool:
         return True
+
+    def ahead(self) -> np.ndarray:
+        return NO_ROUTE
 
 
 def router_of(ctx) -> Router:

@@ -26,6 +26,10 @@ for the side of cand[k], in the order taken, which is also its branch route: + i
 when ``last`` (the leaves are activation regions), its interior point (mean of the vertices) and
 margin (distance to the nearest box face, earlier cut or cut of this layer, as CutStack.margins);
 otherwise its polytope, concatenated with offsets.
+
+``follow`` (branches, 0 for + and 1 for -) makes the first splits take one side only: the route
+of a parallel task down to its own subtree (engines/routes.py), so that the task does not search
+the layer's whole subtree on its way, with the same arithmetic as the serial search.
 """
 
 from __future__ import annotations
@@ -152,7 +156,7 @@ if numba is not None:
 
     @njit(cache=True)
     def layer_subtree(V, T, tight, R, Q, band, cand, slot0, last, pathR, pathq, lo, hi,
-                      max_vertices):
+                      max_vertices, follow):
         """The module docstring's search. Returns (status, nleaves, leaf_bits, leaf_cuts,
         cut_len, X, margins, PV, PT, Ptight, offsets, splits, most_vertices)."""
         d = V.shape[1]
@@ -283,6 +287,8 @@ if numba is not None:
                     nrest[n] = rest[r]
                     n += 1
             for sign, Vc, Tc, tc in ((-1, Vm, Tm, tm), (1, Vp, Tp, tp)):   # + is taken first
+                if depth < len(follow) and follow[depth] != (0 if sign > 0 else 1):
+                    continue                        # off the route a parallel task follows
                 b2 = bits.copy()
                 b2[c] = 1 if sign > 0 else 0
                 c2 = cuts.copy()
