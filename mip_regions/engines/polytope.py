@@ -70,7 +70,7 @@ def box(lower, upper, slots: int) -> Polytope:
         for side in (0, 1):
             w, b = _bit(2 * k + side)
             T[corners[:, k] == side, w] |= b
-    return Polytope(V, T, np.full(len(V), d))
+    return Polytope(V, T, np.full(len(V), d, dtype=np.int64))
 
 
 BLOCK = 1 << 22   # array elements per block of the pair tests: memory stays bounded (~100 MB)
@@ -131,7 +131,7 @@ def split(P: Polytope, g: np.ndarray, slot: int, tol: float, check=None):
     Tn = T[i] & T[j]
     w, b = _bit(slot)
     Tn[:, w] |= b
-    new_tight = np.bitwise_count(Tn).sum(axis=1)
+    new_tight = np.bitwise_count(Tn).sum(axis=1, dtype=np.int64)   # int64 like box(): no float mix
     if len(pos) + len(neg) < len(g):                  # vertices on the hyperplane go to both sides
         on = np.flatnonzero(np.abs(g) <= tol)
         T_on = T[on]

@@ -115,7 +115,7 @@ def run_vertex(net: Network, ctx: RunContext, *, kernel: str = "auto") -> None:
             raise StopSearch
         last, d = last_relu[U.layer], path.depth
         (status, nl, leaf_bits, leaf_cuts, cut_len, X, M, PV, PT, Pt, offsets, splits,
-         most) = vertex_kernel.layer_subtree(P.V, P.T, P.tight.astype(np.int64), U.R, U.Q, U.band, U.cand,
+         most) = vertex_kernel.layer_subtree(P.V, P.T, P.tight, U.R, U.Q, U.band, U.cand,
                                              2 * n0 + d, last, path.R[:d], path.q[:d], lo, hi,
                                              KERNEL_MAX_VERTICES, router.ahead())
         if status != vertex_kernel.OK:
