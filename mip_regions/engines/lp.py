@@ -76,10 +76,7 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto", decide: st
     from ..errors import EngineError
     if decide not in ("support", "margin"):
         raise EngineError(f"decide must be 'support' or 'margin', got {decide!r}")
-    if kernel not in ("auto", "numba", "numpy"):
-        raise EngineError(f"kernel must be one of auto, numba, numpy, got {kernel!r}")
-    if kernel == "numba" and not vertex_kernel.available():
-        raise EngineError("kernel 'numba' needs numba (pip install 'mip-regions[fast]')")
+    compiled = vertex_kernel.use_compiled(kernel)
     xlo, xhi = net.domain.lower.astype(float), net.domain.upper.astype(float)
     n0 = net.input_dim
     mid, half = (xlo + xhi) / 2, (xhi - xlo) / 2
@@ -100,9 +97,14 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto", decide: st
         return U if scale is None else mid + scale * U
 
     lp = make_margin_lp(lo, hi, lp_solver)
-    if decide == "support" and kernel != "numpy" and vertex_kernel.available():
+    if decide == "support" and compiled:
         lp = DenseSupportLP(lo, hi, lp)
-    support = getattr(lp, "support_bound", None) or (lambda coef: (*lp.support(coef), None))
+    def solver_support(coef):
+        """(value, maximiser, upper bound) from the LP solver: its value stands as the bound."""
+        v, y = lp.support(coef)
+        return v, y, v
+
+    support = getattr(lp, "support_bound", None) or solver_support   # dense_lp checks its bound
     shrunk = getattr(lp, "support_shrunk", None)
     ctx.stats["lp_solver"] = lp.name
     bits = np.zeros(net.num_relu, dtype=bool)
@@ -124,7 +126,7 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto", decide: st
         if v is None:
             return "unsure", None
         v += s * q
-        if (v if ub is None else ub + s * q) < -trust:     # ub: dense_lp's checked bound
+        if ub + s * q < -trust:           # ub: an upper bound on max s (r.x) over the cell
             return "no", None
         if v > 4 * trust:
             last_vertex[0] = y            # for the later candidates (split)

@@ -44,7 +44,6 @@ from .polytope import Polytope, box
 from .polytope import split as split_polytope
 from .routes import Replay, router_of
 
-KERNELS = ("auto", "numba", "numpy")
 KERNEL_MAX_VERTICES = 20_000   # larger cells go the numpy way (it checks the time limit inside a split)
 
 
@@ -66,13 +65,7 @@ def run_vertex(net: Network, ctx: RunContext, *, kernel: str = "auto") -> None:
     ``kernel``: 'numba' runs each ReLU layer's subtree over a cell in one compiled call
     (vertex_kernel.py; the same decisions, the doubtful ones handed back to this search), 'numpy'
     runs this module's search alone, 'auto' is numba when it is installed."""
-    if kernel not in KERNELS:
-        from ..errors import EngineError
-        raise EngineError(f"kernel must be one of {', '.join(KERNELS)}, got {kernel!r}")
-    if kernel == "numba" and not vertex_kernel.available():
-        from ..errors import EngineError
-        raise EngineError("kernel 'numba' needs numba (pip install 'mip-regions[fast]')")
-    compiled = kernel != "numpy" and vertex_kernel.available()
+    compiled = vertex_kernel.use_compiled(kernel)
     lo, hi = net.domain.lower.astype(float), net.domain.upper.astype(float)
     n0 = net.input_dim
     xmax = np.maximum(np.abs(lo), np.abs(hi))

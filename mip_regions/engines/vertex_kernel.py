@@ -45,9 +45,23 @@ except ImportError:       # optional (the `fast` extra); vertex.py falls back to
 OK, TROUBLE, TOO_BIG = 0, 1, 2
 
 
+KERNELS = ("auto", "numba", "numpy")
+
+
 def available() -> bool:
     """Is numba importable (then :func:`layer_subtree` is compiled)?"""
     return numba is not None
+
+
+def use_compiled(kernel: str) -> bool:
+    """The ``kernel`` option of the vertex and lp engines: 'numba' (compiled code; an error when
+    numba is missing), 'numpy' (none) or 'auto' (numba when it is installed). True: compile."""
+    from ..errors import EngineError
+    if kernel not in KERNELS:
+        raise EngineError(f"kernel must be one of {', '.join(KERNELS)}, got {kernel!r}")
+    if kernel == "numba" and not available():
+        raise EngineError("kernel 'numba' needs numba (pip install 'mip-regions[fast]')")
+    return kernel != "numpy" and available()
 
 
 if numba is not None:
