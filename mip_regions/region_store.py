@@ -62,20 +62,16 @@ class RegionStore:
             self._cap = cap
 
     def append(self, region) -> None:
-        self._grow(1)
+        """Append one Region (extend), keeping its exact witness when it is not the float one."""
         k = self._len
-        self._bits[k] = np.packbits(np.asarray(region.bits, dtype=bool), bitorder="little")[: self._nbytes] \
-            if self.n_bits else 0
-        self._wit[k] = region.witness
-        self._margin[k] = region.margin
-        self._float_exact[k] = False
+        self.extend(np.asarray(region.bits, dtype=bool)[None, :], np.asarray(region.witness)[None, :],
+                    (region.margin,))
         if region.exact_witness is not None:
             e = region.exact_witness
             if len(e) == self.n0 and all(Fraction(float(w)) == v for w, v in zip(self._wit[k], e)):
                 self._float_exact[k] = True        # nothing to keep: it is the float witness
             else:
                 self._exact[k] = e
-        self._len += 1
 
     def extend(self, bits: np.ndarray, witnesses: np.ndarray, margins: np.ndarray) -> None:
         """Append len(bits) regions at once (rows of patterns, witnesses, margins; no exact
@@ -86,6 +82,8 @@ class RegionStore:
         if self.n_bits:
             self._bits[k: k + n] = np.packbits(np.asarray(bits, dtype=bool), axis=1,
                                                bitorder="little")[:, : self._nbytes]
+        else:
+            self._bits[k: k + n] = 0
         self._wit[k: k + n] = witnesses
         self._margin[k: k + n] = margins
         self._float_exact[k: k + n] = False

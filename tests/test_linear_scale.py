@@ -104,3 +104,21 @@ def test_more_than_100000_regions_get_linear_regions_from_the_cli(tmp_path, caps
     out = capsys.readouterr().out
     assert "activation regions   131072 " in out and "linear regions       131072 " in out
     assert "affine maps          131072 " in out
+
+
+def test_region_store_extend_equals_append():
+    """extend (the compiled vertex search's bulk report) stores what append stores, row by row;
+    a network without relu bits stores zero pattern bytes either way."""
+    rng = np.random.default_rng(1)
+    for n_bits in (13, 0):
+        bits, wit, marg = rng.random((500, n_bits)) < 0.5, rng.random((500, 3)), rng.random(500)
+        a, b = RegionStore(n_bits, 3), RegionStore(n_bits, 3)
+        for r in range(500):
+            a.append(Region(bits[r], wit[r], float(marg[r])))
+        b.extend(bits[:200], wit[:200], marg[:200])
+        b.extend(bits[200:], wit[200:], marg[200:])
+        assert len(a) == len(b) == 500
+        assert np.array_equal(a.block(0, 500)["bits"], b.block(0, 500)["bits"])
+        assert np.array_equal(a.block(0, 500)["witness"], wit) and np.array_equal(b.block(0, 500)["margin"], marg)
+        if n_bits == 0:
+            assert not a.block(0, 500)["bits"].any() and not b.block(0, 500)["bits"].any()
