@@ -73,6 +73,7 @@ def test_dual_simplex_on_degenerate_cells():
     b = np.concatenate([b, b[:3], lo[:2]])
     lo2, hi2 = lo.copy(), hi.copy()
     lo2[5] = hi2[5] = 0.25
+    solved = 0
     for lo_, hi_ in ((lo, hi), (lo2, hi2)):
         for _ in range(20):
             sign = np.where(rng.random(10) < 0.5, 1.0, -1.0)
@@ -85,8 +86,10 @@ def test_dual_simplex_on_degenerate_cells():
                 continue
             status, v, _, bound, _ = dense_lp.dual_simplex(As, bs, c, lo_, hi_, 1e-9, 200)
             if status == dense_lp.OPTIMAL:
+                solved += 1
                 assert bound >= ref - 1e-12 * (1 + abs(ref))
                 assert abs(v - ref) <= 1e-8 * (1 + abs(ref))
+    assert solved >= 20         # the kernel solves most of them (the rest go to the LP solver)
 
 
 def test_an_empty_cell_and_the_iteration_cap_are_failures_not_values():
