@@ -1,9 +1,12 @@
 """mip-regions: exact counts of the linear regions of ReLU networks.
 
-Data flows one way: file -> io -> Network (nets) -> engine -> CountResult -> analysis ->
-report / cli. ``counting.count_regions`` is the one entry point; ``result`` holds the shared result
-type and ``errors`` the exception hierarchy.
+Data flows one way: file -> io -> Network (nets) -> engines -> CountResult -> analysis ->
+counting (the pipeline) -> workflows -> report / cli. ``counting.count_regions`` is the one entry
+point; ``result`` holds the shared result type and ``errors`` the exception hierarchy (README,
+Architecture).
 """
+
+from .lazy import lazy_exports
 
 __version__ = "0.1.0"
 __all__ = ["Box", "Layer", "Network", "network_from_lists", "read_network", "write_network",
@@ -21,12 +24,4 @@ _LAZY = {   # name -> module: importing the package is instant (numpy, Pyomo, ne
     "ternarize": "nets.ternarize",
 }
 
-
-def __getattr__(name):
-    """The public names, loaded on first use (``_LAZY``)."""
-    if name in _LAZY:
-        import importlib
-        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'mip_regions' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY)

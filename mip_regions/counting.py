@@ -1,4 +1,11 @@
-"""One entry point for every engine: ``count_regions(network, method=...) -> CountResult``."""
+"""The counting pipeline, the one entry point for every engine:
+``count_regions(network, method=...) -> CountResult``.
+
+engine (engines/dispatch.py; serially here, or on Dask through parallel/) -> the merged result ->
+the linear-region analysis (analysis/linear_regions.py) -> the outputs (io/outputs.py). It sits
+above engines/, parallel/ and analysis/ and imports only downward; workflows/, cli/ and scripts
+call it, nothing below it does (tests/test_layout.py).
+"""
 
 from __future__ import annotations
 
@@ -8,9 +15,10 @@ import threading
 from .engines.dispatch import (DEEP_SEARCH, DETAIL, METHODS, OPTIONS, VERTEX_MAX_DIM,  # noqa: F401
                                engine_for, resolve_method, run_deep, run_quiet)
 from .errors import EngineError, MipRegionsError
-from .nets.network import Network
 from .io.outputs import RegionWriter
+from .nets.network import Network
 from .result import CountResult, RunContext
+
 
 def count_regions(net: Network, method: str = "auto", *, time_limit=None, regions_out=None,
                   keep_regions: bool = True, progress=None, linear: bool = False,
@@ -47,7 +55,7 @@ def count_regions(net: Network, method: str = "auto", *, time_limit=None, region
             raise EngineError("--samples must be at least 1")
         detail = f"{DETAIL['sample']}; {opts['samples']} points, seed {opts['seed']}"
     elif method == "lp":
-        from .engines.margin_lp import resolve_lp_solver
+        from .engines.lp import resolve_lp_solver
         detail = f"{DETAIL['lp']}, LP solver {resolve_lp_solver(opts['lp_solver'])}"
     else:
         detail = DETAIL[method]

@@ -1,4 +1,4 @@
-"""The regions of a run, kept compactly: a sequence of :class:`~mip_regions.result.Region` whose
+"""The regions of a run, kept compactly: a sequence of :class:`Region` whose
 patterns are packed bits and whose witnesses and margins are rows of float arrays (about
 n_bits/8 + 8 n0 + 8 bytes per region: a 6-16-16-16 net's million regions take about 60 MB),
 with the exact witnesses that exact engines attach in a side table (only those that are not
@@ -12,13 +12,32 @@ region for the linear-region analysis.
 from __future__ import annotations
 
 import tempfile
-from pathlib import Path
-
+from dataclasses import dataclass
 from fractions import Fraction
+from pathlib import Path
 
 import numpy as np
 
+from .nets.network import Network
+
 SPILL_BYTES = 1 << 30     # beyond 1 GiB of arrays, grow into memory-mapped files
+
+
+@dataclass
+class Region:
+    """One activation region: its pattern, an interior witness point and its margin (ball radius)."""
+
+    bits: np.ndarray
+    witness: np.ndarray
+    margin: float
+    exact_witness: tuple | None = None   # an exact rational interior point, when the float one may not be
+
+    def to_json(self, net: Network) -> dict:
+        out = {"pattern": net.pattern_text(self.bits), "witness": [float(v) for v in self.witness],
+               "margin": float(self.margin)}
+        if self.exact_witness is not None:
+            out["witness_exact"] = [str(v) for v in self.exact_witness]
+        return out
 
 
 class RegionStore:
@@ -129,7 +148,6 @@ class RegionStore:
         return np.unpackbits(self._bits[start:stop], axis=1, count=self.n_bits, bitorder="little").astype(bool)
 
     def __getitem__(self, k):
-        from .result import Region
         if isinstance(k, slice):
             return [self[i] for i in range(*k.indices(self._len))]
         if k < 0:
@@ -146,4 +164,4 @@ class RegionStore:
             yield self[k]
 
 
-__all__ = ["RegionStore", "SPILL_BYTES"]
+__all__ = ["Region", "RegionStore", "SPILL_BYTES"]

@@ -17,23 +17,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .nets.network import Box, Network
+from .region_store import Region, RegionStore
 
 
-@dataclass
-class Region:
-    """One activation region: its pattern, an interior witness point and its margin (ball radius)."""
+class StopSearch(Exception):
+    """Raised by an engine to unwind its search when :meth:`RunContext.expired` says stop (time
+    limit, Ctrl-C); the regions found so far stand, as a lower bound."""
 
-    bits: np.ndarray
-    witness: np.ndarray
-    margin: float
-    exact_witness: tuple | None = None   # an exact rational interior point, when the float one may not be
 
-    def to_json(self, net: Network) -> dict:
-        out = {"pattern": net.pattern_text(self.bits), "witness": [float(v) for v in self.witness],
-               "margin": float(self.margin)}
-        if self.exact_witness is not None:
-            out["witness_exact"] = [str(v) for v in self.exact_witness]
-        return out
 
 
 @dataclass
@@ -157,7 +148,6 @@ class RunContext:
         self.start = time.perf_counter()
         self.deadline = None if time_limit is None else self.start + float(time_limit)
         self.sink, self.keep = sink, keep_regions
-        from .region_store import RegionStore
         self.regions = RegionStore(net.num_relu, net.input_dim)   # compact, no cap (region_store.py)
         self.count = 0
         self.degenerate = 0
@@ -174,7 +164,7 @@ class RunContext:
         region = Region(np.asarray(bits, dtype=bool), np.asarray(witness, dtype=float), float(margin),
                         None if exact_witness is None else tuple(exact_witness))
         if self.router is not None and not self.router.emitted(self.count):
-            return     # above this run's subtree: counted by the run that owns it (engines/routes.py)
+            return     # above this run's subtree: counted by the run that owns it (engines/shared/routes.py)
         self.count += 1
         if self.keep:
             self.regions.append(region)

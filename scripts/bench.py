@@ -7,7 +7,7 @@ one run are what to compare; absolute times vary by about 25% between runs). ``r
 divides by the rate issue 4 quotes for the peer tool (nnenum, star sets on GLPK) on the same kind
 of network: 3,080 regions of a random 4-16-16 in 1.2 s, 130,508 of a 6-16-16-16 in 65 s.
 
-``exact_path`` counts the decisions made in exact rational arithmetic (engines/layers.py: a float
+``exact_path`` counts the decisions made in exact rational arithmetic (engines/shared/layers.py: a float
 decision inside its error band) plus the subtrees handed to the exact engine. The pseudo-engine
 ``certify`` counts with ``auto`` and then runs ``count --certify``'s proof (exact witnesses + the MIP
 no-good completeness proof); its seconds are the proof's alone.
@@ -86,7 +86,7 @@ ANALYSED = ("vertex", "lp", "exact1d")   # engines timed with the linear-region 
 def _run(case, engine, time_limit, quick, memory, q, linear=False):
     import time
     from mip_regions import count_regions
-    import mip_regions.engines.exact  # noqa: F401  (python-flint's import, ~30 ms, is not the algorithm)
+    import mip_regions.engines.exact.net  # noqa: F401  (python-flint's import, ~30 ms, is not the algorithm)
     net = dict(cases(quick, memory))[case]()
     if case.endswith("(memory)") and engine != "exact1d":
         q.put(None)

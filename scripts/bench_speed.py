@@ -8,7 +8,7 @@ Prints one table and writes it as CSV + Markdown.
   64-11-11 and 64-16-6 (scripts/digits_nets.py, seed 0) over [0, 1]^64.
 * vertex, ``kernel=numpy`` (before: the depth-first search in numpy, about 20 small array
   operations per split) against ``kernel=numba`` (after: each ReLU layer's subtree over a cell in
-  one compiled call, engines/vertex_kernel.py), on random 4-16-16 and 6-16-16-16 (seed 0).
+  one compiled call, engines/vertex/kernel.py), on random 4-16-16 and 6-16-16-16 (seed 0).
   Each process first counts a tiny net, untimed, so the compiled kernel is loaded (numba
   compiles it once per machine and caches it: ``warmup_s`` shows that load, a few seconds the
   very first time, well under one second after).
@@ -51,7 +51,7 @@ def network(case):
 def _run(case, method, opts, time_limit, q):
     import time
 
-    import mip_regions.engines.exact  # noqa: F401  (python-flint's import is not the algorithm)
+    import mip_regions.engines.exact.net  # noqa: F401  (python-flint's import is not the algorithm)
     from mip_regions import count_regions
     from mip_regions.nets.random_nets import random_mlp
     net = network(case)

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from mip_regions import count_regions
-from mip_regions.analysis.distance import distance
+from mip_regions.workflows.distance import distance
 from mip_regions.analysis.quantization import theorem5_bound
 from mip_regions.nets.network import network_from_lists
 from mip_regions.nets.quantize import quantize

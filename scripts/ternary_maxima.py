@@ -4,7 +4,7 @@
 For every architecture n0-n_1-...-n_L-1 (n0 = 1 and n0 = 2, 3) whose reduced search (hidden units
 as multisets, output rows up to sign, for n0 >= 2 the first layer up to signed permutations of
 the inputs) has at most --budget networks (n0 = 1) or --budget-nd networks (n0 >= 2, each counted
-on its certified box, analysis/ternary_search.py): the maxima of activation regions, linear regions
+on its certified box, workflows/ternary_search.py): the maxima of activation regions, linear regions
 and affine maps, the search size before/after the reductions and the time, Serra et al.'s upper
 bound (any real weights), the n0 = 1 exact maximum prod(n_l + 1) for real weights where it
 applies (widths >= 3), and the ternary paper's lower bound q^((L'-1)/2) where the architecture
@@ -24,8 +24,8 @@ import sys
 from pathlib import Path
 
 from mip_regions.analysis.bounds import BoundError, exact_1d, serra2018
-from mip_regions.analysis.ternary_search import search_size_nd, search_ternary_nd
-from mip_regions.analysis.whole_line import search_size, search_ternary
+from mip_regions.workflows.ternary_search import search_size_nd, search_ternary_nd
+from mip_regions.workflows.whole_line import search_size, search_ternary
 from mip_regions.io.netfile import write_network
 from mip_regions.nets.network import network_from_lists
 from mip_regions.report.tables import write_tables

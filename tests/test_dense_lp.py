@@ -1,4 +1,4 @@
-"""Issue 17, the lp engine's compiled support LPs (engines/dense_lp.py): the dual simplex against
+"""Issue 17, the lp engine's compiled support LPs (engines/lp/dual_simplex.py): the dual simplex against
 scipy's HiGHS on random and degenerate LPs, its bound always an upper bound, the row bookkeeping
 against a fresh GLPK problem, and the lp engine with kernel='numba' against kernel='numpy' (the
 engine before the change): the same regions in the same order; a kernel that lies cannot change
@@ -15,14 +15,15 @@ from scipy.optimize import linprog
 from test_lp_support import strictly_inside
 
 from mip_regions.counting import count_regions
-from mip_regions.engines import dense_lp, vertex_kernel
-from mip_regions.engines.margin_lp import make_margin_lp
+from mip_regions.engines.lp import dual_simplex as dense_lp
+from mip_regions.engines.shared.compiled import available as compiled_available
+from mip_regions.engines.lp.margin import make_margin_lp
 from mip_regions.io.netfile import read_network
 from mip_regions.nets.constructions import montufar, ternary
 from mip_regions.nets.maxout_nets import random_maxout
 from mip_regions.nets.random_nets import random_mlp, random_ternary_mlp
 
-pytestmark = pytest.mark.skipif(not vertex_kernel.available(), reason="numba not installed")
+pytestmark = pytest.mark.skipif(not compiled_available(), reason="numba not installed")
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 MODELS = sorted(p.name for p in MODELS_DIR.glob("*.json"))

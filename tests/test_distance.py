@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import polygon_oracle as po
-from mip_regions.analysis.distance import distance
+from mip_regions.workflows.distance import distance
 from mip_regions.cli import main
 from mip_regions.errors import MipRegionsError
 from mip_regions.io.netfile import write_network
@@ -84,7 +84,7 @@ def test_cli_and_errors(tmp_path, capsys):
         distance(random_net(3, 0), random_net(3, 1), norm="l1")
 
 
-from mip_regions.analysis.distance import _sup_joint  # noqa: E402
+from mip_regions.workflows.distance import _sup_joint  # noqa: E402
 from test_maxout import random_maxout  # noqa: E402
 
 

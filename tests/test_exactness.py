@@ -15,7 +15,7 @@ import pytest
 from mip_regions import count_regions, network_from_lists
 from mip_regions.analysis.certify import certify
 from mip_regions.cli import main
-from mip_regions.engines.exact_lp import max_margin
+from mip_regions.engines.exact.simplex import max_margin
 from mip_regions.io.netfile import dumps_network
 from mip_regions.nets.random_nets import random_mlp
 
@@ -259,7 +259,7 @@ def test_exact_simplex_pivot_rules_agree_on_degenerate_lps(switch, monkeypatch):
     """Dantzig's rule, switched to Bland's after ``switch`` degenerate pivots in a row (0: Bland
     after the first, 1000: never in practice), gives the same optimum t* on degenerate LPs: many
     rows through one point, repeated rows, rows on box faces."""
-    import mip_regions.engines.exact_lp as el
+    import mip_regions.engines.exact.simplex as el
     from fractions import Fraction
     rng = np.random.default_rng(switch)
     monkeypatch.setattr(el, "DEGENERATE_PIVOTS", switch)

@@ -14,7 +14,7 @@ import oracle
 from mip_regions import count_regions
 from mip_regions.analysis.linear_regions import adjacency_graph, map_key
 from mip_regions.analysis.map_groups import group_by_map, group_by_map_fast
-from mip_regions.engines.exact import ExactNet
+from mip_regions.engines.exact.net import ExactNet
 from mip_regions.io.netfile import read_network
 from mip_regions.nets.maxout_nets import relu_as_maxout
 from mip_regions.nets.network import network_from_lists

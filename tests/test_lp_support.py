@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from mip_regions.counting import count_regions
-from mip_regions.engines.exact import ExactNet
+from mip_regions.engines.exact.net import ExactNet
 from mip_regions.io.netfile import read_network
 from mip_regions.nets.maxout_nets import random_maxout
 from mip_regions.nets.random_nets import random_mlp, random_ternary_mlp
@@ -80,7 +80,7 @@ def test_witnesses_are_deep_when_asked_and_interior_when_not():
     """Without witnesses asked, a leaf reports its known point farthest from the boundary (no LP);
     with them, the cell's Chebyshev centre joins the candidates: per region (same search, same
     order) the margin can only grow, and every witness is strictly inside, exactly."""
-    from mip_regions.engines.lp import run_lp
+    from mip_regions.engines.lp.engine import run_lp
     from mip_regions.result import RunContext
     net = random_mlp([6, 8, 8], 7)
     runs = {}

@@ -1,10 +1,10 @@
-"""The reusable margin LP (margin_lp.py) against closed-form Chebyshev radii, on both back ends."""
+"""The reusable margin LP (engines/lp/margin.py) against closed-form Chebyshev radii, on both back ends."""
 
 import numpy as np
 import pytest
 
 from mip_regions import EngineError
-from mip_regions.engines.margin_lp import make_margin_lp
+from mip_regions.engines.lp.margin import make_margin_lp
 
 
 @pytest.mark.parametrize("solver", ["glpk", "highs"])

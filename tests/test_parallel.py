@@ -1,4 +1,4 @@
-"""Issue 16, parallel counts: the search cut into routed subtrees (engines/routes.py) gives the
+"""Issue 16, parallel counts: the search cut into routed subtrees (engines/shared/routes.py) gives the
 serial result region for region, in-process (every cut, down to one node per task) and on Dask
 (a LocalCluster, a real `dask scheduler` with two `dask worker` processes, a killed worker)."""
 

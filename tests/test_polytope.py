@@ -1,11 +1,11 @@
-"""polytope.py against brute-force vertex enumeration (every d-subset of constraints)."""
+"""engines/vertex/polytope.py against brute-force vertex enumeration (every d-subset of constraints)."""
 
 from itertools import combinations
 
 import numpy as np
 import pytest
 
-from mip_regions.engines.polytope import box, crossing_edges, split, tight_sets
+from mip_regions.engines.vertex.polytope import box, crossing_edges, split, tight_sets
 
 
 def brute_vertices(rows, d):
@@ -137,7 +137,7 @@ def test_third_vertex_test_rejects_a_diagonal_of_a_square_face():
 
 def test_crossing_edges_in_blocks_equal_the_one_shot_result():
     # a degenerate polytope (cut through vertices) so both the count and third-vertex tests run
-    from mip_regions.engines.polytope import crossing_edges
+    from mip_regions.engines.vertex.polytope import crossing_edges
     P = box([0, 0, 0], [1, 1, 1], 4)
     g = np.array([v[0] + v[1] - 1.0 for v in P.V])
     P, _ = split(P, g, 6, 0.0)

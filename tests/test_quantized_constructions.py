@@ -85,7 +85,7 @@ def test_build_commands(tmp_path, capsys):
 
 
 # -- quantize ------------------------------------------------------------------------------------
-from mip_regions.analysis.distance import distance  # noqa: E402
+from mip_regions.workflows.distance import distance  # noqa: E402
 from mip_regions.analysis.quantization import parameter_change, theorem5_bound  # noqa: E402
 from mip_regions.nets.quantize import quantize  # noqa: E402
 from mip_regions.nets.random_nets import random_mlp  # noqa: E402

@@ -8,7 +8,7 @@ import csv
 import pytest
 
 from mip_regions.cli import main
-from mip_regions.parallel.sweep import COLUMNS, grid_specs, sweep_row
+from mip_regions.workflows.sweep import COLUMNS, grid_specs, sweep_row
 
 
 def rows(path):

@@ -1,4 +1,4 @@
-"""Issue 17, the compiled vertex search (engines/vertex_kernel.py): the same regions in the same
+"""Issue 17, the compiled vertex search (engines/vertex/kernel.py): the same regions in the same
 order as the numpy search (kernel='numpy', the engine before the change) on every oracle net, the
 shipped models, random and degenerate nets; the doubtful decisions handed back and made exactly;
 routed subtrees; the kernel's own leaves against hand counts."""
@@ -14,8 +14,10 @@ from polygon_oracle import counts as oracle_counts
 from test_lp_support import strictly_inside
 
 from mip_regions.counting import count_regions
-from mip_regions.engines import vertex, vertex_kernel
-from mip_regions.engines.polytope import box
+from mip_regions.engines.shared import compiled
+from mip_regions.engines.vertex import engine as vertex
+from mip_regions.engines.vertex import kernel as vertex_kernel
+from mip_regions.engines.vertex.polytope import box
 from mip_regions.errors import EngineError
 from mip_regions.io.netfile import read_network
 from mip_regions.nets.constructions import montufar, ternary
@@ -24,7 +26,7 @@ from mip_regions.nets.random_nets import random_mlp, random_ternary_mlp
 from mip_regions.parallel.merge import merge_regions
 from mip_regions.parallel.tasks import run_route
 
-pytestmark = pytest.mark.skipif(not vertex_kernel.available(), reason="numba not installed")
+pytestmark = pytest.mark.skipif(not compiled.available(), reason="numba not installed")
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 MODELS = sorted(p.name for p in MODELS_DIR.glob("*.json"))
@@ -180,7 +182,7 @@ def test_kernel_option_errors(monkeypatch):
     net = random_mlp([2, 4, 4], 0)
     with pytest.raises(EngineError, match="kernel must be one of"):
         count_regions(net, "vertex", kernel="cuda")
-    monkeypatch.setattr(vertex_kernel, "numba", None)
+    monkeypatch.setattr(compiled, "numba", None)
     with pytest.raises(EngineError, match="needs numba"):
         count_regions(net, "vertex", kernel="numba")
     assert count_regions(net, "vertex").activation_regions == \

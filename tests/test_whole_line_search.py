@@ -9,7 +9,7 @@ from fractions import Fraction as Q
 import numpy as np
 import pytest
 
-from mip_regions.analysis.whole_line import search_size, search_ternary, whole_line_counts
+from mip_regions.workflows.whole_line import search_size, search_ternary, whole_line_counts
 from mip_regions.cli import main
 from mip_regions.nets.constructions import montufar, ternary
 from mip_regions.nets.network import network_from_lists
@@ -117,7 +117,7 @@ def test_search_cli_and_count_over_r(tmp_path, capsys):
     assert "one output" in capsys.readouterr().err
 
 
-# -- n0 >= 2 (analysis/ternary_search.py) against an independent brute force ----------------------
+# -- n0 >= 2 (workflows/ternary_search.py) against an independent brute force ----------------------
 
 def _brute_force_2d(arch):
     """Maxima over ALL 3^P ternary networks of a 2-input architecture, each counted by the exact
@@ -145,7 +145,7 @@ def _brute_force_2d(arch):
 
 @pytest.mark.parametrize("arch", [[2, 1, 1], [2, 2, 1], [2, 1, 1, 1]])
 def test_search_2d_equals_the_brute_force(arch):
-    from mip_regions.analysis.ternary_search import search_ternary_nd
+    from mip_regions.workflows.ternary_search import search_ternary_nd
     res = search_ternary_nd(arch)
     got = tuple(res.best[k][0] for k in ("activation_regions", "linear_regions", "affine_maps"))
     assert got == _brute_force_2d(arch)
@@ -159,7 +159,7 @@ def test_search_2d_equals_the_brute_force(arch):
 
 
 def test_input_symmetry_reduction_keeps_one_of_each_orbit():
-    from mip_regions.analysis.ternary_search import _input_images, canonical_first_layers
+    from mip_regions.workflows.ternary_search import _input_images, canonical_first_layers
     keep = canonical_first_layers(2, 1)
     # 27 rows (w1, w2, b); the signed permutations of (w1, w2) leave the orbits
     # {0}, {(+-1, 0), (0, +-1)}, {(+-1, +-1)} of the weights, times 3 biases: 9 classes

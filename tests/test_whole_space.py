@@ -1,4 +1,4 @@
-"""Issue 16, counts over all of R^n0 for n0 >= 2 (analysis/whole_space.py): the certified box
+"""Issue 16, counts over all of R^n0 for n0 >= 2 (workflows/whole_space.py): the certified box
 against hand counts, an independent exact polygon count on a much larger box, enlargement, the
 1-D whole-line counter, and the paper's bound (stated for R^n0) on the ternary constructions."""
 
@@ -11,8 +11,8 @@ import sys
 import numpy as np
 import pytest
 
-from mip_regions.analysis.whole_line import whole_line_counts
-from mip_regions.analysis.whole_space import whole_space_box
+from mip_regions.workflows.whole_line import whole_line_counts
+from mip_regions.workflows.whole_space import whole_space_box
 from mip_regions.counting import count_regions
 from mip_regions.nets.constructions import ternary
 from mip_regions.nets.network import network_from_lists, with_domain

@@ -5,7 +5,7 @@
   activation pattern, and every unit that is not identically zero on the cell is strictly away
   from 0 there. A point with all constraints strict proves the cell is full-dimensional (an open
   neighbourhood of it lies in the cell).
-* Completeness, in any dimension: one Serra big-M MIP (Pyomo + HiGHS, engines/bigm_model.py)
+* Completeness, in any dimension: one Serra big-M MIP (Pyomo + HiGHS, engines/mip/bigm_model.py)
   carries a no-good cut for every region of the count and is re-solved until HiGHS proves it
   infeasible; every pattern it returns on the way is decided exactly (engines/mip.PatternJudge):
   degenerate or in the closure only (cut it, go on), or a *missed region*, reported with its
@@ -28,7 +28,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..engines.cells import pattern_constraints
+from ..engines.shared import pattern_constraints
 from ..errors import MipRegionsError
 from ..nets.network import Network
 from ..result import CountResult, Region, RunContext
@@ -111,8 +111,7 @@ def volume_check(net: Network, regions) -> tuple[bool, str]:
 def mip_proof(net: Network, regions, *, time_limit=None) -> tuple[bool | None, list, dict]:
     """The solver's completeness proof (module docstring). Returns (proven, missed regions,
     stats); proven is None when the proof was stopped (time limit) before HiGHS decided."""
-    from ..engines.bigm_model import BigMModel
-    from ..engines.mip import PatternJudge, harvester, mip_closure
+    from ..engines.mip import BigMModel, PatternJudge, harvester, mip_closure
     ctx = RunContext(net, "certify", time_limit=time_limit, progress=False)
     t0 = time.perf_counter()
     model = BigMModel(net, tighten="lp", deadline=ctx.deadline)
@@ -200,8 +199,7 @@ def repair(net: Network, result: CountResult, cert: Certificate) -> int:
     """Add the missed regions to ``result`` and drop the regions whose witness failed and whose
     cell has no interior (a bad witness of a real region is replaced by an exact one). Returns
     the change in the count."""
-    from ..engines.exact import ExactNet, exact_cell
-    from ..engines.exact_lp import to_fraction
+    from ..engines.exact import ExactNet, exact_cell, to_fraction
     ex = ExactNet(net)
     before = len(result.regions)
     drop = set()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from ..engines.cells import pattern_constraints
+from ..engines.shared import pattern_constraints
 
 
 def box_bounds(net, exact: bool):

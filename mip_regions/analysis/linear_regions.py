@@ -28,10 +28,9 @@ import time
 import networkx as nx
 import numpy as np
 
-from ..engines.cells import MARGIN_TOL, ZERO_TOL, affine_preactivations, cell_constraints, margin_lp
-from ..engines.exact import ExactNet
-from ..engines.exact_lp import max_margin
-from ..engines.highs_lp import new_highs
+from ..engines.exact import ExactNet, max_margin
+from ..engines.shared import (MARGIN_TOL, ZERO_TOL, affine_preactivations, cell_constraints, margin_lp,
+                              new_highs)
 from ..nets.network import Network
 from ..result import CountResult
 from .map_groups import MapTable, UnionFind, group_by_map_fast, shared_groups
@@ -78,7 +77,7 @@ def map_key(ex: ExactNet, bits):
 def closures_touch(net: Network, bits_a, bits_b, *, highs=None, constraints=None, exact=None) -> bool:
     """Do the closed cells of two patterns meet (in the box)? One LP on the union of their
     non-strict constraints: max t with every normalised row >= t; touching iff t* >= 0.
-    Decided by the float LP when |t*| > TOUCH_BAND, else by the exact LP (exact_lp.py) on the
+    Decided by the float LP when |t*| > TOUCH_BAND, else by the exact LP (engines/exact/simplex.py) on the
     exact rows (``exact`` is an :class:`ExactNet`, built when not given).
     ``constraints`` may supply the two cells' (A, c, s) from :func:`cells.cell_constraints`."""
     (A1, c1, s1), (A2, c2, s2) = constraints or (cell_constraints(net, bits_a)[:3],

@@ -167,9 +167,9 @@ def count_data_lines(args) -> int:
 
 def count_whole_space(args) -> int:
     """``count FILE --domain R``: the three counts over all of R^n0 (n0 = 1: exact1d on the whole
-    line, analysis/whole_line.py)."""
-    from ..analysis.whole_line import whole_line_counts
+    line, workflows/whole_line.py)."""
     from ..io.netfile import read_network
+    from ..workflows.whole_line import whole_line_counts
     if str(args.file).lower().endswith(".onnx"):
         from ..io.onnx_io import read_onnx
         net = read_onnx(args.file, [-1], [1])
@@ -211,8 +211,8 @@ def parallel_options(args, method):
 
 def count_whole_space_nd(net, args) -> int:
     """``count FILE --domain R`` for n0 >= 2: the counts on a box certified to meet every region and
-    every adjacency of R^n0 (analysis/whole_space.py), reported as counts over R^n0."""
-    from ..analysis.whole_space import count_whole_space
+    every adjacency of R^n0 (workflows/whole_space.py), reported as counts over R^n0."""
+    from ..workflows.whole_space import count_whole_space
     result, boxed, M, rounds, n_h, rank, n_p = count_whole_space(
         net, args.method, time_limit=args.time_limit, linear=not args.no_linear, connectivity=args.connectivity)
     n0 = net.input_dim

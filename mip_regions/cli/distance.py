@@ -30,7 +30,7 @@ def _exact(v):
 
 
 def cmd_distance(args) -> int:
-    from ..analysis.distance import distance
+    from ..workflows.distance import distance
     a, b = load_network(args.a), load_network(args.b)
     d = distance(a, b, norm=args.norm, time_limit=args.time_limit)
     if args.json:

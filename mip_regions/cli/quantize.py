@@ -48,7 +48,7 @@ def cmd_quantize(args) -> int:
     bound = theorem5_bound(net, q)
     print(f"Theorem 5 bound (seed 003, Eq. 5) on ||f - f_Q||_2 over the box: {bound:.6g}")
     if args.distance:
-        from ..analysis.distance import distance
+        from ..workflows.distance import distance
         d = distance(net, q)
         print(f"exact sup distance: {d.sup} (= {float(d.sup):.6g}), at x = ({', '.join(str(v) for v in d.argmax)})")
     return 0

@@ -32,7 +32,7 @@ def add_parser(sub):
 
 def cmd_search(args) -> int:
     from ..analysis.bounds import BoundError, serra2018
-    from ..analysis.whole_line import search_size, search_ternary
+    from ..workflows.whole_line import search_size, search_ternary
     try:
         arch = [int(v) for v in args.arch.split("-")]
     except ValueError:
@@ -60,9 +60,9 @@ def cmd_search(args) -> int:
 
 
 def search_nd(arch, args) -> int:
-    """``search ternary --arch n0-...-1`` with n0 >= 2 (analysis/ternary_search.py)."""
+    """``search ternary --arch n0-...-1`` with n0 >= 2 (workflows/ternary_search.py)."""
     from ..analysis.bounds import BoundError, serra2018
-    from ..analysis.ternary_search import search_size_nd, search_ternary_nd
+    from ..workflows.ternary_search import search_size_nd, search_ternary_nd
     full, reduced = search_size_nd(arch)
     if reduced > 2_000_000:
         raise MipRegionsError(f"--arch {args.arch}: {reduced:,} networks to count after the reductions; "

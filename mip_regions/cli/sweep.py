@@ -1,5 +1,5 @@
 """``mip-regions sweep``: count a list of network files, or a grid of a builder's parameters,
-into one CSV; in parallel (Dask) and resumable (parallel/sweep.py)."""
+into one CSV; in parallel (Dask) and resumable (workflows/sweep.py)."""
 
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ def _ints(text, option):
 
 
 def specs_of(args) -> list[dict]:
-    from ..parallel.sweep import BUILDERS, file_specs, grid_specs
+    from ..workflows.sweep import BUILDERS, file_specs, grid_specs
     head = args.items[0]
     if head in BUILDERS:
         if len(args.items) > 1:
@@ -79,7 +79,7 @@ def specs_of(args) -> list[dict]:
 
 
 def cmd_sweep(args) -> int:
-    from ..parallel.sweep import RowWriter, done_ids, sweep_row
+    from ..workflows.sweep import RowWriter, done_ids
     if args.time_limit is not None and not args.time_limit > 0:
         raise MipRegionsError(f"--time-limit must be positive, got {args.time_limit}")
     if args.workers < 1:
@@ -113,7 +113,7 @@ def cmd_sweep(args) -> int:
 
 def _rows(todo, opts, workers, scheduler):
     """Rows as they finish: here one after the other, or on a Dask cluster."""
-    from ..parallel.sweep import sweep_row
+    from ..workflows.sweep import sweep_row
     if workers == 1 and not scheduler:
         for spec in todo:
             yield sweep_row(spec, **opts)

@@ -1,14 +1,29 @@
-"""Counting engines and their machinery.
+"""Counting engines: one subpackage per engine family, each with a front door (its ``__init__``
+exports its ``run_*`` and the few names others need; its other modules are its own business).
 
-Engines (each ``run_*(network, ctx)`` reports regions into a ``result.RunContext``):
-``exact1d`` (exact rational breakpoints, n0 = 1), ``vertex`` (DFS over cells held by their
-vertices, no LP), ``lp`` (DFS with one reused margin LP), ``mip`` (Serra et al.'s big-M MIP, the
-reference) and ``sample`` (a lower bound). Their machinery: ``layers`` (the DFS layer step shared
-by the DFS engines), ``polytope`` (vertex/tight-set polytopes), ``cells`` (the affine maps and
-constraints of a pattern, the fixed-pattern LP), ``margin_lp`` and ``highs_lp`` (the reused LP on
-GLPK or HiGHS), ``unit_bounds`` (exact interval bounds) and ``bigm_model`` (the Pyomo model).
+Every engine is ``run_*(network, ctx, **options)`` and reports regions into a
+``result.RunContext``; ``dispatch`` says which one runs a method (and runs a deep search in a
+thread with a large stack), ``counting.count_regions`` above engines/ is the entry point.
 
-Import rule: engines/ may import ``nets``, ``result``, ``errors`` and itself; never
-``analysis``, ``report`` or ``cli`` (checked by ``tests/test_layout.py``). ``counting`` picks
-the engine; import engines from there rather than from here.
+- ``exact/``: exact rational arithmetic: ExactNet, the exact simplex, the ``exact`` method and
+  the subtrees the float engines hand over, the ``exact1d`` method. The bottom of engines/.
+- ``shared/``: what the families share: the float-filtered layer step and its exact fallback
+  (``layers``), the cells of patterns (``cells``), routes of a parallel search (``routes``),
+  direct HiGHS LPs (``highs_lp``), the compiled-kernel switch (``compiled``).
+- ``vertex/``: the ``vertex`` method, cells held by their vertices, no LP.
+- ``lp/``: the ``lp`` method, cells held as cuts, decided by points and small LPs.
+- ``mip/``: the ``mip`` method, Serra et al.'s big-M MIP (Pyomo + HiGHS), the reference.
+- ``sample.py``: the ``sample`` method, distinct patterns at random points (a lower bound only;
+  one module, so no folder). ``dispatch.py``: method -> engine.
+
+What "decided" means (every family's ``__init__`` gives its own): a float decision is trusted
+only outside an error band relative to the magnitudes of the numbers it is computed from
+(shared/layers.py); inside it the decision is made in exact arithmetic. A count is exact on
+every network, the float ones included (their numbers are dyadic rationals).
+
+Import rule (tests/test_layout.py): engines/ imports ``nets``, ``result``, ``region_store``,
+``errors`` and itself; never ``io``, ``parallel``, ``analysis``, ``counting``, ``workflows``,
+``report`` or ``cli``. Inside engines/: ``exact`` imports no other family; ``shared`` imports
+``exact``; ``vertex``, ``lp`` and ``mip`` import ``shared`` and ``exact`` but not each other;
+``dispatch`` and ``sample`` sit on top. Code outside a family imports it through its front door.
 """

@@ -57,7 +57,7 @@ def engine_for(method):
         from .vertex import run_vertex
         return run_vertex
     if method == "exact1d":
-        from .exact1d import run_exact1d
+        from .exact import run_exact1d
         return run_exact1d
     if method == "exact":
         from .exact import run_exact

@@ -1,5 +1,5 @@
 """A count spread over processes or machines with Dask (``distributed``): the depth-first search
-cut into subtrees (engines/routes.py), each run as one Dask task (tasks.py), merged back into
+cut into subtrees (engines/shared/routes.py), each run as one Dask task (tasks.py), merged back into
 the one result type (merge.py).
 
 1. **First pass**, in this process: the search down to depth k only, handing out each branch at

@@ -20,8 +20,8 @@ from ..result import CountResult, RunContext
 
 def interval_pieces(net: Network, left: Fraction, right: Fraction, time_limit=None):
     """(pieces [(left, right, bits)], complete) of the net restricted to [left, right]."""
-    from ..engines.exact1d import pieces_1d
-    from ..engines.layers import StopSearch
+    from ..engines.exact import pieces_1d
+    from ..result import StopSearch
     sub = with_domain(net, [str(left)], [str(right)])
     ctx = RunContext(sub, "exact1d", time_limit=time_limit, keep_regions=False, progress=False)
     out = []

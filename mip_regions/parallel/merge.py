@@ -1,5 +1,5 @@
 """Put the tasks of a parallel count back together: one region list in the serial search's
-order (engines/routes.py: chunks sorted by the route where each starts) and one set of
+order (engines/shared/routes.py: chunks sorted by the route where each starts) and one set of
 statistics, as the result type of a serial run."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """One task of a parallel count: the subtree below one route of the depth-first search
-(engines/routes.py), run by the ordinary engine in one process, and what it sends back.
+(engines/shared/routes.py), run by the ordinary engine in one process, and what it sends back.
 
 A task is a pure function of (network, method, options, route, split rule, time limit), so a
 task lost with its worker can be run again anywhere with the same outcome; that is what lets
@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 
 from ..engines.dispatch import engine_for, resolve_method, run_deep
-from ..engines.routes import Router
+from ..engines.shared import Router
 from ..nets.network import Network
 from ..result import RunContext
 

@@ -1,4 +1,4 @@
-"""What the two cell-enumeration engines (lp.py, vertex.py) share: the next ReLU layer's units
+"""What the two cell-enumeration engines (lp/engine.py, vertex/engine.py) share: the next ReLU layer's units
 as hyperplanes over the current cell with the error band of each float decision, the cuts on
 the search path, the exact path those engines fall back to, and the exception that ends a search
 at its time limit.
@@ -13,7 +13,7 @@ point x of the box is trusted only when
     |g(x)| > band_i = FILTER * ( ((|W||A|)_i . |x|max + (|W||c|+|b|)_i) / ||P_i|| + max|x| )
 
 (FILTER = 1e-9, far above k u for any network that fits in memory). Below it the decision is
-made exactly (exact.py, exact_lp.py): a gradient that is zero or lost to cancellation, a constant
+made exactly (exact/, exact/simplex.py): a gradient that is zero or lost to cancellation, a constant
 whose sign is in doubt, a hyperplane within the band of a vertex or an interior point, a sliver
 thinner than the band. No tolerance is absolute: a rescaled layer rescales P, p, their
 magnitudes and so the band together. For integer networks whose magnitudes stay below 2^53 the
@@ -26,12 +26,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...result import StopSearch
+
 FILTER = 1e-9          # relative error band of a float decision (module docstring)
 EXACT_INT = 2.0 ** 53  # integers below this are exact in float64
-
-
-class StopSearch(Exception):
-    """Unwinds a depth-first search when the time limit is reached."""
 
 
 @dataclass
@@ -217,7 +215,7 @@ def _ratio(b, d, a, c):
 
 
 class ExactPath:
-    """The exact side of the filtered decisions (exact.py), built on first use: the exact rows of
+    """The exact side of the filtered decisions (exact/), built on first use: the exact rows of
     the cell on the search path, exact side tests, exact unit maps, exact vertices, and the
     hand-over of a whole subtree to :func:`exact.exact_subtree`. Counts ``exact_decisions`` and
     ``exact_subtrees``."""
@@ -232,7 +230,7 @@ class ExactPath:
     @property
     def ex(self):
         if self._ex is None:
-            from .exact import ExactNet
+            from ..exact import ExactNet
             self._ex = ex = ExactNet(self.net)
             n = ex.n0       # the box faces as rows a.x + c >= 0
             self.box_rows = ([([1 if j == k else 0 for j in range(n)], -ex.lo[k]) for k in range(n)]
@@ -270,7 +268,7 @@ class ExactPath:
     def side_has_interior(self, bits, path: CutStack, l: int, i: int, s: int, hints=()) -> bool:
         """Exactly: does the cell ∩ {s (a_i.x + c_i) > 0} have an interior point? Read off a
         coinciding facet (:meth:`facet_side`) when there is one, else the exact margin LP."""
-        from .exact_lp import interior_point
+        from ..exact import interior_point
         self.ctx.bump("exact_decisions")
         side = self.facet_side(bits, path, l, i)
         if side is not None:
@@ -329,7 +327,7 @@ class ExactPath:
         return out
 
     def sliver_branch(self, router, bits, path: CutStack, l: int, off: int, i: int, clear: int, rest) -> None:
-        """Branch 0 of a sliver (routes.py numbers it so): unit i's thin side -clear, with its whole
+        """Branch 0 of a sliver (shared/routes.py numbers it so): unit i's thin side -clear, with its whole
         subtree, enumerated exactly; the caller then takes branch 1, the clear side, in floats."""
         if router.enter(0):
             try:
@@ -343,7 +341,7 @@ class ExactPath:
         """Enumerate everything below the current node exactly: the cell is the path's cuts plus
         ``extra`` = (l', i', s') (one more unit side) and the sides in ``extras``, the units of
         layer l in ``cand`` are still to decide (None: all)."""
-        from .exact import exact_subtree
+        from ..exact import exact_subtree
         rows = self.path_rows(bits, path)
         if extra is not None:
             rows.append(self.row(bits, *extra))

@@ -28,7 +28,7 @@ margin (distance to the nearest box face, earlier cut or cut of this layer, as C
 otherwise its polytope, concatenated with offsets.
 
 ``follow`` (branches, 0 for + and 1 for -) makes the first splits take one side only: the route
-of a parallel task down to its own subtree (engines/routes.py), so that the task does not search
+of a parallel task down to its own subtree (engines/shared/routes.py), so that the task does not search
 the layer's whole subtree on its way, with the same arithmetic as the serial search.
 """
 
@@ -36,32 +36,12 @@ from __future__ import annotations
 
 import numpy as np
 
-try:
-    import numba
+from ..shared import numba
+
+if numba is not None:
     from numba import njit
-except ImportError:       # optional (the `fast` extra); vertex.py falls back to its numpy search
-    numba = None
 
 OK, TROUBLE, TOO_BIG = 0, 1, 2
-
-
-KERNELS = ("auto", "numba", "numpy")
-
-
-def available() -> bool:
-    """Is numba importable (then :func:`layer_subtree` is compiled)?"""
-    return numba is not None
-
-
-def use_compiled(kernel: str) -> bool:
-    """The ``kernel`` option of the vertex and lp engines: 'numba' (compiled code; an error when
-    numba is missing), 'numpy' (none) or 'auto' (numba when it is installed). True: compile."""
-    from ..errors import EngineError
-    if kernel not in KERNELS:
-        raise EngineError(f"kernel must be one of {', '.join(KERNELS)}, got {kernel!r}")
-    if kernel == "numba" and not available():
-        raise EngineError("kernel 'numba' needs numba (pip install 'mip-regions[fast]')")
-    return kernel != "numpy" and available()
 
 
 if numba is not None:

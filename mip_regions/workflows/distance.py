@@ -24,10 +24,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from ..engines.cells import pattern_constraints
+from ..analysis.geometry import clip_polygon
+from ..analysis.linear_regions import affine_map
+from ..engines.shared import pattern_constraints
 from ..errors import MipRegionsError
-from .geometry import clip_polygon
-from .linear_regions import affine_map
 
 
 @dataclass
@@ -215,8 +215,7 @@ def joint_network(net_a, net_b):
 def _sup_joint(net_a, net_b, time_limit) -> Distance:
     """The exact sup distance for any n0: an exact LP per region of the joint network."""
     from ..counting import count_regions
-    from ..engines.exact import ExactNet
-    from ..engines.exact_lp import max_margin, to_fraction
+    from ..engines.exact import ExactNet, max_margin, to_fraction
     joint = joint_network(net_a, net_b)
     res = count_regions(joint, time_limit=time_limit, keep_regions=True)
     if not res.complete:

@@ -27,7 +27,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..nets.network import Network
+from ...nets.network import Network
 
 
 def exact_interval_bounds(net: Network) -> list[tuple[list[Fraction], list[Fraction]]]:

@@ -18,10 +18,9 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..errors import EngineError
-from ..nets.network import Network
-from ..result import RunContext
-from .layers import StopSearch
+from ...errors import EngineError
+from ...nets.network import Network
+from ...result import RunContext, StopSearch
 
 
 def _exact_layers(net: Network):

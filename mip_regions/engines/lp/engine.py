@@ -2,7 +2,7 @@
 
 A DFS node is a full-dimensional cell C (the constraints decided so far) with a set W of
 interior points (each at distance > tol from every constraint of C). For the next ReLU layer,
-each unit's pre-activation is affine on C (cells.py), and the unit is decided as follows:
+each unit's pre-activation is affine on C (shared/cells.py), and the unit is decided as follows:
 
 * identically zero on C (a = 0, c = 0): inactive, no boundary (REFERENCE.md §6.2);
   constant on C (a = 0): its sign;
@@ -24,15 +24,15 @@ each unit's pre-activation is affine on C (cells.py), and the unit is decided as
   as its witness when witnesses are wanted (``RunContext.witnesses``: regions kept or written);
   otherwise the leaf reports its known point farthest from the boundary, interior all the same.
   ``trust`` is the larger of the
-  unit's error band (layers.py) and LP_TRUST times the box's largest side (the LP solver's own
+  unit's error band (shared/layers.py) and LP_TRUST times the box's largest side (the LP solver's own
   tolerances are absolute, about 1e-9; a box whose sides differ by more than ANISOTROPY is searched
   in the coordinates u of [-1, 1]^n0, x = mid + half u, so this holds for every side). In
   between, the floats cannot tell a touching
   hyperplane from a sliver, and the exact margin LP decides (layers.ExactPath): a sliver is a
-  cut whose thin side is enumerated, with its whole subtree, in exact arithmetic (exact.py).
+  cut whose thin side is enumerated, with its whole subtree, in exact arithmetic (exact/).
 
 With numba installed (``kernel='numba'``, the default when it is), the support LPs are solved by
-dense_lp.py's compiled dual simplex instead, which also returns an upper bound on the support
+lp/dual_simplex.py's compiled dual simplex instead, which also returns an upper bound on the support
 value checked from its duals; "the sign is fixed" is then decided on that bound, and "it cuts"
 on the interior point z as above, so neither decision rests on the simplex being right. A
 support LP's vertex y often lies well beyond the hyperplanes of later candidates too: each such
@@ -41,7 +41,7 @@ candidate gets its own z from y (no LP) and is known to cut.
 C is then split by the first cutting unit; each child keeps the points of W on its side and
 re-examines only the units that cut C (a unit that does not cut C cannot cut a child). Leaves
 are the activation regions, reported with the point of W of largest margin (distance to the
-nearest constraint or box face). One LP solver instance (GLPK or HiGHS, margin_lp.py) is reused
+nearest constraint or box face). One LP solver instance (GLPK or HiGHS, lp/margin.py) is reused
 for the whole run: rows are added when the DFS descends and deleted when it returns.
 """
 
@@ -49,14 +49,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..nets.network import Network
-from ..result import RunContext
-from . import vertex_kernel
-from .dense_lp import DenseSupportLP
-from .layers import CutStack, ExactPath, StopSearch, enter_layer, root_input
-from .lp_points import beyond, deep_point, tighten_box, toward
-from .margin_lp import make_margin_lp
-from .routes import router_of
+from ...nets.network import Network
+from ...result import RunContext, StopSearch
+from ..shared import CutStack, ExactPath, enter_layer, root_input, router_of, use_compiled
+from .dual_simplex import DenseSupportLP
+from .margin import make_margin_lp
+from .points import beyond, deep_point, tighten_box, toward
 
 LP_TRUST = 1e-7   # LP margins within LP_TRUST x the box's largest side are decided exactly
 ANISOTROPY = 8.0  # boxes whose sides differ more than this are searched in box coordinates
@@ -67,16 +65,16 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto", decide: st
            kernel: str = "auto") -> None:
     """Enumerate the activation regions of ``net`` into ``ctx`` (module docstring).
 
-    ``lp_solver``: 'glpk' or 'highs' (margin_lp.py); 'auto' takes glpk when it is installed.
+    ``lp_solver``: 'glpk' or 'highs' (lp/margin.py); 'auto' takes glpk when it is installed.
     ``decide``: 'support' (the support LP first, the margin LP as fallback) or 'margin' (every
     decision by the margin LP with a probe row, as before issue 17; kept for the benchmark).
-    ``kernel``: 'numba' solves the support LPs with dense_lp.py's compiled dual simplex and its
+    ``kernel``: 'numba' solves the support LPs with lp/dual_simplex.py's compiled dual simplex and its
     checked bound (the LP solver keeps the margin and Chebyshev LPs), 'numpy' leaves them to the
     LP solver, 'auto' is numba when it is installed."""
-    from ..errors import EngineError
+    from ...errors import EngineError
     if decide not in ("support", "margin"):
         raise EngineError(f"decide must be 'support' or 'margin', got {decide!r}")
-    compiled = vertex_kernel.use_compiled(kernel)
+    compiled = use_compiled(kernel)
     xlo, xhi = net.domain.lower.astype(float), net.domain.upper.astype(float)
     n0 = net.input_dim
     mid, half = (xlo + xhi) / 2, (xhi - xlo) / 2
@@ -110,7 +108,7 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto", decide: st
     bits = np.zeros(net.num_relu, dtype=bool)
     path = CutStack(lo, hi, net.num_relu + 1, scale=scale)   # the cell's constraints, also in the LP
     exact = ExactPath(net, ctx)
-    router = router_of(ctx)      # which branches this run takes (routes.py; all when serial)
+    router = router_of(ctx)      # which branches this run takes (shared/routes.py; all when serial)
     max_points = 4 * (n0 + 1)
     last_vertex = [None]     # the vertex y of the last support LP with a value beyond 4 trust
     box = {"on": True, "tested": 0, "decided": 0}   # the bounding-box filter, while it decides units

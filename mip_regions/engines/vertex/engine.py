@@ -1,13 +1,13 @@
 """Exact enumeration of activation regions by depth-first search over cells held by their vertices.
 
-The same search as engines/lp.py, with the cell C kept as its vertex set (polytope.py) instead
-of an LP. For the next ReLU layer each unit's pre-activation is affine on C (cells.py), and its
+The same search as engines/lp/engine.py, with the cell C kept as its vertex set (vertex/polytope.py) instead
+of an LP. For the next ReLU layer each unit's pre-activation is affine on C (shared/cells.py), and its
 sign over C is read off the vertices, since an affine function takes its extremes over a
 polytope at vertices:
 
 * identically zero on C (a = 0, c = 0): inactive, no boundary (REFERENCE.md §6.2);
   constant on C (a = 0): its sign;
-* every vertex beyond the unit's error band ``band`` on one side (layers.py): that side, no cut;
+* every vertex beyond the unit's error band ``band`` on one side (shared/layers.py): that side, no cut;
 * a vertex beyond the band on each side: it cuts C, and both sides are full-dimensional;
 * otherwise (a vertex within the band of the hyperplane, on the side that would decide) the
   floats cannot tell a hyperplane that touches C from one that cuts off a sliver: the exact
@@ -15,7 +15,7 @@ polytope at vertices:
   each vertex solved exactly from its tight constraints and checked to lie in C), or the exact
   margin LP when a vertex cannot be had. A touching hyperplane is then a non-cutting unit, as
   above. A sliver is a cut: the side beyond the band stays in floats, and the sliver's whole
-  subtree is enumerated in exact arithmetic (exact.py).
+  subtree is enumerated in exact arithmetic (exact/).
 
 C is split by the first cutting unit (new vertices on the crossed edges, polytope.split); vertices
 within the band of the hyperplane are classified exactly (on it, or on their exact side), so the
@@ -23,11 +23,11 @@ polytope stays combinatorially exact and no true vertex is lost to rounding. Eac
 re-examines only the units that cut C. Leaves are the activation regions, reported with the mean of their vertices
 (an interior point) and its distance to the nearest constraint or box face. The cost is a few
 small numpy operations per split, growing with the number of vertices of a cell (2^n0 for the
-box at the start), so this engine suits small input dimensions; engines/lp.py does not depend on
+box at the start), so this engine suits small input dimensions; engines/lp/engine.py does not depend on
 the vertex count.
 
 With numba installed (``kernel='numba'``, the default when it is), each ReLU layer's subtree over
-a cell runs in one compiled call (vertex_kernel.py): the same decisions in the same order, with
+a cell runs in one compiled call (vertex/kernel.py): the same decisions in the same order, with
 every decision the floats cannot make (a vertex within a band) handed back to decide() below for
 the whole cell, and the leaves' branches replayed through the router of a parallel run.
 """
@@ -36,13 +36,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..nets.network import Network
-from ..result import RunContext
-from . import vertex_kernel
-from .layers import CutStack, ExactPath, StopSearch, enter_layer, root_input
+from ...nets.network import Network
+from ...result import RunContext, StopSearch
+from ..shared import CutStack, ExactPath, Replay, enter_layer, root_input, router_of, use_compiled
+from . import kernel as vertex_kernel
 from .polytope import Polytope, box
 from .polytope import split as split_polytope
-from .routes import Replay, router_of
 
 KERNEL_MAX_VERTICES = 20_000   # larger cells go the numpy way (it checks the time limit inside a split)
 
@@ -63,9 +62,9 @@ def run_vertex(net: Network, ctx: RunContext, *, kernel: str = "auto") -> None:
     """Enumerate the activation regions of ``net`` into ``ctx`` (module docstring).
 
     ``kernel``: 'numba' runs each ReLU layer's subtree over a cell in one compiled call
-    (vertex_kernel.py; the same decisions, the doubtful ones handed back to this search), 'numpy'
+    (vertex/kernel.py; the same decisions, the doubtful ones handed back to this search), 'numpy'
     runs this module's search alone, 'auto' is numba when it is installed."""
-    compiled = vertex_kernel.use_compiled(kernel)
+    compiled = use_compiled(kernel)
     lo, hi = net.domain.lower.astype(float), net.domain.upper.astype(float)
     n0 = net.input_dim
     xmax = np.maximum(np.abs(lo), np.abs(hi))
@@ -73,7 +72,7 @@ def run_vertex(net: Network, ctx: RunContext, *, kernel: str = "auto") -> None:
     bits = np.zeros(net.num_relu, dtype=bool)
     path = CutStack(lo, hi, net.num_relu + 1)
     exact = ExactPath(net, ctx)
-    router = router_of(ctx)      # which branches this run takes (routes.py; all when serial)
+    router = router_of(ctx)      # which branches this run takes (shared/routes.py; all when serial)
     stats = ctx.stats
     stats["splits"] = 0
     stats["max_vertices"] = 0

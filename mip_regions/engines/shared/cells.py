@@ -23,7 +23,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..nets.network import Network
+from ...nets.network import Network
 
 ZERO_TOL = 1e-12     # float pre-test: |a|, |c| below this (relative) may be zero (then decided exactly)
 MARGIN_TOL = 1e-7    # float margin LP: t* above this times the box's largest side is trusted
@@ -152,7 +152,7 @@ def margin_lp(net: Network, A, c, s, *, margin=None, box_margin: bool = True, eq
                      t <= the box's largest side
 
     t* is the radius of the largest ball in the cell (two-sided margin) when every m_i = b = 1.
-    Returns an :class:`~mip_regions.engines.highs_lp.LPSolution` over (x, t).
+    Returns an :class:`~mip_regions.engines.shared.highs_lp.LPSolution` over (x, t).
     """
     lo, hi = net.domain.lower, net.domain.upper
     n0 = net.input_dim
@@ -174,7 +174,7 @@ def margin_lp(net: Network, A, c, s, *, margin=None, box_margin: bool = True, eq
         rhi.append([-c0 / na])
     obj = np.zeros(n0 + 1)
     obj[-1] = 1.0
-    from .highs_lp import solve_dense_lp   # imported here: the vertex engine needs no LP
+    from .highs_lp import solve_dense_lp  # imported here: the vertex engine needs no LP
     return solve_dense_lp(obj, np.vstack(blocks), np.concatenate(rlo), np.concatenate(rhi),
                           np.concatenate([lo, [-np.inf]]), np.concatenate([hi, [float(np.max(hi - lo))]]),
                           highs=highs)

@@ -23,9 +23,9 @@ the chosen argument to beat every other by f.
 
 Counting objective (positive margin, one-sided):  ``max f  s.t.  f <= h_i + (1 - z_i) F`` for
 every unstable unit and ``0 <= f <= F``. Any pattern with f* > 0 is a *strict* pattern; the
-engine checks each for full dimension separately (cells.py).
+engine checks each for full dimension separately (shared/cells.py).
 
-The model is built on the normalised network (unit_bounds.py): every unit scaled to [-1, 1] by
+The model is built on the normalised network (mip/unit_bounds.py): every unit scaled to [-1, 1] by
 its exact interval bound, which changes no pattern and makes the solver's absolute tolerances
 relative to each unit. Bounds come from exact interval arithmetic, rounded outward, and, with
 ``tighten="lp"``, from the LP relaxation of the layers before (two LPs per unit, solved on this
@@ -43,7 +43,7 @@ import pyomo.environ as pyo
 from pyomo.contrib.solver.common.results import TerminationCondition
 from pyomo.contrib.solver.solvers.highs import Highs
 
-from ..nets.network import Network
+from ...nets.network import Network
 from .unit_bounds import normalised_layers
 
 LP_BOUND_EPS = 1e-6   # widening of LP-tightened bounds (absolute + relative)

@@ -1,7 +1,7 @@
 """Which subtrees of a depth-first cell search a run explores: the cut that makes the search
 parallel (issue 16; parallel/ runs the pieces).
 
-The searches of lp.py and vertex.py branch at a few kinds of node (a cutting unit: its two
+The searches of lp/engine.py and vertex/engine.py branch at a few kinds of node (a cutting unit: its two
 sides; a sliver: its exact thin side, then the clear side; a maxout unit: one branch per
 argument). Number the branches of each node 0, 1, ... in the order the search takes them; then
 a *route* (b_0, b_1, ..., b_d) names one node of the search tree, and the subtrees below the
@@ -103,7 +103,7 @@ def router_of(ctx) -> Router:
 
 class Replay:
     """Feeds a router the branches of leaves found by a search that did not ask it (the compiled
-    layer search, engines/vertex_kernel.py), in depth-first order: ``go(route)`` enters the
+    layer search, engines/vertex/kernel.py), in depth-first order: ``go(route)`` enters the
     branches of the leaf's route below the part shared with the previous leaf (leaving the rest),
     so the router sees the same enter/leave calls as the Python search makes, and says whether
     the leaf is in this run. ``close()`` leaves what is still entered."""

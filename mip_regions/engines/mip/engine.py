@@ -2,9 +2,9 @@
 
 Loop (REFERENCE.md §6.3, "recommended exact procedure"):
 
-1. solve ``max f`` on the big-M model of the normalised network (bigm_model.py);
+1. solve ``max f`` on the big-M model of the normalised network (mip/bigm_model.py);
 2. every pattern found (the optimum, and with ``harvest`` every incumbent HiGHS reports through
-   its MIP-solution callback during the same solve) is decided exactly (exact.py): kept as a
+   its MIP-solution callback during the same solve) is decided exactly (exact/): kept as a
    region if its cell has an interior point (a float margin-LP witness checked in rational
    arithmetic, else the exact margin LP); otherwise the exact one-sided LP tells a degenerate
    pattern (strict, on a lower-dimensional set) from a pattern that is only in the closure of
@@ -27,12 +27,11 @@ import time
 
 import numpy as np
 
-from ..nets.network import Network
-from ..result import RunContext
+from ...nets.network import Network
+from ...result import RunContext
+from ..exact import ExactNet, exact_cell, exact_strict, to_fraction
+from ..shared import cell_checker
 from .bigm_model import BigMModel, BuildStopped
-from .cells import cell_checker
-from .exact import ExactNet, exact_cell, exact_strict
-from .exact_lp import to_fraction
 
 F_TOL = 1e-6   # phase 1 keeps patterns with f* > F_TOL * F (MIP feasibility tolerance ~1e-6)
 

@@ -1,7 +1,7 @@
 """Counting over the whole input space R for n0 = 1, and the exhaustive search for the exact
 maxima over all ternary networks of a small 1-D architecture (issue 16, parts 3 and 5, n0 = 1).
 
-Over R, exact1d's breakpoint propagation runs on (-inf, inf) (engines/exact1d.py,
+Over R, exact1d's breakpoint propagation runs on (-inf, inf) (engines/exact/line.py,
 ``whole_line``): the pieces come left to right, each with its exact affine map, so
 
 * activation regions: the pieces (distinct patterns: a pattern's set is an interval);
@@ -26,7 +26,7 @@ import time
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from ..engines.exact1d import pieces_1d
+from ..engines.exact import pieces_1d
 from ..nets.network import Network, network_from_lists
 
 

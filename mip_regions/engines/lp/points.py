@@ -1,4 +1,4 @@
-"""Interior points of a cell for the lp engine (lp.py): from a support LP's vertex (toward,
+"""Interior points of a cell for the lp engine (lp/engine.py): from a support LP's vertex (toward,
 beyond), from a support LP over the shrunk cell (deep_point), and the cell's bounding box
 (tighten_box). Every point returned is checked in floats against the cell's rows by the LP
 object's ``margin`` (more than its point tolerance inside every row and box face) and to lie

@@ -27,15 +27,15 @@ does not converge (iteration cap, no pivot) returns a failure and the LP solver 
 
 :class:`DenseSupportLP` keeps the rows in numpy arrays, solves support LPs with the kernel and
 hands every other LP (the margin and Chebyshev LPs, and the rare support LP the kernel gives up
-on) to the GLPK or HiGHS object of margin_lp.py, whose rows it brings up to date only then.
+on) to the GLPK or HiGHS object of lp/margin.py, whose rows it brings up to date only then.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .margin_lp import RowMargins
-from .vertex_kernel import numba
+from ..shared import numba
+from .margin import RowMargins
 
 OPTIMAL, ITERATIONS, NO_PIVOT = 0, 1, 2
 

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..errors import EngineError
-from .highs_lp import INF, new_highs
+from ...errors import EngineError
+from ..shared import INF, new_highs
 
 SOLVERS = ("auto", "glpk", "highs")
 
