@@ -69,8 +69,12 @@ def count_regions(net: Network, method: str = "auto", *, time_limit=None, region
     previous = None
     if threading.current_thread() is threading.main_thread():
         def on_sigint(signum, frame):
+            again = ctx.interrupted
             ctx.interrupted = True   # solvers that swallow the interrupt report it through this flag
-            raise KeyboardInterrupt
+            ctx.stop("interrupted (Ctrl-C)")
+            if ctx.in_worker and not again:
+                return   # a search in its worker thread stops at its next node, keeping its regions
+            raise KeyboardInterrupt  # an engine in this thread (mip, sample), or a second Ctrl-C
         previous = signal.signal(signal.SIGINT, on_sigint)
     try:
         run = engine_for(method)

@@ -11,7 +11,9 @@ bound ("at least N").
 from __future__ import annotations
 
 import sys
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -158,6 +160,8 @@ class RunContext:
         self.router = None     # engines/routes.Router: the subtree a parallel task explores (None: all)
         self.progress = sys.stderr.isatty() if progress is None else progress
         self._next_progress = self.start + 2.0
+        self.stop_flag = np.zeros(1, np.int64)   # read by compiled kernels: nonzero = return now
+        self.in_worker = False   # the search runs in a worker thread (dispatch.run_deep)
 
     # -- reporting ------------------------------------------------------------------------
     def add_region(self, bits, witness, margin, exact_witness=None) -> None:
@@ -184,6 +188,16 @@ class RunContext:
             self.regions.extend(bits, witnesses, margins)
         self.tick()
 
+    @property
+    def wants_regions(self) -> bool:
+        """Does anything need the regions themselves (kept, written, or routed one by one)?"""
+        return self.keep or self.sink is not None or self.router is not None
+
+    def add_count(self, n: int) -> None:
+        """``n`` regions that nothing needs one by one (:attr:`wants_regions` is False)."""
+        self.count += n
+        self.tick()
+
     def add_degenerate(self, n: int = 1) -> None:
         self.degenerate += n
 
@@ -199,12 +213,34 @@ class RunContext:
 
     def expired(self) -> bool:
         if self.deadline is not None and time.perf_counter() >= self.deadline:
-            self.stop_reason = self.stop_reason or "time limit reached"
+            self.stop("time limit reached")
             return True
         return self.stop_reason is not None
 
     def stop(self, reason: str) -> None:
+        """End the run (time limit, Ctrl-C): engines see it at their next node, compiled kernels
+        through ``stop_flag`` at their next split."""
         self.stop_reason = self.stop_reason or reason
+        self.stop_flag[0] = 1
+
+    @contextmanager
+    def kernel_watch(self):
+        """While a compiled kernel may run, a timer thread raises ``stop_flag`` at the deadline, so
+        that a kernel (which cannot read the clock, and releases the GIL) stops within one split
+        of it. Ctrl-C raises the flag through :meth:`stop`. Yields the flag."""
+        timer = None
+        if self.deadline is not None:
+            timer = threading.Timer(max(0.0, self.deadline - time.perf_counter()), self._raise_flag)
+            timer.daemon = True
+            timer.start()
+        try:
+            yield self.stop_flag
+        finally:
+            if timer is not None:
+                timer.cancel()
+
+    def _raise_flag(self) -> None:
+        self.stop_flag[0] = 1
 
     def tick(self) -> None:
         if not self.progress:

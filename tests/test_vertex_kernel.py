@@ -143,11 +143,11 @@ def test_kernel_leaves_by_hand():
     band = np.full(2, 1e-9)
     out = vertex_kernel.layer_subtree(P.V, P.T, P.tight, R, Q, band, np.arange(2), 4, True,
                                       np.zeros((0, 2)), np.zeros(0), np.zeros(2), np.ones(2), 100,
-                                      np.zeros(0, dtype=np.int64))
-    status, nl, bits, cuts, _, X, M = out[:7]
+                                      np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64))
+    status, nl, bits, cuts, off, X, M = out[:7]
     assert status == vertex_kernel.OK and nl == 4 and out[11] == 3      # 3 splits
     assert bits[:4].tolist() == [[1, 1], [1, 0], [0, 1], [0, 0]]
-    assert cuts[:4].tolist() == [[1, 2], [1, -2], [-1, 2], [-1, -2]]
+    assert [cuts[off[j]:off[j + 1]].tolist() for j in range(4)] == [[1, 2], [1, -2], [-1, 2], [-1, -2]]
     assert np.allclose(X[:4], [[0.75, 0.75], [0.75, 0.25], [0.25, 0.75], [0.25, 0.25]])
     assert np.allclose(M[:4], 0.25)
 
@@ -160,10 +160,11 @@ def test_kernel_follows_a_route():
     Q = np.array([-0.5, -0.5])
     out = vertex_kernel.layer_subtree(P.V, P.T, P.tight, R, Q, np.full(2, 1e-9), np.arange(2), 4, True,
                                       np.zeros((0, 2)), np.zeros(0), np.zeros(2), np.ones(2), 100,
-                                      np.array([1], dtype=np.int64))
-    status, nl, bits, cuts = out[:4]
+                                      np.array([1], dtype=np.int64), np.zeros(1, dtype=np.int64))
+    status, nl, bits, cuts, off = out[:5]
     assert status == vertex_kernel.OK and nl == 2
-    assert bits[:2].tolist() == [[0, 1], [0, 0]] and cuts[:2].tolist() == [[-1, 2], [-1, -2]]
+    assert bits[:2].tolist() == [[0, 1], [0, 0]]
+    assert [cuts[off[j]:off[j + 1]].tolist() for j in range(2)] == [[-1, 2], [-1, -2]]
 
 
 def test_kernel_hands_back_a_vertex_on_the_hyperplane():
@@ -174,7 +175,7 @@ def test_kernel_hands_back_a_vertex_on_the_hyperplane():
     Q = np.array([-1.0]) / np.sqrt(2)
     out = vertex_kernel.layer_subtree(P.V, P.T, P.tight, R, Q, np.full(1, 1e-9), np.arange(1), 4,
                                       True, np.zeros((0, 2)), np.zeros(0), np.zeros(2), np.ones(2), 100,
-                                      np.zeros(0, dtype=np.int64))
+                                      np.zeros(0, dtype=np.int64), np.zeros(1, dtype=np.int64))
     assert out[0] == vertex_kernel.TROUBLE
 
 

@@ -81,8 +81,9 @@ def run_quiet(fn):
 def run_deep(fn, net: Network, ctx: RunContext) -> None:
     """Run a depth-first engine so that depth is not limited by Python's recursion limit: in a
     thread with a 512 MB stack and a recursion limit sized to the network (layers + units).
-    Ctrl-C in the main thread stops the search cleanly (the engine sees the stop at its next
-    node); an exception in the engine is re-raised here."""
+    Ctrl-C in the main thread stops the search cleanly: the engine sees the stop at its next node,
+    a compiled kernel at its next split (``RunContext.stop_flag``), and the regions found so far
+    are kept; this thread waits for it. An exception in the engine is re-raised here."""
     import sys
     need = FRAMES_PER_LEVEL * (len(net.layers) + net.num_relu) + 1000
     if need <= sys.getrecursionlimit() - 200:
@@ -107,14 +108,16 @@ def run_deep(fn, net: Network, ctx: RunContext) -> None:
         worker.start()
     finally:
         threading.stack_size(old_stack)
+    ctx.in_worker = True     # a Ctrl-C handler now stops the search instead of raising here
     try:
         while worker.is_alive():
             try:
                 worker.join(0.1)
-            except KeyboardInterrupt:
+            except KeyboardInterrupt:    # no handler of ours (the default one): stop all the same
                 ctx.interrupted = True
                 ctx.stop("interrupted (Ctrl-C)")
         if errors:
             raise errors[0]
     finally:
+        ctx.in_worker = False
         sys.setrecursionlimit(old_limit)

@@ -58,6 +58,17 @@ def slots_of(P, v: int) -> list[int]:
     return [64 * w + k for w in range(len(row)) for k in range(64) if (int(row[w]) >> k) & 1]
 
 
+def set_columns(B: np.ndarray, cols: np.ndarray, values: np.ndarray) -> None:
+    """``B[:, cols] = values``, one slice per run of consecutive columns: numpy's fancy-indexed
+    column assignment is about 100x slower (4.8 s against 0.03 s for 131,073 leaves of a
+    3,000-unit layer)."""
+    if not len(cols):
+        return
+    breaks = np.flatnonzero(np.diff(cols) != 1) + 1
+    for a, b in zip(np.concatenate(([0], breaks)), np.concatenate((breaks, [len(cols)]))):
+        B[:, cols[a]: cols[a] + (b - a)] = values[:, a:b]
+
+
 def run_vertex(net: Network, ctx: RunContext, *, kernel: str = "auto") -> None:
     """Enumerate the activation regions of ``net`` into ``ctx`` (module docstring).
 
@@ -106,11 +117,16 @@ def run_vertex(net: Network, ctx: RunContext, *, kernel: str = "auto") -> None:
         if ctx.expired():
             raise StopSearch
         last, d = last_relu[U.layer], path.depth
-        (status, nl, leaf_bits, leaf_cuts, cut_len, X, M, PV, PT, Pt, offsets, splits,
+        (status, nl, leaf_bits, leaf_cuts, cut_off, X, M, PV, PT, Pt, offsets, splits,
          most) = vertex_kernel.layer_subtree(P.V, P.T, P.tight, U.R, U.Q, U.band, U.cand,
                                              2 * n0 + d, last, path.R[:d], path.q[:d], lo, hi,
-                                             KERNEL_MAX_VERTICES, router.ahead())
-        if status != vertex_kernel.OK:
+                                             KERNEL_MAX_VERTICES, router.ahead(), ctx.stop_flag)
+        stopped = status == vertex_kernel.STOPPED
+        if stopped:
+            ctx.expired() or ctx.stop("time limit reached")
+            if not last:                    # cells of a next layer, not regions: nothing to report
+                raise StopSearch
+        elif status != vertex_kernel.OK:
             ctx.bump("kernel_handbacks")
             return False
         stats["splits"] += splits
@@ -119,13 +135,18 @@ def run_vertex(net: Network, ctx: RunContext, *, kernel: str = "auto") -> None:
         pos = off + cand
         replay = Replay(router)
         if last and replay.trivial:         # a serial run's regions: all of them, in one step
-            B = np.repeat(bits[None, :], nl, axis=0)
-            B[:, pos] = leaf_bits[:nl]
-            ctx.add_regions(B, X[:nl], M[:nl])
+            if ctx.wants_regions:
+                B = np.repeat(bits[None, :], nl, axis=0)
+                set_columns(B, pos, leaf_bits[:nl].view(bool))
+                ctx.add_regions(B, X[:nl], M[:nl])
+            else:                           # counted only (count --no-linear): no patterns built
+                ctx.add_count(nl)
+            if stopped:                     # the regions found before the stop stand
+                raise StopSearch
             return True
         try:
             for k in range(nl):
-                cuts = leaf_cuts[k, :cut_len[k]]
+                cuts = leaf_cuts[cut_off[k]: cut_off[k + 1]]
                 if not (replay.trivial or replay.go([0 if c > 0 else 1 for c in cuts])):
                     continue
                 bits[pos] = leaf_bits[k]
@@ -143,6 +164,8 @@ def run_vertex(net: Network, ctx: RunContext, *, kernel: str = "auto") -> None:
                         path.pop()
         finally:
             replay.close()
+        if stopped:
+            raise StopSearch
         return True
 
     def decide(U, cand, P):
@@ -337,7 +360,8 @@ def run_vertex(net: Network, ctx: RunContext, *, kernel: str = "auto") -> None:
             raise StopSearch
 
     P0 = box(lo, hi, net.num_relu)
-    try:
-        layer_step(0, root_input(n0), P0)
-    except StopSearch:
-        pass
+    with ctx.kernel_watch():         # the deadline reaches a running kernel (RunContext.kernel_watch)
+        try:
+            layer_step(0, root_input(n0), P0)
+        except StopSearch:
+            pass

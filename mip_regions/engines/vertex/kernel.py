@@ -22,7 +22,9 @@ vertex sets and the new vertices' formula; only the rounding of the sums (a loop
 numpy) may differ by an ulp, far inside every error band.
 
 Returned: the leaves in depth-first order, each with its bits over ``cand``, its cuts (+/-(k+1)
-for the side of cand[k], in the order taken, which is also its branch route: + is branch 0) and,
+for the side of cand[k], in the order taken, which is also its branch route: + is branch 0;
+concatenated, leaf j's are ``leaf_cuts[cut_off[j]:cut_off[j + 1]]``, so a leaf costs its depth,
+not the layer's width) and,
 when ``last`` (the leaves are activation regions), its interior point (mean of the vertices) and
 margin (distance to the nearest box face, earlier cut or cut of this layer, as CutStack.margins);
 otherwise its polytope, concatenated with offsets.
@@ -30,6 +32,11 @@ otherwise its polytope, concatenated with offsets.
 ``follow`` (branches, 0 for + and 1 for -) makes the first splits take one side only: the route
 of a parallel task down to its own subtree (engines/shared/routes.py), so that the task does not search
 the layer's whole subtree on its way, with the same arithmetic as the serial search.
+
+``stop`` (one int64, the run's ``RunContext.stop_flag``) is read before every node: when it is
+nonzero (the deadline's timer or Ctrl-C set it) the call returns ``STOPPED`` with the leaves
+found so far, which are whole leaves in depth-first order. The kernel releases the GIL
+(``nogil``), so that the timer and the signal handler run while it works.
 """
 
 from __future__ import annotations
@@ -41,7 +48,7 @@ from ..shared import numba
 if numba is not None:
     from numba import njit
 
-OK, TROUBLE, TOO_BIG = 0, 1, 2
+OK, TROUBLE, TOO_BIG, STOPPED = 0, 1, 2, 3
 
 
 if numba is not None:
@@ -148,18 +155,18 @@ if numba is not None:
             out.append((Vc, Tc, tc))
         return out[0][0], out[0][1], out[0][2], out[1][0], out[1][1], out[1][2]
 
-    @njit(cache=True)
+    @njit(cache=True, nogil=True)
     def layer_subtree(V, T, tight, R, Q, band, cand, slot0, last, pathR, pathq, lo, hi,
-                      max_vertices, follow):
+                      max_vertices, follow, stop):
         """The module docstring's search. Returns (status, nleaves, leaf_bits, leaf_cuts,
-        cut_len, X, margins, PV, PT, Ptight, offsets, splits, most_vertices)."""
+        cut_offsets, X, margins, PV, PT, Ptight, offsets, splits, most_vertices)."""
         d = V.shape[1]
         words = T.shape[1]
         k = len(cand)
         cap = 8
         leaf_bits = np.zeros((cap, k), np.uint8)
-        leaf_cuts = np.zeros((cap, k), np.int64)
-        cut_len = np.zeros(cap, np.int64)
+        leaf_cuts = np.zeros(4 * cap, np.int64)     # leaf j's cuts: leaf_cuts[cut_off[j]:cut_off[j + 1]]
+        cut_off = np.zeros(cap + 1, np.int64)
         X = np.empty((cap if last else 0, d))
         margins = np.empty(cap if last else 0)
         vcap = 64
@@ -179,6 +186,9 @@ if numba is not None:
         scuts = [np.zeros(k, np.int64)]
         sdepth = [0]
         while len(sV):
+            if stop[0] != 0:                            # the run's deadline or Ctrl-C
+                return (STOPPED, nleaves, leaf_bits, leaf_cuts, cut_off, X, margins, PV, PT,
+                        Ptight, offsets, splits, most)
             Vn, Tn, tn = sV.pop(), sT.pop(), st.pop()
             rest, bits, cuts, depth = srest.pop(), sbits.pop(), scuts.pop(), sdepth.pop()
             m = Vn.shape[0]
@@ -205,20 +215,22 @@ if numba is not None:
                     if first < 0:
                         first = r
                 else:
-                    return (TROUBLE, nleaves, leaf_bits, leaf_cuts, cut_len, X, margins, PV, PT,
+                    return (TROUBLE, nleaves, leaf_bits, leaf_cuts, cut_off, X, margins, PV, PT,
                             Ptight, offsets, splits, most)
             if first < 0:                               # a leaf
                 if nleaves == leaf_bits.shape[0]:
                     leaf_bits = _grow2(leaf_bits, nleaves + 1)
-                    leaf_cuts = _grow2(leaf_cuts, nleaves + 1)
-                    cut_len = _grow1(cut_len, nleaves + 1)
+                    cut_off = _grow1(cut_off, nleaves + 2)
                     offsets = _grow1(offsets, nleaves + 2)
                     if last:
                         X = _grow2(X, nleaves + 1)
                         margins = _grow1(margins, nleaves + 1)
                 leaf_bits[nleaves] = bits
-                leaf_cuts[nleaves] = cuts
-                cut_len[nleaves] = depth
+                a = cut_off[nleaves]
+                if a + depth > leaf_cuts.shape[0]:
+                    leaf_cuts = _grow1(leaf_cuts, a + depth)
+                leaf_cuts[a: a + depth] = cuts[:depth]
+                cut_off[nleaves + 1] = a + depth
                 if last:
                     x = np.zeros(d)
                     for v in range(m):
@@ -262,14 +274,14 @@ if numba is not None:
                 for e in range(d):
                     s += Vn[v, e] * R[u, e]
                 if abs(s) <= band[u]:                   # a vertex in the band: exactly, in Python
-                    return (TROUBLE, nleaves, leaf_bits, leaf_cuts, cut_len, X, margins, PV, PT,
+                    return (TROUBLE, nleaves, leaf_bits, leaf_cuts, cut_off, X, margins, PV, PT,
                             Ptight, offsets, splits, most)
                 g[v] = s
             Vp, Tp, tp, Vm, Tm, tm = _split(Vn, Tn, tn, g, slot0 + depth)
             splits += 1
             most = max(most, Vp.shape[0], Vm.shape[0])
             if most > max_vertices:
-                return (TOO_BIG, nleaves, leaf_bits, leaf_cuts, cut_len, X, margins, PV, PT,
+                return (TOO_BIG, nleaves, leaf_bits, leaf_cuts, cut_off, X, margins, PV, PT,
                         Ptight, offsets, splits, most)
             n = 0
             for r in range(first + 1, len(rest)):
@@ -294,5 +306,5 @@ if numba is not None:
                 sbits.append(b2)
                 scuts.append(c2)
                 sdepth.append(depth + 1)
-        return (OK, nleaves, leaf_bits, leaf_cuts, cut_len, X, margins, PV, PT, Ptight, offsets,
+        return (OK, nleaves, leaf_bits, leaf_cuts, cut_off, X, margins, PV, PT, Ptight, offsets,
                 splits, most)
