@@ -7,10 +7,11 @@ from __future__ import annotations
 import json
 import math
 import sys
+from contextlib import redirect_stdout
 
 from ..counting import METHODS, VERTEX_MAX_DIM, count_regions
 from ..errors import MipRegionsError
-from ..io.outputs import atomic_write, check_output
+from ..io.outputs import STDOUT, atomic_write, check_output
 from ..report.numbers import int_text
 from .bounds import json_value
 from .common import add_domain_options, load_network
@@ -59,7 +60,8 @@ def add_parser(sub):
     p.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
     p.add_argument("--regions-out", metavar="FILE",
                    help="write every region (pattern, interior witness point, margin) as JSON lines, "
-                        "streamed while the run goes on")
+                        "streamed while the run goes on; FILE may be a FIFO or >(gzip > f.gz), and - is "
+                        "standard output (the report then goes to standard error)")
     p.add_argument("--tighten", choices=("none", "lp"), default="lp",
                    help="mip: big-M bounds from interval arithmetic only, or tightened by LP (default lp)")
     p.add_argument("--no-harvest", action="store_true",
@@ -90,7 +92,8 @@ def add_parser(sub):
                         "not kept in memory, for very long runs)")
     p.add_argument("--graph-out", metavar="FILE",
                    help="write the region adjacency graph (nodes: regions with pattern, witness, map id; "
-                        "edges: shared facets) as networkx node-link JSON, or GraphML if FILE ends in .graphml")
+                        "edges: shared facets) as networkx node-link JSON, or GraphML if FILE ends in .graphml; "
+                        "- is standard output (the report then goes to standard error)")
     p.add_argument("--bounds", action="store_true",
                    help="print the count between the best lower and upper bounds of the architecture, "
                         "with the ratio to each")
@@ -103,9 +106,14 @@ def _point(text, option):
     if str(text).endswith(".npy"):
         import numpy as np
         try:
-            return [float(v) for v in np.load(text).ravel()]
-        except (OSError, ValueError) as exc:
+            values = [float(v) for v in np.load(text).ravel()]
+        except (OSError, ValueError, TypeError) as exc:
             raise MipRegionsError(f"{option}: cannot read {text} ({exc})") from None
+        bad = [k for k, v in enumerate(values) if not math.isfinite(v)]
+        if bad:
+            raise MipRegionsError(f"{option}: {text}: coordinate {bad[0]} is {values[bad[0]]} (every "
+                                  "coordinate must be a finite number)")
+        return values
     try:
         return [Fraction(v.strip()) for v in str(text).split(",")]
     except (ValueError, ZeroDivisionError):
@@ -141,6 +149,11 @@ def count_data_lines(args) -> int:
     if np.ndim(X) != 2 or X.shape[1] != net.input_dim or len(X) < 2:
         raise MipRegionsError(f"--line-from-data: expected an array of at least 2 points with {net.input_dim} "
                               f"coordinates each, got shape {np.shape(X)}")
+    bad = np.flatnonzero(~np.isfinite(X).all(axis=1))
+    if len(bad):
+        raise MipRegionsError(f"--line-from-data: {args.line_from_data}: row {bad[0]} holds "
+                              f"{X[bad[0]][~np.isfinite(X[bad[0]])][0]} ({len(bad)} row(s) with NaN or "
+                              "infinite coordinates; every coordinate must be a finite number)")
     counts, lengths, complete = [], [], True
     for a, b in zip(X[:-1], X[1:]):
         if np.array_equal(a, b):
@@ -236,7 +249,7 @@ def cmd_count(args) -> int:
     from ..counting import resolve_method
     for option, path in (("--regions-out", args.regions_out), ("--graph-out", args.graph_out)):
         if path:
-            check_output(path, option, inputs=[args.file, args.domain_file])
+            check_output(path, option, inputs=[args.file, args.domain_file], allow_stdout=True)
     if args.regions_out and args.graph_out and args.regions_out == args.graph_out:
         raise MipRegionsError("--regions-out and --graph-out name the same file")
     if args.domain is not None and args.domain.strip().upper() in ("R", "R^N", "RN"):
@@ -297,17 +310,18 @@ def cmd_count(args) -> int:
         low, up = best_bounds(rows)
         result.bounds = {"table": [r.to_json() for r in rows],
                          "best_lower": low.to_json() if low else None, "best_upper": up.to_json() if up else None}
-    if args.json:
-        doc = result.to_json()
-        if doc.get("bounds"):      # huge integers become strings, as in `bounds --json`
-            b = doc["bounds"]
-            doc["bounds"] = {"table": [json_value(dict(r)) for r in b["table"]],
-                             **{k: json_value(dict(b[k])) if b[k] else None for k in ("best_lower", "best_upper")}}
-        print(json.dumps(doc))
-    else:
-        print(result.format_human())
-        if args.bounds:
-            print(format_between(result))
+    with redirect_stdout(sys.stderr if STDOUT in (args.regions_out, args.graph_out) else sys.stdout):
+        if args.json:      # (on stderr when standard output carries --regions-out - or --graph-out -)
+            doc = result.to_json()
+            if doc.get("bounds"):      # huge integers become strings, as in `bounds --json`
+                b = doc["bounds"]
+                doc["bounds"] = {"table": [json_value(dict(r)) for r in b["table"]],
+                                 **{k: json_value(dict(b[k])) if b[k] else None for k in ("best_lower", "best_upper")}}
+            print(json.dumps(doc))
+        else:
+            print(result.format_human())
+            if args.bounds:
+                print(format_between(result))
     for err in result.output_errors:
         print(f"mip-regions: error: {err} (the count above stands)", file=sys.stderr)
     if result.output_errors:
