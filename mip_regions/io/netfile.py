@@ -34,9 +34,9 @@ def network_from_dict(data, *, source=None) -> Network:
     """Validate a parsed network document and build the :class:`Network`."""
     if not isinstance(data, dict):
         raise NetworkError("the file must hold a JSON object", source=source)
-    if data.get("format") != FORMAT:
+    if data.get("format", FORMAT) != FORMAT:     # may be omitted in a hand-written file
         raise NetworkError(f"expected {FORMAT!r}, got {data.get('format')!r}", source=source, field="format")
-    version = data.get("version")
+    version = data.get("version", VERSION)     # likewise: omitted means this version
     if isinstance(version, bool) or not isinstance(version, int) or version != VERSION:
         raise NetworkError(f"unsupported version {data.get('version')!r} (this tool reads version {VERSION})",
                            source=source, field="version")
@@ -103,7 +103,7 @@ def read_network(path) -> Network:
     except OSError as exc:
         raise NetworkError(f"cannot read file ({exc.strerror})", source=src) from None
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")        # a UTF-8 byte-order mark (Windows editors) is skipped
     except UnicodeDecodeError as exc:
         raise NetworkError(f"not UTF-8 text (byte {exc.start}); a network file is JSON in UTF-8"
                            + (" (this looks like a zip or pickle file, e.g. a PyTorch checkpoint: use "

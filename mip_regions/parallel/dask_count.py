@@ -44,6 +44,15 @@ def scheduler_address(scheduler: str | None) -> str | None:
     return scheduler or os.environ.get("DASK_SCHEDULER_ADDRESS") or None
 
 
+def local_workers(workers: int | None) -> tuple[int, str | None]:
+    """(processes, note): a local cluster gets at most one worker process per core (more only
+    share the cores, and a thousand would take minutes to start); the note says when N was cut."""
+    want, cores = int(workers or 1), os.cpu_count() or 1
+    if want <= cores:
+        return want, None
+    return cores, f"--workers {want}: this machine has {cores} cores, so {cores} worker processes were started"
+
+
 def start_client(workers: int | None, scheduler: str | None):
     try:
         from distributed import Client, LocalCluster
@@ -60,9 +69,12 @@ def start_client(workers: int | None, scheduler: str | None):
     # Dask's sampling profiler walks the deep search stacks every 10 ms: about 10% of a task's
     # time (scripts/bench_parallel.py). Off in the cluster started here; for another cluster set
     # DASK_DISTRIBUTED__WORKER__PROFILE__ENABLED=False where its workers start.
+    n, note = local_workers(workers)
+    if note:
+        print(f"mip-regions: note: {note}", file=sys.stderr)
     try:
         with dask.config.set({"distributed.worker.profile.enabled": False}):
-            cluster = LocalCluster(n_workers=int(workers or 1), threads_per_worker=1, processes=True,
+            cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
                                    dashboard_address=":0",    # a free port: two runs at once do not clash
                                    silence_logs=logging.ERROR)
     except RuntimeError as exc:     # e.g. "Nanny failed to start."
@@ -123,7 +135,7 @@ def count_parallel(net: Network, method: str = "auto", *, workers: int | None = 
         client, cluster = start_client(workers, scheduler)
     results, stop_reason, n_tasks = [], None, 0
     try:
-        n_workers = max(len(client.scheduler_info().get("workers", {})), int(workers or 1))
+        n_workers = max(len(client.scheduler_info().get("workers", {})), local_workers(workers)[0])
         if method == "exact1d":      # 1-D: parts of the interval, joined at the cuts (intervals.py)
             from .intervals import count_intervals
             res = count_intervals(net, client, n_workers, time_limit=time_limit, keep_regions=keep_regions)
