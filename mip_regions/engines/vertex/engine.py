@@ -123,7 +123,8 @@ def run_vertex(net: Network, ctx: RunContext, *, kernel: str = "auto") -> None:
                                              KERNEL_MAX_VERTICES, router.ahead(), ctx.stop_flag)
         stopped = status == vertex_kernel.STOPPED
         if stopped:
-            ctx.expired() or ctx.stop("time limit reached")
+            if not ctx.expired():           # the flag is raised only by the deadline or a stop
+                ctx.stop("time limit reached")
             if not last:                    # cells of a next layer, not regions: nothing to report
                 raise StopSearch
         elif status != vertex_kernel.OK:
