@@ -111,13 +111,18 @@ class _Output:
             else:
                 self.real = _target(self.path)
                 parent = self.real.parent if str(self.real.parent) else Path(".")
-                fd, self.tmp = tempfile.mkstemp(dir=parent, prefix=f".{self.real.name}.", suffix=".tmp")
                 try:
                     keep = stat.S_IMODE(os.stat(self.real).st_mode)
                 except OSError:
                     keep = 0o666 & ~_umask()
-                os.chmod(self.tmp, keep)
-                self.fh = os.fdopen(fd, mode)
+                fd, self.tmp = tempfile.mkstemp(dir=parent, prefix=f".{self.real.name}.", suffix=".tmp")
+                try:
+                    os.fchmod(fd, keep)
+                    self.fh = os.fdopen(fd, mode)
+                except OSError:      # no temporary file or descriptor left behind
+                    os.close(fd)
+                    _remove(self.tmp)
+                    raise
         except OSError as exc:
             raise MipRegionsError(f"{path}: cannot write ({exc.strerror or exc})") from None
 
