@@ -143,6 +143,54 @@ def serra2018(n0: int, widths, ranks=None) -> int:
     return sum(hist.values())
 
 
+def activation_bound(n0: int, layers) -> int:
+    """Serra & Ramalingam 2020 (AAAI; arXiv 1810.03370), the activation-based upper bound on the
+    activation regions of one trained network, in this form: ``layers`` are the hidden layers as
+    ``("relu", u, s, A)`` (u units whose sign changes over the domain, s units always active,
+    at most A units active at once anywhere; engines/mip/max_active.py finds them) or
+    ``("identity", m)``. A region whose image has dimension d is cut by the u hyperplanes of a
+    relu layer into at most ``T(d) = sum_{j=0}^{min(d, u)} C(u, j)`` pieces (Zaslavsky); pieces
+    have distinct patterns, so at most ``C(u, k)`` of them have k of the u units active, with
+    ``k <= A - s``; a piece with k active leaves an image of dimension ``<= min(d, s + k)``.
+    The count downstream only grows with the dimension, so the worst case takes the pieces with
+    the most active units first: C(u, K), C(u, K - 1), ... (K = min(u, A - s)) until T(d) is
+    used up. The bound is that histogram recursion (identity layers cap d at m). With s = 0 and
+    A = u = n_l everywhere the pieces are C(n, n - j), j = 0..d, i.e. exactly Serra et al. 2018's
+    Theorem 1 (:func:`serra2018`), and any A_l < n_l, stable unit or stably inactive unit only
+    lowers it."""
+    if isinstance(n0, bool) or not isinstance(n0, int) or n0 < 1:
+        raise BoundError(f"n0 must be a positive integer, got {n0!r}")
+    hist = {n0: 1}
+    for item in layers:
+        if item[0] == "identity":
+            m = item[1]
+            new: dict[int, int] = {}
+            for d, cnt in hist.items():
+                new[min(d, m)] = new.get(min(d, m), 0) + cnt
+            hist = new
+            continue
+        if item[0] != "relu":
+            raise BoundError(f"the activation-based bound is for relu and identity layers, got {item[0]!r}")
+        _, u, s, A = item
+        if min(u, s, A) < 0 or A < s or A > s + u:
+            raise BoundError(f"a relu layer needs 0 <= s <= A <= s + u, got u={u}, s={s}, A={A}")
+        C = [comb(u, k) for k in range(u + 1)]
+        top = min(u, A - s)
+        new = {}
+        for d, cnt in hist.items():
+            left = sum(C[: min(d, u) + 1])         # Zaslavsky: pieces of a d-dimensional region
+            for k in range(top, -1, -1):
+                take = min(C[k], left)
+                if take:
+                    e = min(d, s + k)
+                    new[e] = new.get(e, 0) + cnt * take
+                left -= take
+                if not left:
+                    break
+        hist = new
+    return sum(hist.values())
+
+
 def serra2018_sum(n0: int, widths) -> int:
     """The literal J-sum of Serra et al. Theorem 1 (ReLU widths only; for testing the DP)."""
     widths = _check(n0, widths)

@@ -11,7 +11,7 @@ import sys
 
 from .. import __version__
 from ..errors import MipRegionsError
-from . import bounds, build, convert, count, distance, plot, quantize, search, show, sweep, ternarize
+from . import bounds, build, convert, count, distance, estimate, plot, quantize, search, show, sweep, ternarize
 
 DESCRIPTION = """\
 Count the linear regions of ReLU and maxout networks exactly.
@@ -32,6 +32,7 @@ examples:
   mip-regions quantize net.json -o q.json --bits 3 --distance
   mip-regions search ternary --arch 1-2-2-1
   mip-regions count net.json --workers 2          (the search over 2 processes, Dask)
+  mip-regions estimate net.onnx --domain 0:1       (MIPBound + upper bounds, past enumeration)
   mip-regions sweep ternary --n0 1,2 --q 2,3 --depth 3,5 -o sweep.csv
 """
 
@@ -42,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"mip-regions {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for command in (count, build, ternarize, show, plot, bounds, convert, distance, quantize, search, sweep):
+    for command in (count, estimate, build, ternarize, show, plot, bounds, convert, distance, quantize, search, sweep):
         command.add_parser(sub)
     return parser
 

@@ -76,7 +76,7 @@ class BigMModel:
         self.opt.config.threads = 1
         self.opt.config.load_solutions = False
         self.opt.config.raise_exception_on_nonoptimal_result = False
-        self.opt.config.solver_options = {"mip_heuristic_run_feasibility_jump": False}
+        self.opt.config.solver_options = {"mip_heuristic_run_feasibility_jump": False, "output_flag": False}
         m = self.m = pyo.ConcreteModel()
         lo, hi = net.domain.lower, net.domain.upper
         n0 = net.input_dim
@@ -218,6 +218,12 @@ class BigMModel:
                 else:
                     L[i] = max(L[i], v - eps)
         return L, U, U <= 0, L > 0
+
+    def attach(self) -> None:
+        """Pass the model to its highspy instance now (the persistent interface otherwise does it
+        on the first solve, and HiGHS then prints its matrix warnings on standard output)."""
+        if getattr(self.opt, "_solver_model", None) is None:
+            self.opt.set_instance(self.m)
 
     # -- enumeration interface ----------------------------------------------------------------
     def solve(self, *, time_limit=None) -> MipSolution:
