@@ -99,6 +99,22 @@ class PatternJudge:
         return ends[hi]
 
 
+class VerdictCache:
+    """A :class:`PatternJudge` that answers again for a pattern it has judged (the searches that ask
+    the same model several questions, MIPBound and max_active, meet patterns more than once)."""
+
+    def __init__(self, judge: PatternJudge):
+        self.judge = judge
+        self.verdicts: dict[bytes, str] = {}
+
+    def __call__(self, bits) -> str:
+        key = np.packbits(np.asarray(bits, dtype=bool)).tobytes()
+        if key not in self.verdicts:
+            v = self.judge(bits)            # None only for a pattern judged elsewhere: not here
+            self.verdicts[key] = "region" if v is None else v
+        return self.verdicts[key]
+
+
 def cut_off(model: BigMModel, judge: PatternJudge, z, verdict) -> None:
     """The cut after a judged pattern. When no extension of a prefix of it can be a region or a
     strict pattern, a prefix cut removes every later assignment at once: an identically-zero unit

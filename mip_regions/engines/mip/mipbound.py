@@ -39,7 +39,7 @@ import pyomo.environ as pyo
 from ...nets.network import Network
 from ...result import RunContext
 from .bigm_model import BigMModel, BuildStopped
-from .engine import F_TOL, PatternJudge
+from .engine import F_TOL, PatternJudge, VerdictCache, cut_off
 
 
 def slack(confidence: float, trials: int) -> float:
@@ -116,7 +116,7 @@ class ParityTrial:
 
     def __init__(self, model: BigMModel, judge: PatternJudge, ctx: RunContext):
         self.model, self.judge, self.ctx = model, judge, ctx
-        self.verdicts: dict[bytes, str] = {}
+        self.verdict = VerdictCache(judge)
         model.attach()
         m = model.m
         m.obj.expr = 0.0                      # any strict pattern will do: stop at the first
@@ -124,14 +124,6 @@ class ParityTrial:
         m.mipbound_margin = pyo.Constraint(expr=m.f >= 2 * F_TOL * model.F)
         self.solves = 0
         self.last_z: np.ndarray | None = None     # the binaries of the last region found
-
-    def verdict(self, z: np.ndarray) -> str:
-        bits = self.model.full_bits(z)
-        key = np.packbits(bits).tobytes()
-        if key not in self.verdicts:
-            v = self.judge(bits)           # None only for a pattern judged before: not here
-            self.verdicts[key] = "region" if v is None else v
-        return self.verdicts[key]
 
     def run(self, rows: np.ndarray, rhs: np.ndarray, time_limit: float | None) -> str:
         """'region' (a region satisfies the constraints, confirmed exactly), 'none' (the MIP is
@@ -164,13 +156,13 @@ class ParityTrial:
                     raise KeyboardInterrupt
                 if sol.z is None:
                     return "time limit" if sol.status == "time limit" else "none"
-                v = self.verdict(sol.z)
+                v = self.verdict(model.full_bits(sol.z))
                 if v == "region":
                     if not parity_holds(rows, rhs, sol.z):   # the MIP's integrality tolerance
                         return "none"
                     self.last_z = sol.z
                     return "region"
-                model.add_nogood(sol.z)      # never a region: cut it for every later trial too
+                cut_off(model, self.judge, sol.z, v)   # never a region: cut for every later trial too
                 if sol.status == "time limit":
                     return "time limit"
         finally:
