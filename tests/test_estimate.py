@@ -292,3 +292,20 @@ def test_shipped_model_upper_bound(models_path):
     rows, activity, _ = _upper(net)
     exact = count_regions(net, "exact", progress=False).activation_regions
     assert min(r["value"] for r in rows) >= exact
+
+
+def test_sweep_estimate_columns(tmp_path, capsys):
+    import csv
+    out = tmp_path / "sweep.csv"
+    rc = main(["sweep", "montufar", "--n0", "1,2", "--p", "2", "--depth", "3", "-o", str(out), "--estimate"])
+    assert rc == 0
+    rows = list(csv.DictReader(open(out)))
+    assert [int(r["activation_regions"]) for r in rows] == [4, 16]
+    for r in rows:
+        exact = int(r["activation_regions"])
+        assert int(r["regions_confirmed"]) <= exact <= int(r["upper_bound"]) <= int(r["best_upper_bound"])
+        assert int(r["sample_lower_bound"]) <= exact and r["mipbound_confidence"] == "0.95"
+        assert r["upper_bound_name"].startswith("activation-based")
+    # the same CSV without --estimate is refused with the reason, never mixed
+    rc = main(["sweep", "montufar", "--n0", "1", "--p", "2", "--depth", "3", "-o", str(out)])
+    assert rc == 2 and "written with --estimate" in capsys.readouterr().err

@@ -12,6 +12,8 @@ examples:
   mip-regions sweep ternary --n0 1,2 --q 2,3 --depth 3,5,7 -o ternary.csv --workers 2
   mip-regions sweep montufar --n0 1,2 --p 2,3 --depth 2,3,4 -o montufar.csv --certify
   mip-regions sweep models/*.json -o models.csv --time-limit 60
+  mip-regions sweep nets/*.onnx -o est.csv --method lp --time-limit 120 --estimate
+      (exact | MIPBound | sample | upper bounds side by side; see `mip-regions estimate --help`)
 
 A rerun with the same -o skips the rows already in the CSV (rows with an error are tried
 again), so a stopped sweep is resumed by running it again."""
@@ -38,6 +40,11 @@ def add_parser(sub):
     p.add_argument("--connectivity", choices=("touch", "facet"), default="touch",
                    help="linear regions: merge cells that touch (default) or share a facet")
     p.add_argument("--certify", action="store_true", help="also certify each count (count --certify)")
+    p.add_argument("--estimate", action="store_true",
+                   help="also the columns of `mip-regions estimate`: MIPBound's lower bound (with --confidence), "
+                        "regions confirmed, the sampling lower bound, the activation-based and best upper bound "
+                        "(its MIPs also limited by --time-limit)")
+    p.add_argument("--confidence", type=float, default=0.95, help="with --estimate: MIPBound's confidence")
     p.add_argument("--workers", type=int, default=1, metavar="N",
                    help="networks counted at once in N local processes (a Dask LocalCluster; default 1: here)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="send the rows to an existing Dask cluster")
@@ -79,19 +86,23 @@ def specs_of(args) -> list[dict]:
 
 
 def cmd_sweep(args) -> int:
-    from ..workflows.sweep import RowWriter, done_ids
+    from ..workflows.sweep import RowWriter, columns, done_ids
     if args.time_limit is not None and not args.time_limit > 0:
         raise MipRegionsError(f"--time-limit must be positive, got {args.time_limit}")
     if args.workers < 1:
         raise MipRegionsError(f"--workers must be at least 1, got {args.workers}")
+    if not 0.0 < args.confidence < 1.0:
+        raise MipRegionsError(f"--confidence must be strictly between 0 and 1, got {args.confidence}")
     specs = specs_of(args)
-    done = done_ids(args.output)
+    cols = columns(args.estimate)
+    done = done_ids(args.output, cols)
     todo = [s for s in specs if s["id"] not in done]
     print(f"sweep: {len(specs)} networks, {len(specs) - len(todo)} already in {args.output}, "
           f"{len(todo)} to count", file=sys.stderr)
-    writer = RowWriter(args.output)
+    writer = RowWriter(args.output, cols)
     opts = dict(method=args.method, time_limit=args.time_limit, certify=args.certify,
-                connectivity=args.connectivity)
+                connectivity=args.connectivity,
+                estimate={"confidence": args.confidence} if args.estimate else None)
     partial = errors = 0
     try:
         for row in _rows(todo, opts, args.workers, args.scheduler):
@@ -100,7 +111,9 @@ def cmd_sweep(args) -> int:
             partial += row["count_is"] == "lower bound"
             print(f"  {row['id']}: " + (f"error: {row['error']}" if row["error"] else
                   f"{row['activation_regions']} activation regions ({row['count_is']}), "
-                  f"{row['linear_regions']} linear, {row['seconds']} s"), file=sys.stderr)
+                  f"{row['linear_regions']} linear, {row['seconds']} s"
+                  + (f"; MIPBound >= {row['mipbound_lower_bound']}, upper <= {row['upper_bound']}"
+                     if args.estimate else "")), file=sys.stderr)
     except KeyboardInterrupt:
         print(f"sweep: interrupted; the finished rows are in {args.output} (run again to resume)", file=sys.stderr)
         return 4

@@ -20,6 +20,13 @@ BUILDERS = {"montufar": "p", "ternary": "q"}     # builder -> its fold parameter
 COLUMNS = ["id", "network", "n0", "architecture", "domain", "method", "activation_regions", "count_is",
            "linear_regions", "affine_maps", "connectivity", "seconds", "best_lower_bound", "best_lower_name",
            "best_upper_bound", "best_upper_name", "certified", "stop_reason", "error"]
+ESTIMATE_COLUMNS = ["mipbound_lower_bound", "mipbound_confidence", "regions_confirmed", "sample_lower_bound",
+                    "activation_upper_bound", "upper_bound", "upper_bound_name", "estimate_seconds"]
+
+
+def columns(estimate: bool = False) -> list[str]:
+    """The CSV's columns: the count's, and with ``estimate`` the estimate's after them."""
+    return COLUMNS + ESTIMATE_COLUMNS if estimate else list(COLUMNS)
 
 
 def grid_specs(builder: str, n0s, folds, depths, width=None) -> list[dict]:
@@ -57,11 +64,15 @@ def build(spec: dict):
 
 
 def sweep_row(spec: dict, method: str = "auto", time_limit=None, certify: bool = False,
-              connectivity: str = "touch") -> dict:
-    """Count one spec: the three counts, the best bounds of its architecture, time, certificate."""
+              connectivity: str = "touch", estimate: dict | None = None) -> dict:
+    """Count one spec: the three counts, the best bounds of its architecture, time, certificate;
+    with ``estimate`` (options of workflows.estimate.estimate: confidence, trials, seed), also
+    MIPBound's lower bound, the sampling lower bound and the activation-based upper bound (the
+    MIPs limited by ``time_limit`` as well), so that exact | MIPBound | sample | upper bounds
+    stand side by side."""
     from ..analysis.bounds import architecture_of, best_bounds, bound_table
     from ..counting import count_regions
-    row = dict.fromkeys(COLUMNS, "")
+    row = dict.fromkeys(columns(estimate is not None), "")
     row["id"] = spec["id"]
     t0 = time.perf_counter()
     try:
@@ -81,10 +92,24 @@ def sweep_row(spec: dict, method: str = "auto", time_limit=None, certify: bool =
         row["certified"] = "not asked"
         if certify:
             row["certified"] = _certify(net, res)
+        if estimate is not None:
+            row.update(_estimate(net, time_limit, estimate))
     except MipRegionsError as exc:      # a bad file or parameter: the row says so, the sweep goes on
         row["error"] = str(exc)
     row["seconds"] = round(time.perf_counter() - t0, 3)
     return row
+
+
+def _estimate(net, time_limit, options: dict) -> dict:
+    from .estimate import ACTIVATION_BOUND, estimate
+    t0 = time.perf_counter()
+    est = estimate(net, time_limit=time_limit, **options)
+    act = next((r["value"] for r in est.upper_bounds if r["name"] == ACTIVATION_BOUND), None)
+    return {"mipbound_lower_bound": _blank(est.lower_bound), "mipbound_confidence": est.confidence,
+            "regions_confirmed": (est.mipbound or {}).get("regions_found", ""),
+            "sample_lower_bound": _blank(est.sample_lower_bound), "activation_upper_bound": _blank(act),
+            "upper_bound": _blank(est.upper_bound), "upper_bound_name": est.upper_bound_name or "",
+            "estimate_seconds": round(time.perf_counter() - t0, 3)}
 
 
 def _certify(net, res) -> str:
@@ -104,14 +129,18 @@ def _layer_text(a) -> str:
     return f"{width}" if act == "relu" else f"{width}id" if act == "identity" else f"{width}mx{a[2]}"
 
 
-def done_ids(path) -> set[str]:
+def done_ids(path, cols=None) -> set[str]:
     """The ids of the rows already in the CSV (finished, without error): a rerun skips them."""
+    cols = COLUMNS if cols is None else cols
     if not os.path.exists(path):
         return set()
     with open(path, newline="") as fh:
         reader = csv.DictReader(fh)
-        if reader.fieldnames != COLUMNS:
-            raise MipRegionsError(f"{path}: not a sweep CSV of this version (columns differ); "
+        if reader.fieldnames != cols:
+            other = "with" if reader.fieldnames == columns(True) else "without" \
+                if reader.fieldnames == COLUMNS else None
+            hint = f" (it was written {other} --estimate)" if other else ""
+            raise MipRegionsError(f"{path}: not a sweep CSV of this version and options (columns differ{hint}); "
                                   "choose another -o or move it away")
         return {r["id"] for r in reader if not r["error"]}
 
@@ -119,14 +148,14 @@ def done_ids(path) -> set[str]:
 class RowWriter:
     """Appends rows to the CSV as they come, the header first when the file is new."""
 
-    def __init__(self, path):
+    def __init__(self, path, cols=None):
         self.path = Path(path)
         new = not self.path.exists() or self.path.stat().st_size == 0
         try:
             self.fh = open(self.path, "a", newline="")
         except OSError as exc:
             raise MipRegionsError(f"{path}: cannot write ({exc.strerror})") from exc
-        self.w = csv.DictWriter(self.fh, fieldnames=COLUMNS)
+        self.w = csv.DictWriter(self.fh, fieldnames=COLUMNS if cols is None else cols)
         if new:
             self.w.writeheader()
 
