@@ -15,7 +15,13 @@ DIR/serra_experiment_summary.csv) and
 DIR/serra_experiment.png (left: regions per split on a log scale, finished counts as dots and
 lower bounds as open triangles, with both bounds; right: test error against regions).
 
+With --estimate, every network of the CSV also gets ``mip-regions estimate``'s numbers (issue 30;
+Serra & Ramalingam 2020's comparison): MIPBound's lower bound (confidence 0.95), the regions it
+confirmed, and the activation-based upper bound, in DIR/serra_experiment_estimate.csv (resumable
+too); the summary and the figure then show them beside the exact counts and Theorem 1.
+
 Run: python scripts/serra_experiment.py [--splits 1,2,...] [--seeds 2] [--time-limit 60] [--workers 2] [--out DIR]
+     [--estimate [--estimate-time-limit 60]]
 """
 
 from __future__ import annotations
@@ -28,6 +34,8 @@ from pathlib import Path
 
 FIELDS = ["n1", "n2", "seed", "test_error", "regions", "count_is", "seconds", "engine", "serra_thm1", "montufar2017"]
 DEFAULT_SPLITS = "1,2,3,4,5,6,7,8,9,10,11,12,14,16,18,21"
+ESTIMATE_FIELDS = ["n1", "n2", "seed", "mipbound", "confidence", "regions_confirmed", "activation_upper", "max_active",
+                   "estimate_seconds"]
 
 
 def one_network(n1: int, n2: int, seed: int, time_limit: float, method: str) -> dict:
@@ -44,6 +52,22 @@ def one_network(n1: int, n2: int, seed: int, time_limit: float, method: str) -> 
             "engine": res.method, "serra_thm1": serra2018(64, [n1, n2]), "montufar2017": montufar2017(64, [n1, n2])}
 
 
+def one_estimate(n1: int, n2: int, seed: int, time_limit: float) -> dict:
+    """Train the same network again (seeded: the same weights) and run ``estimate`` on it."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from digits_nets import train_digits
+    from mip_regions.workflows.estimate import ACTIVATION_BOUND, estimate
+    net, _ = train_digits(n1, n2, seed)
+    t0 = time.perf_counter()
+    est = estimate(net, confidence=0.95, trials=10, seed=0, time_limit=time_limit, mip_time_limit=time_limit / 3,
+                   samples=0)
+    act = next((r["value"] for r in est.upper_bounds if r["name"] == ACTIVATION_BOUND), "")
+    return {"n1": n1, "n2": n2, "seed": seed, "mipbound": est.lower_bound, "confidence": est.confidence,
+            "regions_confirmed": (est.mipbound or {}).get("regions_found", ""), "activation_upper": act,
+            "max_active": " ".join(f"{a.max_active}/{a.width}" for a in est.activity if a.activation == "relu"),
+            "estimate_seconds": round(time.perf_counter() - t0, 2)}
+
+
 def read_rows(path: Path) -> list[dict]:
     if not path.exists():
         return []
@@ -51,8 +75,9 @@ def read_rows(path: Path) -> list[dict]:
         return list(csv.DictReader(fh))
 
 
-def summary(rows):
-    """Per split: regions mean / min / max, finished, bounds, mean test error."""
+def summary(rows, est_rows=()):
+    """Per split: regions mean / min / max, finished, bounds, mean test error; with estimate rows
+    also the mean MIPBound lower bound and activation-based upper bound."""
     out = []
     for n1 in sorted({int(r["n1"]) for r in rows}):
         rs = [r for r in rows if int(r["n1"]) == n1]
@@ -63,14 +88,19 @@ def summary(rows):
                     "mean_is": "exact" if fin == len(rs) else "lower bound",
                     "test_error_mean": round(sum(float(r["test_error"]) for r in rs) / len(rs), 4),
                     "serra_thm1": rs[0]["serra_thm1"], "montufar2017": rs[0]["montufar2017"]})
+        es = [e for e in est_rows if int(e["n1"]) == n1]
+        if est_rows:
+            out[-1]["mipbound_mean"] = round(sum(int(e["mipbound"]) for e in es) / len(es), 1) if es else ""
+            acts = [int(e["activation_upper"]) for e in es if e["activation_upper"] not in ("", None)]
+            out[-1]["activation_upper_mean"] = round(sum(acts) / len(acts), 1) if acts else ""
     return out
 
 
-def plot(rows, path):
+def plot(rows, path, est_rows=()):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    summ = summary(rows)
+    summ = summary(rows, est_rows)
     fig, (a, b) = plt.subplots(1, 2, figsize=(11, 4.2))
     for fin, marker, label in ((True, "o", "exact count"), (False, "^", "lower bound (time limit)")):
         pts = [(int(r["n1"]), int(r["regions"])) for r in rows if (r["count_is"] == "exact") == fin]
@@ -79,6 +109,12 @@ def plot(rows, path):
     xs = [s["n1"] for s in summ]
     a.plot(xs, [int(s["serra_thm1"]) for s in summ], "C3-", label="Serra et al. 2018, Thm 1")
     a.plot(xs, [int(s["montufar2017"]) for s in summ], "C2--", label="Montúfar 2017")
+    if est_rows:
+        a.scatter([int(e["n1"]) for e in est_rows], [max(int(e["mipbound"]), 1) for e in est_rows], marker="x",
+                  color="C4", label="MIPBound lower bound (p >= 0.95)")
+        pts = [(s["n1"], s["activation_upper_mean"]) for s in summ if s.get("activation_upper_mean") not in ("", None)]
+        if pts:
+            a.plot(*zip(*pts), "C1-.", label="activation-based upper bound (mean)")
     a.set_yscale("log")
     a.set_xlabel("n1 (n2 = 22 - n1)")
     a.set_ylabel("activation regions on [0,1]^64")
@@ -105,6 +141,9 @@ def main():
     ap.add_argument("--method", default="lp")
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "serra_experiment"))
+    ap.add_argument("--estimate", action="store_true",
+                    help="also MIPBound and the activation-based upper bound for every network of the CSV")
+    ap.add_argument("--estimate-time-limit", type=float, default=60.0, help="seconds of MIPs per network's estimate")
     args = ap.parse_args()
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -127,10 +166,43 @@ def main():
             print(f"  64-{row['n1']}-{row['n2']} seed {row['seed']}: {row['regions']} ({row['count_is']}), "
                   f"{row['seconds']} s, test error {row['test_error']}", file=sys.stderr, flush=True)
     print(f"wall time {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    est_path = out / "serra_experiment_estimate.csv"
+    est_rows = read_rows(est_path)
+    if args.estimate:
+        est_rows += _estimates(rows, est_rows, est_path, args)
     from mip_regions.report.tables import write_tables
-    print(write_tables(summary(rows), out, "serra_experiment_summary"))
-    plot(rows, out / "serra_experiment.png")
+    print(write_tables(summary(rows, est_rows), out, "serra_experiment_summary"))
+    plot(rows, out / "serra_experiment.png", est_rows)
     return 0
+
+
+def _estimates(rows, have_rows, path, args) -> list[dict]:
+    """Run ``estimate`` for every network of ``rows`` not yet in the estimate CSV; append as they come."""
+    have = {(int(r["n1"]), int(r["seed"])) for r in have_rows}
+    todo = sorted({(int(r["n1"]), int(r["n2"]), int(r["seed"])) for r in rows} - {(n1, 22 - n1, s) for n1, s in have})
+    print(f"estimate: {len(have)} networks already in {path}, {len(todo)} to run", file=sys.stderr)
+    new_rows = []
+    new = not path.exists()
+    t0 = time.perf_counter()
+    with open(path, "a", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=ESTIMATE_FIELDS)
+        if new:
+            w.writeheader()
+        if args.workers <= 1:
+            it = (one_estimate(n1, n2, s, args.estimate_time_limit) for n1, n2, s in todo)
+        else:
+            from mip_regions.parallel.dask_count import map_as_completed
+            it = map_as_completed(one_estimate, [((n1, n2, s, args.estimate_time_limit), {}) for n1, n2, s in todo],
+                                  args.workers, None)
+        for row in it:
+            w.writerow(row)
+            fh.flush()
+            new_rows.append({k: str(v) for k, v in row.items()})
+            print(f"  64-{row['n1']}-{row['n2']} seed {row['seed']}: MIPBound >= {row['mipbound']}, activation "
+                  f"upper <= {row['activation_upper']} ({row['max_active']}), {row['estimate_seconds']} s",
+                  file=sys.stderr, flush=True)
+    print(f"estimate wall time {time.perf_counter() - t0:.0f} s", file=sys.stderr)
+    return new_rows
 
 
 def _run(todo, args):

@@ -309,3 +309,25 @@ def test_sweep_estimate_columns(tmp_path, capsys):
     # the same CSV without --estimate is refused with the reason, never mixed
     rc = main(["sweep", "montufar", "--n0", "1", "--p", "2", "--depth", "3", "-o", str(out)])
     assert rc == 2 and "written with --estimate" in capsys.readouterr().err
+
+
+def test_sigint_prints_what_was_found(tmp_path):
+    """Ctrl-C during MIPBound: the levels that passed stand, the upper bounds are printed, exit 4."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    from mip_regions.io.netfile import write_network
+    path = tmp_path / "net.json"
+    write_network(random_mlp([6, 14, 14], seed=2), path)
+    proc = subprocess.Popen([sys.executable, "-m", "mip_regions.cli", "estimate", str(path), "--json",
+                             "--samples", "100"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(6)
+    assert proc.poll() is None, "the estimate ended before the signal"
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 4, err
+    doc = json.loads(out)
+    assert doc["interrupted"] in ("MIPBound", "the activity MIPs")
+    assert doc["upper_bound"] > 0 and doc["lower_bound"] is None or doc["lower_bound"] >= 1
+    assert any("interrupted (Ctrl-C)" in n for n in doc["notes"])

@@ -13,6 +13,8 @@ from ..report.numbers import int_text
 from .bounds import json_value
 from .common import add_domain_options, load_network
 
+PARTIAL = 4   # exit status when Ctrl-C stopped a step (what was found is printed)
+
 EPILOG = """\
 what each number promises:
   lower bound   MIPBound (Serra & Ramalingam 2020): with s random parity constraints on the MIP's
@@ -25,6 +27,8 @@ what each number promises:
                 active at once, from one MIP per layer: an optimum, or the MIP's dual bound when a
                 time limit stopped it, said so) and the architecture's bounds (Serra et al. 2018 ...).
   exact         with --exact-within S: the count, when enumeration finishes in S seconds.
+
+Ctrl-C stops the step that runs; the numbers found before it are printed (exit status 4).
 
 examples:
   mip-regions estimate net.json
@@ -75,9 +79,9 @@ def cmd_estimate(args) -> int:
         doc = est.to_json()
         doc["upper_bounds"] = [json_value(dict(r)) for r in doc["upper_bounds"]]
         print(json.dumps(doc))
-        return 0
-    print(format_estimate(est))
-    return 0
+    else:
+        print(format_estimate(est))
+    return PARTIAL if est.interrupted else 0
 
 
 def format_estimate(est) -> str:

@@ -14,6 +14,8 @@ count is out of reach, every number solver-backed and labelled by what it promis
 
 from __future__ import annotations
 
+import signal
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -43,6 +45,7 @@ class Estimate:
     sample_detail: dict | None = None
     seconds: dict = field(default_factory=dict)
     notes: list = field(default_factory=list)
+    interrupted: str | None = None     # the step Ctrl-C stopped (what was found before stands)
 
     def to_json(self) -> dict:
         return {"network": self.network, "n0": self.n0, "domain": self.domain,
@@ -51,7 +54,8 @@ class Estimate:
                 "exact": self.exact, "sample_lower_bound": self.sample_lower_bound,
                 "mipbound": self.mipbound, "activity": [a.to_json() for a in self.activity],
                 "upper_bounds": self.upper_bounds, "exact_detail": self.exact_detail,
-                "sample_detail": self.sample_detail, "seconds": self.seconds, "notes": self.notes}
+                "sample_detail": self.sample_detail, "seconds": self.seconds, "notes": self.notes,
+                "interrupted": self.interrupted}
 
 
 def activity_layers(net: Network, activity) -> list[tuple]:
@@ -69,7 +73,7 @@ def activity_layers(net: Network, activity) -> list[tuple]:
 
 
 def upper_bounds(net: Network, model=None, *, deadline: float | None = None,
-                 mip_time_limit: float | None = None) -> tuple[list, list, list]:
+                 mip_time_limit: float | None = None, should_stop=None) -> tuple[list, list, list]:
     """The applicable upper bounds on the activation regions of ``net``, all certain: the
     activation-based bound (when ``model``, a built big-M model of ``net``, is given and every
     hidden layer is relu or identity) first, then the architecture's (bound_table). Returns
@@ -86,7 +90,8 @@ def upper_bounds(net: Network, model=None, *, deadline: float | None = None,
                      "in the table)")
         return rows, activity, notes
     left = None if deadline is None else max(deadline - time.perf_counter(), 0.0)
-    activity = max_active_units(net, time_limit=left, layer_time_limit=mip_time_limit, model=model)
+    activity = max_active_units(net, time_limit=left, layer_time_limit=mip_time_limit, model=model,
+                                should_stop=should_stop)
     notes += check_activity(net, activity)
     try:
         value = activation_bound(net.input_dim, activity_layers(net, activity))
@@ -142,57 +147,89 @@ def estimate(net: Network, *, confidence: float = 0.95, trials: int = 10, seed: 
     t_all = time.perf_counter()
     deadline = None if time_limit is None else t_all + float(time_limit)
 
-    if samples:
-        t0 = time.perf_counter()
-        res = count_regions(net, "sample", samples=samples, seed=seed, keep_regions=False, progress=False)
-        est.sample_lower_bound = res.activation_regions
-        est.sample_detail = {"samples": samples, "seed": seed}
-        est.seconds["sample"] = round(time.perf_counter() - t0, 3)
-        say(f"sample: {res.activation_regions} distinct patterns at {samples} points")
+    model, step = None, "sampling"
+    interrupted = [False]
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        def on_sigint(signum, frame):
+            interrupted[0] = True      # HiGHS may swallow the exception: the steps also ask the flag
+            raise KeyboardInterrupt
+        previous = signal.signal(signal.SIGINT, on_sigint)
 
-    t0 = time.perf_counter()
+    def should_stop():
+        return interrupted[0]
+
     try:
-        model = BigMModel(net, tighten="lp", deadline=deadline)
-    except BuildStopped as exc:
-        model = None
-        est.notes.append(f"the MIP was not built: {exc}")
-    est.seconds["model"] = round(time.perf_counter() - t0, 3)
+        if samples:
+            t0 = time.perf_counter()
+            res = count_regions(net, "sample", samples=samples, seed=seed, keep_regions=False, progress=False)
+            est.sample_lower_bound = res.activation_regions
+            est.sample_detail = {"samples": samples, "seed": seed}
+            est.seconds["sample"] = round(time.perf_counter() - t0, 3)
+            say(f"sample: {res.activation_regions} distinct patterns at {samples} points")
 
-    t0 = time.perf_counter()
-    est.upper_bounds, est.activity, notes = upper_bounds(net, model, deadline=deadline, mip_time_limit=mip_time_limit)
-    est.notes += notes
-    if est.activity:
-        est.seconds["activity"] = round(time.perf_counter() - t0, 3)
-        say("activity: " + ", ".join(f"layer {a.layer} <= {a.max_active}/{a.width}" for a in est.activity
-                                      if a.activation == "relu"))
-    if est.upper_bounds:
-        best = min(est.upper_bounds, key=lambda r: r["value"])
-        est.upper_bound, est.upper_bound_name = best["value"], best["name"]
-
-    if model is not None:
+        step = "building the MIP"
         t0 = time.perf_counter()
-        left = None if deadline is None else max(deadline - time.perf_counter(), 0.0)
+        try:
+            model = BigMModel(net, tighten="lp", deadline=deadline)
+        except BuildStopped as exc:
+            est.notes.append(f"the MIP was not built: {exc}")
+        est.seconds["model"] = round(time.perf_counter() - t0, 3)
 
-        def level_progress(level, bound, found):
-            say(f"MIPBound s = {level.s}: {level.outcomes.count('region')}/{len(level.outcomes)} trials found a "
-                f"region ({level.seconds:.1f} s); bound so far {bound}, {found} regions confirmed")
-
-        mb = run_mipbound(net, confidence=confidence, trials=trials, seed=seed, time_limit=left,
-                          mip_time_limit=mip_time_limit, progress=level_progress, model=model)
-        est.mipbound = mb.to_json()
-        est.lower_bound = max(mb.lower_bound, mb.regions_found)
-        est.seconds["mipbound"] = round(time.perf_counter() - t0, 3)
-    else:
-        est.mipbound = {"confidence": confidence, "trials": trials, "alpha": slack(confidence, trials),
-                        "lower_bound": 0, "stop_reason": "the MIP was not built in time"}
-
-    if exact_within is not None:
+        step = "the activity MIPs"
         t0 = time.perf_counter()
-        res = count_regions(net, "auto", time_limit=exact_within, keep_regions=False, progress=False)
-        est.exact = res.activation_regions if res.complete else None
-        est.exact_detail = {"method": res.method, "complete": res.complete, "activation_regions": res.activation_regions,
-                            "stop_reason": res.stop_reason}
-        est.seconds["exact"] = round(time.perf_counter() - t0, 3)
-        say(f"exact: {res.count_text} ({res.method})")
+        est.upper_bounds, est.activity, notes = upper_bounds(net, model, deadline=deadline,
+                                                             mip_time_limit=mip_time_limit, should_stop=should_stop)
+        est.notes += notes
+        if est.activity:
+            est.seconds["activity"] = round(time.perf_counter() - t0, 3)
+            say("activity: " + ", ".join(f"layer {a.layer} <= {a.max_active}/{a.width}" for a in est.activity
+                                          if a.activation == "relu"))
+        if est.upper_bounds:
+            best = min(est.upper_bounds, key=lambda r: r["value"])
+            est.upper_bound, est.upper_bound_name = best["value"], best["name"]
+
+        step = "MIPBound"
+        if model is not None:
+            t0 = time.perf_counter()
+            left = None if deadline is None else max(deadline - time.perf_counter(), 0.0)
+
+            def level_progress(level, bound, found):
+                say(f"MIPBound s = {level.s}: {level.outcomes.count('region')}/{len(level.outcomes)} trials found "
+                    f"a region ({level.seconds:.1f} s); bound so far {bound}, {found} regions confirmed")
+
+            mb = run_mipbound(net, confidence=confidence, trials=trials, seed=seed, time_limit=left,
+                              mip_time_limit=mip_time_limit, progress=level_progress, model=model,
+                              should_stop=should_stop)
+            est.mipbound = mb.to_json()
+            est.lower_bound = max(mb.lower_bound, mb.regions_found)
+            est.seconds["mipbound"] = round(time.perf_counter() - t0, 3)
+            if mb.stop_reason and mb.stop_reason.startswith("interrupted"):
+                raise KeyboardInterrupt
+        else:
+            est.mipbound = {"confidence": confidence, "trials": trials, "alpha": slack(confidence, trials),
+                            "lower_bound": 0, "stop_reason": "the MIP was not built in time"}
+
+        step = "the exact count"
+        if exact_within is not None:
+            t0 = time.perf_counter()
+            res = count_regions(net, "auto", time_limit=exact_within, keep_regions=False, progress=False)
+            est.exact = res.activation_regions if res.complete else None
+            est.exact_detail = {"method": res.method, "complete": res.complete,
+                                "activation_regions": res.activation_regions, "stop_reason": res.stop_reason}
+            est.seconds["exact"] = round(time.perf_counter() - t0, 3)
+            say(f"exact: {res.count_text} ({res.method})")
+    except KeyboardInterrupt:
+        est.interrupted = step
+        est.notes.append(f"interrupted (Ctrl-C) during {step}: the numbers found before stand, the rest were "
+                         "not computed")
+        if est.upper_bound is None:
+            from ..analysis.bounds import architecture_of, best_bounds, bound_table
+            _, up = best_bounds(bound_table(net.input_dim, architecture_of(net)))
+            if up is not None:
+                est.upper_bound, est.upper_bound_name = up.value, up.name
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
     est.seconds["total"] = round(time.perf_counter() - t_all, 3)
     return est

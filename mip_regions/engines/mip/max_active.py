@@ -57,11 +57,13 @@ class LayerActivity:
 
 
 def max_active_units(net: Network, *, time_limit: float | None = None,
-                     layer_time_limit: float | None = None, model: BigMModel | None = None) -> list[LayerActivity]:
+                     layer_time_limit: float | None = None, model: BigMModel | None = None,
+                     should_stop=None) -> list[LayerActivity]:
     """Per hidden layer (module docstring): relu layers get A_l from ``max sum z`` (one MIP each),
     identity layers report their width, maxout layers their units (each unit always has one
     chosen argument). When the time is up, a layer's A_l falls back to stable + unstable units
-    (the trivial bound, said so)."""
+    (the trivial bound, said so). ``should_stop()`` True (a swallowed Ctrl-C) raises
+    KeyboardInterrupt between layers."""
     t0 = time.perf_counter()
     deadline = None if time_limit is None else t0 + float(time_limit)
     if model is None:
@@ -78,6 +80,8 @@ def max_active_units(net: Network, *, time_limit: float | None = None,
             out.append(LayerActivity(l, layer.activation, layer.n_out, 0, 0, layer.n_out,
                                      f"{layer.activation} layer (not bounded by activity)"))
             continue
+        if should_stop is not None and should_stop():
+            raise KeyboardInterrupt
         off = net.relu_offset[l]
         if model is None:
             out.append(LayerActivity(l, "relu", layer.n_out, 0, layer.n_out, layer.n_out,

@@ -121,7 +121,8 @@ class ParityTrial:
         m = model.m
         m.obj.expr = 0.0                      # any strict pattern will do: stop at the first
         m.obj.sense = pyo.maximize
-        m.mipbound_margin = pyo.Constraint(expr=m.f >= 2 * F_TOL * model.F)
+        if not hasattr(m, "mipbound_margin"):     # a model asked again keeps its constraint
+            m.mipbound_margin = pyo.Constraint(expr=m.f >= 2 * F_TOL * model.F)
         self.solves = 0
         self.last_z: np.ndarray | None = None     # the binaries of the last region found
 
@@ -171,12 +172,15 @@ class ParityTrial:
 
 def run_mipbound(net: Network, *, confidence: float = 0.95, trials: int = 10, seed: int = 0,
                  time_limit: float | None = None, mip_time_limit: float | None = None,
-                 max_levels: int | None = None, progress=None, model: BigMModel | None = None) -> MipBoundResult:
+                 max_levels: int | None = None, progress=None, model: BigMModel | None = None,
+                 should_stop=None) -> MipBoundResult:
     """MIPBound (module docstring): levels s = 1, 2, ... of ``trials`` random parity trials each,
     until a trial finds no region (or the time runs out); the bound floor(2^(s - a)) of the last
     level that passed holds with probability >= ``confidence``. ``mip_time_limit`` caps each MIP,
     ``time_limit`` the whole run (including the model's construction); ``model`` reuses a built
-    big-M model of ``net`` (its objective is replaced, and no-good cuts of non-regions are added)."""
+    big-M model of ``net`` (its objective is replaced, and no-good cuts of non-regions are added).
+    ``should_stop()`` is asked before every trial (a Ctrl-C that the solver swallowed): True ends
+    the run as interrupted, the levels that passed standing."""
     a = slack(confidence, trials)
     t0 = time.perf_counter()
     deadline = None if time_limit is None else t0 + float(time_limit)
@@ -211,9 +215,19 @@ def run_mipbound(net: Network, *, confidence: float = 0.95, trials: int = 10, se
             if left is not None and left <= 0:
                 reason = "time limit reached"
                 break
+            if should_stop is not None and should_stop():
+                reason = "interrupted (Ctrl-C)"
+                break
             cap = left if mip_time_limit is None else (mip_time_limit if left is None else min(left, mip_time_limit))
             rows, rhs = random_parity(rng, s, n)
-            outcome = trial.run(rows, rhs, cap)
+            try:
+                outcome = trial.run(rows, rhs, cap)
+            except KeyboardInterrupt:     # the levels that passed stand
+                reason = "interrupted (Ctrl-C)"
+                break
+            if should_stop is not None and should_stop():   # this trial's answer may be cut short
+                reason = "interrupted (Ctrl-C)"
+                break
             level.outcomes.append(outcome)
             if outcome != "region":
                 break
