@@ -331,3 +331,24 @@ def test_sigint_prints_what_was_found(tmp_path):
     assert doc["interrupted"] in ("MIPBound", "the activity MIPs")
     assert doc["upper_bound"] > 0 and doc["lower_bound"] is None or doc["lower_bound"] >= 1
     assert any("interrupted (Ctrl-C)" in n for n in doc["notes"])
+
+
+@pytest.mark.parametrize("n1,n2", [(2, 4), (3, 5), (4, 6), (6, 3)])
+def test_upper_bound_holds_on_trained_digits_nets(n1, n2):
+    """sklearn MLPs 64-n1-n2-10 trained on the 8x8 digits (scripts/digits_nets.py): narrow layers
+    in 64 dimensions, where the activity bound bites; the exact count (lp engine) lies between the
+    certain bounds, the activity equals the most active units over the regions."""
+    import sys
+    from pathlib import Path
+    pytest.importorskip("sklearn")
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "scripts"))
+    from digits_nets import train_digits
+    net, _ = train_digits(n1, n2, seed=0)
+    res = count_regions(net, "lp", progress=False)
+    est = estimate(net, samples=1000, trials=4, seed=1)
+    assert est.sample_lower_bound <= res.activation_regions <= est.upper_bound
+    assert est.mipbound["regions_found"] <= res.activation_regions
+    act = est.upper_bounds[0]
+    assert act["name"].startswith("activation-based") and act["value"] <= serra2018(64, [n1, n2])
+    seen = _layer_max_active(net, res)
+    assert [a.max_active for a in est.activity if a.activation == "relu"] == seen
