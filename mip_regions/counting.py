@@ -17,7 +17,10 @@ from .engines.dispatch import (DEEP_SEARCH, DETAIL, METHODS, OPTIONS, VERTEX_MAX
 from .errors import EngineError, MipRegionsError
 from .io.outputs import RegionWriter
 from .nets.network import Network
+from .nets.scaling import balanced
 from .result import CountResult, RunContext
+
+FLOAT_FILTERED = ("vertex", "lp")   # the engines that decide in floats first (engines/shared/layers.py)
 
 
 def count_regions(net: Network, method: str = "auto", *, time_limit=None, regions_out=None,
@@ -62,6 +65,9 @@ def count_regions(net: Network, method: str = "auto", *, time_limit=None, region
     if (workers is not None and int(workers) > 1) or scheduler:
         return _count_in_parallel(net, method, detail, opts, workers, scheduler, time_limit, regions_out,
                                   keep_regions, progress, linear, connectivity)
+    # the float engines see a copy whose units are balanced by powers of two (the same cells and
+    # function; no underflow or overflow in a float decision: nets/scaling.py)
+    engine_net = (balanced(net) or net) if method in FLOAT_FILTERED else net
     sink = RegionWriter(net, regions_out) if regions_out else None
     ctx = RunContext(net, method, time_limit=time_limit, sink=sink, keep_regions=keep_regions or linear,
                      progress=progress)
@@ -79,9 +85,9 @@ def count_regions(net: Network, method: str = "auto", *, time_limit=None, region
     try:
         run = engine_for(method)
         if method in DEEP_SEARCH:
-            run_deep(lambda: run(net, ctx, **opts), net, ctx)
+            run_deep(lambda: run(engine_net, ctx, **opts), engine_net, ctx)
         else:
-            run_quiet(lambda: run(net, ctx, **opts))
+            run_quiet(lambda: run(engine_net, ctx, **opts))
     except KeyboardInterrupt:
         ctx.interrupted = True
     finally:
@@ -109,7 +115,8 @@ def _count_in_parallel(net, method, detail, opts, workers, scheduler, time_limit
     import time
     from .parallel.dask_count import count_parallel
     start = time.perf_counter()
-    result = count_parallel(net, method, workers=workers, scheduler=scheduler, time_limit=time_limit,
+    engine_net = (balanced(net) or net) if method in FLOAT_FILTERED else net
+    result = count_parallel(engine_net, method, workers=workers, scheduler=scheduler, time_limit=time_limit,
                             progress=progress, keep_regions=keep_regions or linear or bool(regions_out),
                             **opts)
     where = result.stats.get("scheduler", "local")
@@ -142,7 +149,9 @@ def _finish(net, method, result, linear, connectivity, keep_regions, deadline, s
             from .analysis.linear_regions import AnalysisStopped, analyse
             t0 = time.perf_counter()
             try:
-                analyse(net, result, connectivity, deadline=deadline)
+                # on the balanced copy (the same cells and maps) when weights are near the ends of
+                # the float range: the analysis decides in floats too (nets/scaling.py)
+                analyse(balanced(net) or net, result, connectivity, deadline=deadline)
             except (KeyboardInterrupt, AnalysisStopped) as exc:   # the activation count stands
                 why = "interrupted (Ctrl-C)" if isinstance(exc, KeyboardInterrupt) else "time limit reached"
                 result.linear_regions = result.affine_maps = result.connectivity = None
