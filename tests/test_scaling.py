@@ -119,3 +119,9 @@ def test_montufar_scaled_by_powers_of_two(factors):
     for method in ("vertex", "lp", "exact", "mip"):
         res = count_regions(net, method, progress=False, linear=True)
         assert (res.activation_regions, res.linear_regions, res.affine_maps) == (16, 16, 12), method
+
+
+def test_parallel_count_of_a_subnormal_net():
+    net = scaled(ROWS[54][0](), [1e-320, 1])
+    res = count_regions(net, "vertex", workers=2, progress=False)
+    assert res.activation_regions == 6 and res.complete
