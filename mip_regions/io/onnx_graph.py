@@ -7,7 +7,9 @@ Identity, Dropout, Cast, Flatten, Reshape, Squeeze, Unsqueeze, Transpose, Slice,
 Concat, Add/Sub/Mul/Div/Neg by constants (and Add/Sub of two affine tensors), MatMul and Gemm
 with a constant on either side, Conv (any stride, padding, dilation, group), BatchNormalization
 (inference), AveragePool and GlobalAveragePool. A nonlinear node ends a layer: Relu (relu),
-LeakyRelu, Abs, Max of several tensors, MaxPool and ReduceMax (maxout, nets/activations.py).
+LeakyRelu, PRelu and Abs (rank-2 maxout: max(z, a z) for a slope a <= 1, -max(-z, -a z) = min(z, a z)
+for a > 1), Clip (ReLU6, Hardtanh: lo + relu(z - lo) - relu(z - hi), two relu units per element;
+one bound, one unit), Max of several tensors, MaxPool and ReduceMax (maxout, nets/activations.py).
 A trailing Softmax, LogSoftmax or ArgMax is dropped with a note: it does not change the
 regions of the logits. The graph output is the output map.
 
@@ -29,7 +31,8 @@ from .onnx_affine import Affine
 AFFINE_OPS = ("Identity", "Dropout", "Cast", "Flatten", "Reshape", "Squeeze", "Unsqueeze", "Transpose",
               "Slice", "Split", "Gather", "Concat", "Add", "Sub", "Mul", "Div", "Neg", "MatMul", "Gemm",
               "Conv", "BatchNormalization", "AveragePool", "GlobalAveragePool", "Constant", "Shape")
-NONLINEAR_OPS = ("Relu", "LeakyRelu", "Abs", "Max", "MaxPool", "ReduceMax")
+NONLINEAR_OPS = ("Relu", "LeakyRelu", "PRelu", "Abs", "Clip", "Max", "MaxPool", "ReduceMax")
+UNBOUNDED = 3.0e38      # a Clip bound at least this large (float32's lowest/highest, or inf) is no bound
 DROPPED_OPS = ("Softmax", "LogSoftmax", "ArgMax")
 SUPPORTED = AFFINE_OPS + NONLINEAR_OPS + DROPPED_OPS
 
@@ -324,18 +327,76 @@ class Tracer:
             out = A.add_const(out, A.exact(C) * Fraction(float(at.get("beta", 1.0))))
         return out
 
+    def slope_units(self, x, slopes, where):
+        """z -> z for z > 0, a z below (per element a): max(z, a z) when a <= 1, and min(z, a z) =
+        -max(-z, -a z) when a > 1, one rank-2 maxout unit each (its pieces: which argument is
+        the larger); the layer's output is then multiplied by the sign (+1 or -1)."""
+        W, b = x.rows()
+        sign = np.array([Fraction(1) if a <= 1 else Fraction(-1) for a in slopes], dtype=object)
+        W2 = np.empty((2 * len(b), x.n_in), dtype=object)
+        b2 = np.empty(2 * len(b), dtype=object)
+        W2[0::2], b2[0::2] = W * sign[:, None], b * sign
+        W2[1::2], b2[1::2] = W * (sign * slopes)[:, None], b * sign * slopes
+        h = self.emit(W2, b2, "maxout", 2, x.shape, where)
+        if all(v == 1 for v in sign):
+            return h
+        self.pending.append("sign of the min units")
+        return A.scale(h, sign.reshape(x.shape))
+
+    def clip(self, x, ins, at, where):
+        """Clip(z, lo, hi) = lo + relu(z - lo) - relu(z - hi) (ReLU6: lo = 0, hi = 6; Hardtanh:
+        -1, 1): two relu units per element, whose three patterns (0,0), (1,0), (1,1) are the
+        three pieces; with one bound, one unit: lo + relu(z - lo), or hi - relu(hi - z)."""
+        def bound(k, name):
+            v = ins[k] if len(ins) > k and ins[k] is not None else at.get(name)
+            if v is None:
+                return None
+            v = np.asarray(self.const(v, where, f"the {name} bound") if not isinstance(v, float) else v)
+            if v.size != 1:
+                self.err(where, f"the {name} bound must be a scalar, got shape {v.shape}")
+            v = float(v.reshape(-1)[0])
+            if np.isnan(v):
+                self.err(where, f"the {name} bound is NaN")
+            return None if abs(v) >= UNBOUNDED else Fraction(v)
+        lo, hi = bound(1, "min"), bound(2, "max")
+        if lo is not None and hi is not None and lo > hi:
+            self.err(where, f"min {float(lo)} is above max {float(hi)}")
+        W, b = x.rows()
+        if lo is None and hi is None:
+            self.pending.append(where.split(" ", 2)[2] + " without bounds")
+            return x
+        if hi is None:
+            return A.add_const(self.emit(W, b - lo, "relu", None, x.shape, where), np.array(lo))
+        if lo is None:
+            h = self.emit(-W, hi - b, "relu", None, x.shape, where)
+            return A.add_const(A.scale(h, np.array(Fraction(-1))), np.array(hi))
+        n = len(b)
+        W2 = np.empty((2 * n, x.n_in), dtype=object)
+        b2 = np.empty(2 * n, dtype=object)
+        W2[0::2], W2[1::2], b2[0::2], b2[1::2] = W, W, b - lo, b - hi
+        h = self.emit(W2, b2, "relu", None, tuple(x.shape) + (2,), where)
+        first = A.Affine(h.T[..., 0, :], h.c[..., 0], h.base)
+        second = A.Affine(h.T[..., 1, :], h.c[..., 1], h.base)
+        return A.add_const(A.add(first, second, -1), np.array(lo))
+
     def nonlinear(self, op, ins, at, where):
         x = self.aff(ins[0], where)
         if op == "Relu":
             W, b = x.rows()
             return self.emit(W, b, "relu", None, x.shape, where)
-        if op in ("LeakyRelu", "Abs"):
-            W, b = x.rows()
-            f = Fraction(float(at.get("alpha", 0.01))) if op == "LeakyRelu" else Fraction(-1)
-            W2 = np.empty((2 * len(b), x.n_in), dtype=object)
-            b2 = np.empty(2 * len(b), dtype=object)
-            W2[0::2], W2[1::2], b2[0::2], b2[1::2] = W, W * f, b, b * f
-            return self.emit(W2, b2, "maxout", 2, x.shape, where)
+        if op in ("LeakyRelu", "Abs", "PRelu"):
+            if op == "PRelu":
+                slope = A.exact(self.const(ins[1], where, "the slope"))
+                try:
+                    slope = np.broadcast_to(slope, x.shape)
+                except ValueError:
+                    self.err(where, f"the slope has shape {slope.shape}, which does not broadcast to {x.shape}")
+            else:
+                f = Fraction(float(at.get("alpha", 0.01))) if op == "LeakyRelu" else Fraction(-1)
+                slope = np.full(x.shape, f, dtype=object)
+            return self.slope_units(x, slope.reshape(-1), where)
+        if op == "Clip":
+            return self.clip(x, ins, at, where)
         if op == "Max":
             parts = [self.aff(v, where) for v in ins if v is not None]
             if len(parts) < 2 or any(not isinstance(v, Affine) for v in ins):
