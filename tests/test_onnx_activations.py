@@ -12,6 +12,8 @@ ort = pytest.importorskip("onnxruntime", reason="needs onnxruntime (pip install 
 
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
+from polygon_oracle import counts as oracle_counts  # noqa: E402
+
 from mip_regions import count_regions  # noqa: E402
 from mip_regions.cli import main  # noqa: E402
 from mip_regions.io.onnx_io import read_onnx  # noqa: E402
@@ -106,10 +108,11 @@ def test_prelu_per_unit_slopes_including_above_one_and_negative(tmp_path):
     net = read_onnx(path, [-1, -1], [1, 1])
     assert net.layers[0].activation == "maxout" and net.layers[0].rank == 2
     check_forward(path, net, -1, 1)
-    # three lines through the square, in general position: 7 cells (each unit has 2 pieces)
-    want = count_regions(net, "exact", progress=False).activation_regions
+    # three lines through the square, in general position: 7 cells (each unit has 2 pieces);
+    # the independent polygon oracle agrees
+    want = oracle_counts(net)[0]
     assert want == 7
-    for method in ("vertex", "lp", "mip"):
+    for method in ("vertex", "lp", "exact", "mip"):
         assert count_regions(net, method, progress=False).activation_regions == want, method
 
 
@@ -153,3 +156,65 @@ def test_clip_with_min_above_max_is_refused(tmp_path, capsys):
                {"lo": np.float32(2), "hi": np.float32(1)}, [[1]], [0], [[1]])
     assert main(["show", str(path), "--domain=-1:1"]) == 2
     assert "min 2.0 is above max 1.0" in capsys.readouterr().err
+
+
+# -- the same activations as torch modules (nn.PReLU, nn.ReLU6, nn.Hardtanh, nn.LeakyReLU(a > 1)) ----
+
+def _torch_mlp(act, W1, b1, W2):
+    torch = pytest.importorskip("torch")
+    nn = torch.nn
+    m = nn.Sequential(nn.Linear(len(W1[0]), len(W1)), act, nn.Linear(len(W1), len(W2), bias=False)).double()
+    with torch.no_grad():
+        m[0].weight[:] = torch.tensor(W1, dtype=torch.float64)
+        m[0].bias[:] = torch.tensor(b1, dtype=torch.float64)
+        m[2].weight[:] = torch.tensor(W2, dtype=torch.float64)
+    return m
+
+
+def _torch_forward(m, X):
+    import torch
+    with torch.no_grad():
+        return m(torch.tensor(X)).numpy()
+
+
+def test_torch_hardtanh_equals_the_onnx_clip(tmp_path):
+    torch = pytest.importorskip("torch")
+    from mip_regions.io.torch_io import from_torch
+    W1, b1, W2 = [[1], [2], [-1]], [0, 1, 0.5], [[1, 1, 1]]
+    m = _torch_mlp(torch.nn.Hardtanh(-1.0, 1.0), W1, b1, W2)
+    net = from_torch(m, (-4, 4))
+    X = np.random.default_rng(1).uniform(-4, 4, (300, 1))
+    assert np.allclose(net.forward(X), _torch_forward(m, X), rtol=0, atol=1e-12)
+    path = mlp(tmp_path / "clip.onnx", [helper.make_node("Clip", ["h", "lo", "hi"], ["a"])],
+               {"lo": np.float32(-1), "hi": np.float32(1)}, W1, b1, W2)
+    twin = read_onnx(path, [-4], [4])
+    for method in ("exact1d", "lp", "mip"):
+        a = count_regions(net, method, progress=False, linear=method != "mip")
+        b = count_regions(twin, method, progress=False, linear=method != "mip")
+        assert a.activation_regions == b.activation_regions == 6, method
+        assert a.linear_regions == b.linear_regions, method
+
+
+@pytest.mark.parametrize("kind", ["prelu", "relu6", "leaky"])
+def test_torch_prelu_relu6_leaky(kind):
+    torch = pytest.importorskip("torch")
+    from mip_regions.io.torch_io import from_torch
+    nn = torch.nn
+    act = {"prelu": nn.PReLU(3), "relu6": nn.ReLU6(), "leaky": nn.LeakyReLU(1.5)}[kind]
+    W1, b1, W2 = [[3, 2], [-1, 4], [2, -1]], [0.5, 0, -0.25], [[1, -1, 1]]
+    m = _torch_mlp(act, W1, b1, W2)
+    if kind == "prelu":
+        with torch.no_grad():
+            act.weight[:] = torch.tensor([0.25, 2.0, -0.5], dtype=torch.float64)
+    net = from_torch(m, (-3, 3))
+    X = np.random.default_rng(2).uniform(-3, 3, (300, 2))
+    assert np.allclose(net.forward(X), _torch_forward(m, X), rtol=0, atol=1e-12)
+    # the independent polygon oracle (Fractions, no engine code); relu6: the 6 lines z_i = 0, 6
+    # cross 10 times inside [-3, 3]^2, so 1 + 6 + 10 = 17 cells
+    want = oracle_counts(net)
+    assert want[0] == {"prelu": 7, "relu6": 17, "leaky": 7}[kind]
+    for method in ("vertex", "lp", "exact", "mip"):
+        res = count_regions(net, method, progress=False, linear=method != "mip")
+        assert res.activation_regions == want[0], method
+        if method != "mip":
+            assert (res.linear_regions, res.affine_maps) == (want[1], want[2]), method

@@ -43,8 +43,10 @@ def _onnx():
 def layers_to_network(specs, lower, upper, name, source=None) -> Network:
     """``[(W, b, activation)]`` with float arrays -> Network; all-integer numbers are kept exact.
     A ReLU or maxout last layer gets an identity output map after it (it must be identity).
-    Entries ``(W, b, "maxout", k)`` are maxout layers; ``(W, b, "leaky", alpha)`` becomes rank-2
-    maxout with rows (w_i, alpha w_i), biases (b_i, alpha b_i), computed exactly as rationals."""
+    Entries ``(W, b, "maxout", k)`` are maxout layers; ``(W, b, "leaky", alpha)`` and
+    ``(W, b, "slope", slopes)`` (LeakyReLU, PReLU) become rank-2 maxout (:func:`_slope_layers`),
+    ``(W, b, "clip", lo, hi)`` (ReLU6, Hardtanh) two relu units per output (:func:`_clip_layers`),
+    computed exactly as rationals."""
     specs = [tuple(s) for s in specs]
     if not specs:
         raise NetworkError("no affine layer found", source=source)
@@ -59,19 +61,54 @@ def layers_to_network(specs, lower, upper, name, source=None) -> Network:
     layers = []
     for spec in specs:
         W, b, act = spec[:3]
-        if act == "leaky":
-            from fractions import Fraction
-            alpha = Fraction(float(spec[3]))
-            rows, bias = [], []
-            for row, bb in zip(np.asarray(W, float), np.asarray(b, float)):
-                exact = [Fraction(float(v)) for v in row]
-                rows += [exact, [alpha * v for v in exact]]
-                bias += [Fraction(float(bb)), alpha * Fraction(float(bb))]
-            layers.append((rows, bias, "maxout", 2))
+        if act in ("leaky", "slope"):
+            layers += _slope_layers(W, b, spec[3])
+        elif act == "clip":
+            layers += _clip_layers(W, b, spec[3], spec[4])
         else:
             layers.append((conv(W), conv(b), act) + tuple(spec[3:]))
     # the domain is kept as given (metadata holds exact ints and "p/q" strings)
     return network_from_lists(layers, list(lower), list(upper), name=name, source=source)
+
+
+def _slope_layers(W, b, slopes):
+    """z -> z for z > 0, a z below: max(z, a z) for a <= 1 (rows (w, a w)), and min(z, a z) =
+    -max(-z, -a z) for a > 1 (rows (-w, -a w), then an identity layer of signs), as in the ONNX
+    reader (io/onnx_graph.py)."""
+    from fractions import Fraction
+    W, b = np.asarray(W, float), np.asarray(b, float)
+    slopes = np.broadcast_to(np.asarray(slopes, float), (W.shape[0],))
+    rows, bias, signs = [], [], []
+    for row, bb, a in zip(W, b, slopes):
+        a, s = Fraction(float(a)), (1 if a <= 1 else -1)
+        exact = [s * Fraction(float(v)) for v in row]
+        rows += [exact, [a * v for v in exact]]
+        bias += [s * Fraction(float(bb)), a * s * Fraction(float(bb))]
+        signs.append(s)
+    out = [(rows, bias, "maxout", 2)]
+    if any(s < 0 for s in signs):
+        n = len(signs)
+        out.append(([[signs[i] if i == j else 0 for j in range(n)] for i in range(n)], [0] * n, "identity"))
+    return out
+
+
+def _clip_layers(W, b, lo, hi):
+    """Clip(z, lo, hi) = lo + relu(z - lo) - relu(z - hi) (ReLU6: 0, 6; Hardtanh: its min_val,
+    max_val): a relu layer of two units per output, then an identity layer [1, -1] with bias lo,
+    exact (the ONNX reader folds the same map into the next layer)."""
+    from fractions import Fraction
+    W, b = np.asarray(W, float), np.asarray(b, float)
+    lo, hi = Fraction(float(lo)), Fraction(float(hi))
+    if lo > hi:
+        raise NetworkError(f"a clip with min {float(lo)} above max {float(hi)}")
+    rows, bias = [], []
+    for row, bb in zip(W, b):
+        exact = [Fraction(float(v)) for v in row]
+        rows += [exact, exact]
+        bias += [Fraction(float(bb)) - lo, Fraction(float(bb)) - hi]
+    n = W.shape[0]
+    comb = [[1 if j == 2 * i else -1 if j == 2 * i + 1 else 0 for j in range(2 * n)] for i in range(n)]
+    return [(rows, bias, "relu"), (comb, [lo] * n, "identity")]
 
 
 def read_onnx(path, lower=None, upper=None, notes: list | None = None) -> Network:

@@ -1,11 +1,15 @@
 """Import a ``torch.nn.Sequential`` MLP (optional extra ``torch``).
 
-Supported modules: Linear, ReLU, LeakyReLU, Identity, Flatten (and nested Sequential), and a
+Supported modules: Linear, ReLU, LeakyReLU, PReLU, ReLU6, Hardtanh, Identity, Flatten (and nested
+Sequential), and a
 maxout module: any module named ``Maxout`` with an integer attribute ``rank`` that takes the
 maximum over consecutive groups of ``rank`` features (:func:`maxout_module` makes one). Each
 Linear is one layer; an activation right after it makes the layer relu, rank-2 maxout
-(LeakyReLU: max(z, alpha z), exact) or maxout, otherwise it is an identity layer. The same rules
-as the ONNX importer, so a model and its ONNX export import to identical networks.
+(LeakyReLU, PReLU: max(z, a z) for a slope a <= 1, min(z, a z) = -max(-z, -a z) for a > 1, then an
+identity layer of signs) or maxout; ReLU6 and Hardtanh (lo + relu(z - lo) - relu(z - hi)) make
+it a relu layer of two units per output followed by an identity layer [1, -1] + lo. Otherwise it
+is an identity layer. For Linear/ReLU/LeakyReLU(a <= 1)/maxout models, a model and its ONNX export
+import to identical networks; the ONNX reader folds the sign and clip maps into the next layer.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ import numpy as np
 from ..errors import MipRegionsError, NetworkError
 from .onnx_io import layers_to_network
 
-SUPPORTED = ("Linear", "ReLU", "LeakyReLU", "Maxout", "Identity", "Flatten", "Sequential")
+SUPPORTED = ("Linear", "ReLU", "LeakyReLU", "PReLU", "ReLU6", "Hardtanh", "Maxout", "Identity", "Flatten",
+             "Sequential")
 _MAXOUT = None
 
 
@@ -67,7 +72,7 @@ def from_torch(module, domain, name: str | None = None):
             W = child.weight.detach().cpu().double().numpy()
             b = child.bias.detach().cpu().double().numpy() if child.bias is not None else np.zeros(W.shape[0])
             specs.append((W, b, "identity"))
-        elif isinstance(child, (nn.ReLU, nn.LeakyReLU)) or kind == "Maxout":
+        elif isinstance(child, (nn.ReLU, nn.LeakyReLU, nn.PReLU, nn.Hardtanh)) or kind == "Maxout":
             if not specs or specs[-1][2] != "identity" or len(specs[-1]) > 3:
                 if isinstance(child, nn.ReLU) and specs and specs[-1][2] == "relu":
                     continue      # ReLU after ReLU changes nothing
@@ -76,7 +81,15 @@ def from_torch(module, domain, name: str | None = None):
             if isinstance(child, nn.ReLU):
                 specs[-1] = (W, b, "relu")
             elif isinstance(child, nn.LeakyReLU):
-                specs[-1] = (W, b, "leaky", float(child.negative_slope))
+                specs[-1] = (W, b, "slope", float(child.negative_slope))
+            elif isinstance(child, nn.PReLU):
+                a = child.weight.detach().cpu().double().numpy().ravel()
+                if a.size not in (1, W.shape[0]):
+                    raise NetworkError(f"module {full} (PReLU): {a.size} slopes for the {W.shape[0]} outputs of the "
+                                       "Linear before it")
+                specs[-1] = (W, b, "slope", a)
+            elif isinstance(child, nn.Hardtanh):      # ReLU6 is Hardtanh(0, 6)
+                specs[-1] = (W, b, "clip", float(child.min_val), float(child.max_val))
             else:
                 rank = getattr(child, "rank", None)
                 if not isinstance(rank, int) or rank < 2 or W.shape[0] % rank:
