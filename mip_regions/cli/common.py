@@ -17,13 +17,22 @@ def add_domain_options(p):
                         "overrides the domain stored in a network file. count: R = all of R^n0 (n0 = 1: "
                         "exact breakpoints on the line; n0 >= 2: a box certified to meet every region)")
     p.add_argument("--domain-file", metavar="FILE",
-                   help='JSON file {"lower": [...], "upper": [...]} with per-coordinate bounds')
+                   help='JSON file {"lower": [...], "upper": [...]} with per-coordinate bounds, or a VNN-LIB '
+                        "property (.vnnlib): its input box, from the (<= X_i c) / (>= X_i c) assertions, "
+                        "exact as written; the output part of the property is ignored (and said so)")
 
 
 def parse_domain(args):
     """(lower, upper) lists from --domain / --domain-file, or (None, None)."""
     if args.domain is not None and args.domain_file:
         raise MipRegionsError("give --domain or --domain-file, not both")
+    if args.domain_file and str(args.domain_file).lower().endswith(".vnnlib"):
+        from ..io.vnnlib import read_vnnlib_box
+        lower, upper, info = read_vnnlib_box(args.domain_file)
+        note = (f"input box from the VNN-LIB property {args.domain_file} ({info['inputs']} inputs); its "
+                f"{info['output_assertions']} assertion(s) on the outputs are ignored: the count is over the box")
+        args.domain_notes = [note]
+        return lower, upper
     if args.domain_file:
         try:
             doc = json.loads(open(args.domain_file).read())
@@ -55,14 +64,20 @@ def load_network(path, args=None, notes: list | None = None):
     if str(path).lower().endswith(".onnx"):
         from ..io.onnx_io import read_onnx
         try:
-            return read_onnx(path, lower, upper, notes=notes)
+            net = read_onnx(path, lower, upper, notes=notes)
+            if lower is not None and str(getattr(args, "domain_file", "") or "").lower().endswith(".vnnlib") \
+                    and len(lower) != net.input_dim:
+                raise MipRegionsError(f"{option}: gives {len(lower)} coordinate(s), the network in {path} has "
+                                      f"{net.input_dim} input(s)")
+            return net
         except MipRegionsError as exc:
             if lower is not None and "the domain gives" in str(exc):
                 raise MipRegionsError(f"{option}: {exc}") from None
             raise
     net = read_network(path)
     if lower is not None:
-        if len(lower) == 1 and net.input_dim > 1:
+        vnnlib = str(getattr(args, "domain_file", "") or "").lower().endswith(".vnnlib")
+        if len(lower) == 1 and net.input_dim > 1 and not vnnlib:   # one interval for every input
             lower, upper = lower * net.input_dim, upper * net.input_dim
         if len(lower) != net.input_dim or len(upper) != net.input_dim:
             raise MipRegionsError(f"{option}: gives {len(lower)} coordinate(s), the network in {path} has "

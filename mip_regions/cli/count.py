@@ -294,6 +294,7 @@ def cmd_count(args) -> int:
     result = count_regions(net, method, time_limit=args.time_limit, regions_out=args.regions_out,
                            keep_regions=args.certify or bool(args.graph_out), linear=linear,
                            connectivity=args.connectivity, workers=workers, scheduler=scheduler, **options)
+    result.notes[:0] = getattr(args, "domain_notes", [])
     status = 0
     if args.certify and result.complete:
         status = run_certify(net, result, args)

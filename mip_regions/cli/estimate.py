@@ -75,6 +75,7 @@ def cmd_estimate(args) -> int:
     est = estimate(net, confidence=args.confidence, trials=args.trials, seed=args.seed, time_limit=args.time_limit,
                    mip_time_limit=args.mip_time_limit, samples=args.samples, exact_within=args.exact_within,
                    progress=progress)
+    est.notes[:0] = getattr(args, "domain_notes", [])
     if args.json:
         doc = est.to_json()
         doc["upper_bounds"] = [json_value(dict(r)) for r in doc["upper_bounds"]]

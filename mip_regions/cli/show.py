@@ -19,6 +19,8 @@ def cmd_show(args) -> int:
     net = load_network(args.file, args, notes)
     print(f"network  {net.describe()}")
     print(f"domain   {net.domain.describe()}")
+    for note in getattr(args, "domain_notes", []):
+        print(f"         {note}")
     relu = sum(layer.n_out for layer in net.layers if layer.activation == "relu")
     maxout = {}
     for layer in net.layers:
