@@ -55,9 +55,18 @@ def needs_balancing(net: Network) -> bool:
 
 def balanced(net: Network) -> Network | None:
     """The power-of-two balanced network of the module docstring, or None when it is not needed
-    (:func:`needs_balancing`)."""
+    (:func:`needs_balancing`) or not possible: when the output layer, which is only compensated,
+    would overflow (a function whose values exceed the float range; the engines then run on the
+    network as it is, where overflow falls outside every error band and is decided exactly)."""
     if not needs_balancing(net):
         return None
+    try:
+        return _balance(net)
+    except _OutOfRange:
+        return None
+
+
+def _balance(net: Network) -> Network:
     layers = []
     col_shift = np.zeros(net.input_dim, dtype=np.int64)
     rational = net.rational_layers()
@@ -84,7 +93,7 @@ def _scaled_layer(layer: Layer, exact, row_shift: np.ndarray, col_shift: np.ndar
     EW = eW + row_shift[:, None] + col_shift[None, :]
     Eb = eb + row_shift
     lossless = bool(np.all((EW >= MIN_EXP) | (W == 0)) and np.all((Eb >= MIN_EXP) | (b == 0))
-                    and layer.exact_weights is None)
+                    and np.all(EW <= 1024) and np.all(Eb <= 1024) and layer.exact_weights is None)
     Wn, bn = np.ldexp(mW, EW), np.ldexp(mb, Eb)
     if lossless:
         return Layer(Wn, bn, layer.activation, None, None, layer.rank)
@@ -94,6 +103,13 @@ def _scaled_layer(layer: Layer, exact, row_shift: np.ndarray, col_shift: np.ndar
     xw = tuple(tuple(v * two ** int(row_shift[i] + col_shift[j]) if v else Fraction(0) for j, v in enumerate(row))
                for i, row in enumerate(ew))
     xb = tuple(v * two ** int(row_shift[i]) if v else Fraction(0) for i, v in enumerate(eb_))
-    Wf = np.array([[float(v) for v in row] for row in xw], dtype=float)
-    bf = np.array([float(v) for v in xb], dtype=float)
+    try:
+        Wf = np.array([[float(v) for v in row] for row in xw], dtype=float)
+        bf = np.array([float(v) for v in xb], dtype=float)
+    except OverflowError:
+        raise _OutOfRange from None
     return Layer(Wf, bf, layer.activation, xw, xb, layer.rank)
+
+
+class _OutOfRange(Exception):
+    """The balanced output layer would overflow (the function's own range exceeds the floats)."""
