@@ -14,6 +14,7 @@ from ..errors import MipRegionsError
 from ..io.outputs import STDOUT, atomic_write, check_output
 from ..report.numbers import int_text
 from .bounds import json_value
+from . import around
 from .common import add_domain_options, load_network
 
 PARTIAL = 4   # exit status of a partial result (time limit or Ctrl-C): printed, not complete
@@ -45,6 +46,7 @@ def add_parser(sub):
     p.add_argument("--line-from-data", metavar="FILE.npy",
                    help="count on the segments between consecutive rows of a data array (m x n0): regions "
                         "per segment and boundaries crossed per unit length (Hanin & Rolnick 2019)")
+    around.add_options(p)
     p.add_argument("--extent", metavar="S0,S1,T0,T1", default="-1,1,-1,1",
                    help="with --slice: the range of s and t (default -1,1,-1,1)")
     p.add_argument("--time-limit", type=float, metavar="S",
@@ -254,6 +256,8 @@ def cmd_count(args) -> int:
         raise MipRegionsError("--regions-out and --graph-out name the same file")
     if args.domain is not None and args.domain.strip().upper() in ("R", "R^N", "RN"):
         return count_whole_space(args)
+    if args.around:
+        return around.count_balls(args, load_network)
     if args.line_from_data:
         return count_data_lines(args)
     net = load_network(args.file, args)
