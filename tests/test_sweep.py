@@ -78,3 +78,16 @@ def test_time_limit_gives_a_lower_bound_row():
     row = sweep_row(spec, time_limit=0.2)
     assert row["count_is"] == "lower bound" and row["stop_reason"] == "time limit reached"
     assert 0 < row["activation_regions"] < 3 ** 10
+
+
+def test_sweep_refuses_stdout_and_streams(tmp_path, capsys, monkeypatch):
+    """`-o -` used to create a file named '-'; a FIFO would block the resume check."""
+    import os
+    from mip_regions.cli import main
+    monkeypatch.chdir(tmp_path)
+    for target in ("-", str(tmp_path / "fifo")):
+        if target != "-":
+            os.mkfifo(target)
+        assert main(["sweep", "montufar", "--n0", "1", "--p", "2", "--depth", "2", "-o", target]) == 2
+        assert "a sweep appends to a CSV file" in capsys.readouterr().err
+    assert not os.path.exists("-")

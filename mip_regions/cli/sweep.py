@@ -93,6 +93,10 @@ def cmd_sweep(args) -> int:
         raise MipRegionsError(f"--workers must be at least 1, got {args.workers}")
     if not 0.0 < args.confidence < 1.0:
         raise MipRegionsError(f"--confidence must be strictly between 0 and 1, got {args.confidence}")
+    from ..io.outputs import output_kind
+    if output_kind(args.output) != "file":
+        raise MipRegionsError(f"-o {args.output}: a sweep appends to a CSV file and resumes from it; give a file "
+                              "path (not standard output or a stream)")
     specs = specs_of(args)
     cols = columns(args.estimate)
     done = done_ids(args.output, cols)

@@ -93,10 +93,10 @@ def _scaled_layer(layer: Layer, exact, row_shift: np.ndarray, col_shift: np.ndar
     EW = eW + row_shift[:, None] + col_shift[None, :]
     Eb = eb + row_shift
     lossless = bool(np.all((EW >= MIN_EXP) | (W == 0)) and np.all((Eb >= MIN_EXP) | (b == 0))
-                    and np.all(EW <= 1024) and np.all(Eb <= 1024) and layer.exact_weights is None)
-    Wn, bn = np.ldexp(mW, EW), np.ldexp(mb, Eb)
+                    and np.all((EW <= 1024) | (W == 0)) and np.all((Eb <= 1024) | (b == 0))
+                    and layer.exact_weights is None)
     if lossless:
-        return Layer(Wn, bn, layer.activation, None, None, layer.rank)
+        return Layer(np.ldexp(mW, EW), np.ldexp(mb, Eb), layer.activation, None, None, layer.rank)
     # exact rational weights, scaled exactly (the floats are their nearest values)
     ew, eb_ = exact
     two = Fraction(2)
