@@ -110,3 +110,14 @@ def test_points_outside_the_domain_or_of_the_wrong_size(net4, tmp_path, capsys):
     np.save(tmp_path / "short.npy", np.zeros((2, 3)))
     assert main(["count", str(path), "--around", str(tmp_path / "short.npy"), "--radius", "0.1"]) == 2
     assert "expected points with 4 coordinates" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("extra", [["--around", "P", "--radius", "0.1"], ["--line-from-data", "P"], ["--domain", "R"]])
+def test_regions_out_is_refused_with_many_counts(net4, tmp_path, capsys, extra):
+    """It used to be silently ignored."""
+    _, path = net4
+    np.save(tmp_path / "p.npy", np.zeros((2, 4)))
+    extra = [str(tmp_path / "p.npy") if v == "P" else v for v in extra]
+    assert main(["count", str(path), "--regions-out", str(tmp_path / "r.jsonl")] + extra) == 2
+    assert "are not written with" in capsys.readouterr().err
+    assert not (tmp_path / "r.jsonl").exists()

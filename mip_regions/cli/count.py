@@ -254,6 +254,11 @@ def cmd_count(args) -> int:
             check_output(path, option, inputs=[args.file, args.domain_file], allow_stdout=True)
     if args.regions_out and args.graph_out and args.regions_out == args.graph_out:
         raise MipRegionsError("--regions-out and --graph-out name the same file")
+    whole = args.domain is not None and args.domain.strip().upper() in ("R", "R^N", "RN")
+    many = "--domain R" if whole else "--line-from-data" if args.line_from_data else "--around" if args.around else None
+    if many and (args.regions_out or args.graph_out):
+        raise MipRegionsError(f"--regions-out and --graph-out are not written with {many} (many counts); "
+                              "count one box, line or slice to get its regions")
     if args.domain is not None and args.domain.strip().upper() in ("R", "R^N", "RN"):
         return count_whole_space(args)
     if args.around:
