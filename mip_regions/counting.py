@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import signal
 import threading
+from contextlib import nullcontext
 
 from .engines.dispatch import (DEEP_SEARCH, DETAIL, METHODS, OPTIONS, VERTEX_MAX_DIM,  # noqa: F401
                                engine_for, resolve_method, run_deep, run_quiet)
@@ -21,6 +22,7 @@ from .nets.scaling import balanced
 from .result import CountResult, RunContext
 
 FLOAT_FILTERED = ("vertex", "lp")   # the engines that decide in floats first (engines/shared/layers.py)
+STOPPABLE_LP = ("vertex", "lp", "exact")   # searches that catch StopSearch raised by an exact LP
 
 
 def count_regions(net: Network, method: str = "auto", *, time_limit=None, regions_out=None,
@@ -84,10 +86,17 @@ def count_regions(net: Network, method: str = "auto", *, time_limit=None, region
         previous = signal.signal(signal.SIGINT, on_sigint)
     try:
         run = engine_for(method)
-        if method in DEEP_SEARCH:
-            run_deep(lambda: run(engine_net, ctx, **opts), engine_net, ctx)
+        # the searches that catch StopSearch let their exact LPs stop at the time limit too
+        if method in STOPPABLE_LP:
+            from .engines.exact import stop_check
+            guard = stop_check(ctx.expired)
         else:
-            run_quiet(lambda: run(engine_net, ctx, **opts))
+            guard = nullcontext()
+        with guard:
+            if method in DEEP_SEARCH:
+                run_deep(lambda: run(engine_net, ctx, **opts), engine_net, ctx)
+            else:
+                run_quiet(lambda: run(engine_net, ctx, **opts))
     except KeyboardInterrupt:
         ctx.interrupted = True
     finally:

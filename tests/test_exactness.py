@@ -278,3 +278,34 @@ def test_exact_simplex_pivot_rules_agree_on_degenerate_lps(switch, monkeypatch):
         assert fast.t == ref.t
         hinted = el.max_margin(rows, [-1] * n, [1] * n, start=[float(v) for v in p])
         assert hinted.t == ref.t
+
+
+def test_exact_lp_pivots_honour_the_search_time_limit(monkeypatch):
+    """An exact LP at 784 inputs takes minutes: every pivot asks the running search whether to
+    stop (a 784-8-14 count overran its 300 s limit by more than 30 min inside one LP before)."""
+    from fractions import Fraction
+    from mip_regions.engines.exact import simplex
+    from mip_regions.result import StopSearch
+    rows = [([Fraction(1), Fraction(1)], Fraction(-1, 2)), ([Fraction(-1), Fraction(2)], Fraction(1, 3))]
+    lo, hi = [Fraction(0)] * 2, [Fraction(1)] * 2
+    assert simplex.max_margin(rows, lo, hi).t > 0
+    with simplex.stop_check(lambda: True):
+        with pytest.raises(StopSearch):
+            simplex.max_margin(rows, lo, hi)
+    assert simplex._STOP_CHECKS == []
+    # wiring: the lp and exact searches install their stop check, the mip engine (which does not
+    # catch StopSearch) does not
+    seen = []
+    real = simplex.max_margin
+
+    def spy(*a, **k):
+        seen.append(bool(simplex._STOP_CHECKS))
+        return real(*a, **k)
+    monkeypatch.setattr(simplex, "max_margin", spy)
+    net = sliver_2d()                   # a 2^-54-thin cell: the exact LP decides it
+    for method in ("lp", "exact", "mip"):
+        seen.clear()
+        res = count_regions(net, method, progress=False)
+        assert res.activation_regions == 6
+        assert seen, method                 # the exact LP ran
+        assert all(seen) == (method != "mip") and any(seen) == (method != "mip"), method

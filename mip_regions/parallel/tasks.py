@@ -55,7 +55,9 @@ def run_route(net: Network, method: str, options: dict, route=(), *, split_depth
     ctx.witnesses = keep_regions
     ctx.router = Router(route, split_depth=split_depth, split_after=split_after)
     run = engine_for(method)
-    run_deep(lambda: run(net, ctx, **options), net, ctx)
+    from ..engines.exact import stop_check
+    with stop_check(ctx.expired):       # the exact LPs of the search stop at the time limit too
+        run_deep(lambda: run(net, ctx, **options), net, ctx)
     block = ctx.regions.block(0, len(ctx.regions)) if keep_regions else None
     return TaskResult(route=tuple(route), count=ctx.count, block=block, marks=ctx.router.marks,
                       handed=ctx.router.handed, stats=dict(ctx.stats), complete=ctx.stop_reason is None,

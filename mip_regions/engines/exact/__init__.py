@@ -15,14 +15,15 @@ every decision is exact: no tolerance, no float comparison decides anything here
 only as reported witnesses and margins). This is the bottom of engines/: it imports nothing from
 the other families, only ``nets``, ``result`` and ``errors``.
 
-Exports the names above.
+Exports the names above, and ``stop_check`` (a search's time limit reaching into every pivot of
+the exact LP).
 """
 
 from ...lazy import lazy_exports
 
 _LAZY = {"ExactNet": "net", "exact_cell": "net", "exact_strict": "net",
          "max_margin": "simplex", "interior_point": "simplex", "strictly_inside": "simplex",
-         "to_fmpq": "simplex", "to_fraction": "simplex",
+         "to_fmpq": "simplex", "to_fraction": "simplex", "stop_check": "simplex",
          "run_exact": "engine", "exact_subtree": "engine",
          "run_exact1d": "line", "pieces_1d": "line"}
 __all__ = sorted(_LAZY)

@@ -22,10 +22,28 @@ decision falls inside its error band, so pure-Python pivoting over ``fmpq`` scal
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
 
 from flint import fmpq
+
+from ...result import StopSearch
+
+_STOP_CHECKS: list = []     # the innermost search's "stop now?" (time limit, Ctrl-C), see stop_check
+
+
+@contextmanager
+def stop_check(expired):
+    """While a search runs, every pivot of :func:`max_margin` asks ``expired()`` and raises
+    StopSearch when it says stop: an exact LP at 784 dimensions takes minutes, and the time limit
+    must not wait for it (the search catches StopSearch and keeps its regions)."""
+    _STOP_CHECKS.append(expired)
+    try:
+        yield
+    finally:
+        _STOP_CHECKS.pop()
+
 
 ZERO = fmpq(0)
 ONE = fmpq(1)
@@ -127,9 +145,12 @@ def max_margin(rows, lo, hi, *, margins=None, box_margin: bool = True, start=Non
     pivots = 0
     vval = ZERO
     bland, degenerate = DEGENERATE_PIVOTS < 0, 0     # negative: Bland's rule throughout
+    check = _STOP_CHECKS[-1] if _STOP_CHECKS else None
     while True:
         if stop_when_positive and t0 + vval > 0:
             break
+        if check is not None and check():
+            raise StopSearch
         if bland:       # Bland's rule: the first improving column (it cannot cycle)
             enter = next((j for j in range(ncol) if obj[j] > 0), None)
             if enter is None:
