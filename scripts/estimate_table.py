@@ -9,7 +9,7 @@ bound from the per-layer MIPs, Serra et al. 2018 Thm 1; seconds for each.
 
 Writes DIR/estimate_table.csv and DIR/estimate_table.md.
 Run: python scripts/estimate_table.py [--digits 4-6,8-14,11-11] [--mnist 4-18,8-14,11-11]
-     [--exact-time 300] [--time-limit 600] [--mip-time-limit 60] [--out DIR]
+     [--exact-time 300] [--time-limit 300] [--mip-time-limit 60] [--out DIR]
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def main():
     ap.add_argument("--digits", default="4-6,8-14,11-11", help="n1-n2 pairs of digits nets (64 inputs)")
     ap.add_argument("--mnist", default="4-18,8-14,11-11", help="n1-n2 pairs of MNIST nets (784 inputs)")
     ap.add_argument("--exact-time", type=float, default=300.0, help="seconds for each exact count")
-    ap.add_argument("--time-limit", type=float, default=600.0, help="seconds for each estimate's MIPs")
+    ap.add_argument("--time-limit", type=float, default=300.0, help="seconds for each estimate's MIPs")
     ap.add_argument("--mip-time-limit", type=float, default=60.0, help="seconds per MIP")
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "estimate"))
     args = ap.parse_args()
@@ -63,15 +63,16 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     jobs = [(d, *map(int, p.split("-"))) for d, spec in (("digits", args.digits), ("mnist", args.mnist))
             for p in spec.split(",") if p]
-    rows = []
+    from mip_regions.report.tables import write_tables
+    rows, md = [], ""
     for data, n1, n2 in jobs:
         row = one(data, n1, n2, args)
         rows.append(row)
+        md = write_tables(rows, out, "estimate_table")      # after every row: a stopped run keeps its rows
         print("  " + ", ".join(f"{k} {row[k]}" for k in ("network", "exact", "exact_is", "mipbound",
                                                           "activation_upper", "serra2018")),
               file=sys.stderr, flush=True)
-    from mip_regions.report.tables import write_tables
-    print(write_tables(rows, out, "estimate_table"))
+    print(md)
     return 0
 
 
