@@ -104,3 +104,30 @@ def test_lines_between_data_points(tmp_path, capsys):
     np.save(tmp_path / "bad.npy", np.zeros((3, 5)))
     assert main(["count", MODEL, "--line-from-data", str(tmp_path / "bad.npy")]) == 2
     assert "with 2 coordinates each" in capsys.readouterr().err
+
+
+def test_segments_csv_and_density_spread(tmp_path, capsys):
+    """--segments-out: one row per segment, each count equal to `count --line A B` on it (the
+    restriction done independently by the CLI), the density per segment and its spread."""
+    import csv
+    X = np.random.default_rng(4).uniform(-1, 1, (5, 2))
+    X[2] = X[1]                                   # a repeated point: that segment is skipped
+    np.save(tmp_path / "x.npy", X)
+    out = tmp_path / "seg.csv"
+    assert main(["count", MODEL, "--line-from-data", str(tmp_path / "x.npy"), "--segments-out", str(out),
+                 "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    rows = list(csv.DictReader(open(out)))
+    assert [(int(r["from"]), int(r["to"])) for r in rows] == [(0, 1), (2, 3), (3, 4)]
+    for r in rows:
+        a, b = X[int(r["from"])], X[int(r["to"])]
+        np.save(tmp_path / "a.npy", a)            # .npy: the same float coordinates, exactly
+        np.save(tmp_path / "b.npy", b)
+        assert main(["count", MODEL, "--line", str(tmp_path / "a.npy"), str(tmp_path / "b.npy"), "--json",
+                     "--no-linear"]) == 0
+        assert int(r["activation_regions"]) == json.loads(capsys.readouterr().out)["activation_regions"]
+        assert float(r["boundaries_per_unit_length"]) == pytest.approx(
+            (int(r["activation_regions"]) - 1) / float(np.linalg.norm(b - a)))
+    dens = [float(r["boundaries_per_unit_length"]) for r in rows]
+    assert d["density_over_segments"]["mean"] == pytest.approx(np.mean(dens))
+    assert d["density_over_segments"]["std"] == pytest.approx(np.std(dens))

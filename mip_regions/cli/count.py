@@ -14,7 +14,7 @@ from ..errors import MipRegionsError
 from ..io.outputs import STDOUT, atomic_write, check_output
 from ..report.numbers import int_text
 from .bounds import json_value
-from . import around
+from . import around, data_lines
 from .common import add_domain_options, load_network
 
 PARTIAL = 4   # exit status of a partial result (time limit or Ctrl-C): printed, not complete
@@ -43,9 +43,7 @@ def add_parser(sub):
                         "or a .npy file): the network restricted exactly to x = A + t (B - A), t in [0, 1]")
     p.add_argument("--slice", nargs=3, metavar=("P", "U", "V"),
                    help="count on the plane P + s U + t V, (s, t) in --extent (each comma-separated or .npy)")
-    p.add_argument("--line-from-data", metavar="FILE.npy",
-                   help="count on the segments between consecutive rows of a data array (m x n0): regions "
-                        "per segment and boundaries crossed per unit length (Hanin & Rolnick 2019)")
+    data_lines.add_options(p)
     around.add_options(p)
     p.add_argument("--extent", metavar="S0,S1,T0,T1", default="-1,1,-1,1",
                    help="with --slice: the range of s and t (default -1,1,-1,1)")
@@ -136,50 +134,6 @@ def restricted(net, args):
     return plane(net, P, U, V, extent=((ext[0], ext[1]), (ext[2], ext[3])))
 
 
-def count_data_lines(args) -> int:
-    """``count FILE --line-from-data X.npy``: exact counts on the segments between consecutive data
-    points; the mean number of region boundaries crossed per unit length (Hanin & Rolnick 2019)."""
-    import numpy as np
-    from ..counting import count_regions
-    from ..nets.restrict import line
-    net = load_network(args.file, args)
-    try:
-        X = np.load(args.line_from_data)
-    except (OSError, ValueError) as exc:
-        raise MipRegionsError(f"--line-from-data: cannot read {args.line_from_data} ({exc})") from None
-    X = np.asarray(X, dtype=float).reshape(len(X), -1) if np.ndim(X) >= 1 else X
-    if np.ndim(X) != 2 or X.shape[1] != net.input_dim or len(X) < 2:
-        raise MipRegionsError(f"--line-from-data: expected an array of at least 2 points with {net.input_dim} "
-                              f"coordinates each, got shape {np.shape(X)}")
-    bad = np.flatnonzero(~np.isfinite(X).all(axis=1))
-    if len(bad):
-        raise MipRegionsError(f"--line-from-data: {args.line_from_data}: row {bad[0]} holds "
-                              f"{X[bad[0]][~np.isfinite(X[bad[0]])][0]} ({len(bad)} row(s) with NaN or "
-                              "infinite coordinates; every coordinate must be a finite number)")
-    counts, lengths, complete = [], [], True
-    for a, b in zip(X[:-1], X[1:]):
-        if np.array_equal(a, b):
-            continue
-        res = count_regions(line(net, a.tolist(), b.tolist()), "exact1d", time_limit=args.time_limit)
-        complete &= res.complete
-        counts.append(res.activation_regions)
-        lengths.append(float(np.linalg.norm(b - a)))
-    crossings = sum(c - 1 for c in counts)
-    per_length = crossings / sum(lengths) if lengths else 0.0
-    out = {"network": net.describe(), "segments": len(counts), "activation_regions": counts,
-           "total_regions": sum(counts), "boundaries_per_unit_length": per_length,
-           "count_is": "exact" if complete else "lower bound"}
-    if args.json:
-        print(json.dumps(out))
-        return 0 if complete else 4
-    print(f"network              {net.describe()}")
-    print(f"segments             {len(counts)} between consecutive points of {args.line_from_data}")
-    print(f"activation regions   {sum(counts)} in all, {min(counts)}..{max(counts)} per segment"
-          + ("" if complete else " (LOWER BOUND: a segment stopped)"))
-    print(f"boundaries crossed   {per_length:.6g} per unit length (Hanin & Rolnick 2019)")
-    return 0 if complete else 4
-
-
 def count_whole_space(args) -> int:
     """``count FILE --domain R``: the three counts over all of R^n0 (n0 = 1: exact1d on the whole
     line, workflows/whole_line.py)."""
@@ -264,7 +218,7 @@ def cmd_count(args) -> int:
     if args.around:
         return around.count_balls(args, load_network)
     if args.line_from_data:
-        return count_data_lines(args)
+        return data_lines.count_data_lines(args, load_network)
     net = load_network(args.file, args)
     if args.line or args.slice:
         net = restricted(net, args)
