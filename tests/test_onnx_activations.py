@@ -218,3 +218,29 @@ def test_torch_prelu_relu6_leaky(kind):
         assert res.activation_regions == want[0], method
         if method != "mip":
             assert (res.linear_regions, res.affine_maps) == (want[1], want[2]), method
+
+
+def test_matmul_with_the_weights_on_the_left_and_a_vector_input(tmp_path):
+    """A hand-written net: input of shape [5], MatMul(W, x) + b, Relu, MatMul(w2, h) (it was
+    refused: 'operands could not be broadcast together'); forward equals onnxruntime's."""
+    rng = np.random.default_rng(5)
+    W, b, w2 = rng.integers(-3, 4, (4, 5)), rng.integers(-2, 3, 4), rng.integers(-2, 3, (1, 4))
+    inits = [numpy_helper.from_array(np.asarray(v, np.float32), k) for k, v in (("W", W), ("b", b), ("w2", w2))]
+    nodes = [helper.make_node("MatMul", ["W", "x"], ["m"]), helper.make_node("Add", ["m", "b"], ["z"]),
+             helper.make_node("Relu", ["z"], ["h"]), helper.make_node("MatMul", ["w2", "h"], ["y"])]
+    g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [5])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1])], inits)
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    onnx.save(model, str(tmp_path / "v.onnx"))
+    net = read_onnx(tmp_path / "v.onnx", [-1], [1])
+    assert net.input_dim == 5 and np.array_equal(net.layers[0].weights, W)
+    opts = ort.SessionOptions()
+    opts.log_severity_level = 3
+    s = ort.InferenceSession(str(tmp_path / "v.onnx"), opts, providers=["CPUExecutionProvider"])
+    X = rng.uniform(-1, 1, (50, 5))
+    ref = np.vstack([s.run(None, {"x": x.astype(np.float32)})[0] for x in X])
+    assert np.allclose(net.forward(X), ref, atol=1e-5)
+    assert count_regions(net, "lp", progress=False).activation_regions == \
+        count_regions(net, "exact", progress=False).activation_regions

@@ -111,7 +111,9 @@ def matmul_const(a: Affine, K, *, left: bool = False) -> Affine:
     """``a @ K`` (or ``K @ a`` with ``left``) for a constant matrix K (numpy matmul rules on the
     tensor's last two axes)."""
     K = exact(K)
-    if left:     # K @ a: contract K's last axis with a's second-to-last
+    if left:     # K @ a: contract K's last axis with a's second-to-last (a's only axis for a vector)
+        if a.T.ndim == 2:        # a 1-D tensor: a column vector, K @ a is a vector
+            return Affine(np.matmul(K, a.T), np.matmul(K, a.c), a.base)
         T = np.moveaxis(np.matmul(K, np.moveaxis(a.T, -1, 0)), 0, -1)
         return Affine(T, np.matmul(K, a.c), a.base)
     T = np.moveaxis(np.matmul(np.moveaxis(a.T, -1, -2), K), -2, -1) if a.T.ndim > 2 else \
