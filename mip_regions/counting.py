@@ -117,6 +117,24 @@ def count_regions(net: Network, method: str = "auto", *, time_limit=None, region
     return _finish(net, method, result, linear, connectivity, keep_regions, ctx.deadline, ctx.start)
 
 
+def small_job_note(result) -> str | None:
+    """A note when a parallel run was too small to gain (issue 32): the searches' summed time is
+    below the run's wall time, or the start-up took half of it, or the first pass in this process
+    did the whole search (no task went to a worker)."""
+    st = result.stats
+    startup, total = float(st.get("startup_s", 0.0)), float(result.seconds)
+    if result.method != "exact1d" and st.get("tasks", 1) == 0 and result.complete:
+        return (f"the job was too small for the workers: the first pass in this process did the whole search "
+                f"(no task was sent); starting the cluster took {startup:.1f} s of {total:.1f} s. Count without "
+                "--workers")
+    work = float(st.get("task_seconds", total))
+    if total > 0 and (work <= total or startup >= 0.5 * total):
+        return (f"the job was too small to gain from the workers: the searches took {work:.1f} s in all, the run "
+                f"{total:.1f} s (starting the cluster {startup:.1f} s); a serial count would be about as fast or "
+                "faster. --workers pays off on counts of a minute or more")
+    return None
+
+
 def _count_in_parallel(net, method, detail, opts, workers, scheduler, time_limit, regions_out, keep_regions,
                        progress, linear, connectivity) -> CountResult:
     """count_regions over a Dask cluster: the merged regions are written and analysed as a serial
@@ -128,6 +146,9 @@ def _count_in_parallel(net, method, detail, opts, workers, scheduler, time_limit
     result = count_parallel(engine_net, method, workers=workers, scheduler=scheduler, time_limit=time_limit,
                             progress=progress, keep_regions=keep_regions or linear or bool(regions_out),
                             **opts)
+    note = small_job_note(result)
+    if note:
+        result.notes.append(note)
     where = result.stats.get("scheduler", "local")
     where = f"{result.stats.get('workers')} local worker processes" if where == "local" else f"scheduler {where}"
     what = "interval parts" if method == "exact1d" else "subtrees"

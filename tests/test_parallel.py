@@ -133,6 +133,22 @@ def test_count_regions_with_workers_starts_a_cluster_and_analyses_after_the_merg
     assert (res.linear_regions, res.affine_maps) == (ref_f.linear_regions, ref_f.affine_maps)
     assert "on Dask (2 local worker processes)" in res.method_detail
     assert res.stats["workers"] == 2
+    # a job of a fraction of a second: the report says that the workers could not pay off
+    assert res.stats["startup_s"] > 0 and res.stats["task_seconds"] < res.seconds
+    assert any("too small to gain from the workers" in n for n in res.notes)
+
+
+def test_small_job_note_rules():
+    from mip_regions.counting import small_job_note
+    from mip_regions.result import CountResult
+    from mip_regions.nets.network import Box
+    box = Box.from_numbers([0], [1])
+
+    def res(seconds, **stats):
+        return CountResult("n", "vertex", box, 10, True, seconds, stats=stats)
+    assert small_job_note(res(100.0, startup_s=2.0, task_seconds=190.0, tasks=40)) is None   # a 1.9x gain
+    assert "too small" in small_job_note(res(3.0, startup_s=0.8, task_seconds=2.0, tasks=10))
+    assert "did the whole search" in small_job_note(res(1.0, startup_s=0.8, task_seconds=0.1, tasks=0))
 
 
 def test_a_killed_worker_does_not_change_the_count(client):

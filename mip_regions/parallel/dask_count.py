@@ -133,6 +133,7 @@ def count_parallel(net: Network, method: str = "auto", *, workers: int | None = 
     cluster = None
     if own:
         client, cluster = start_client(workers, scheduler)
+    startup = time.perf_counter() - t0
     results, stop_reason, n_tasks = [], None, 0
     try:
         n_workers = max(len(client.scheduler_info().get("workers", {})), local_workers(workers)[0])
@@ -140,6 +141,7 @@ def count_parallel(net: Network, method: str = "auto", *, workers: int | None = 
             from .intervals import count_intervals
             res = count_intervals(net, client, n_workers, time_limit=time_limit, keep_regions=keep_regions)
             res.stats["scheduler"] = (scheduler_address(scheduler) if own else None) or "local"
+            res.stats["startup_s"] = round(startup, 3)
             return res
         probe, depth = first_pass(net, method, opts, n_workers, time_limit)
         results.append(probe)
@@ -152,8 +154,10 @@ def count_parallel(net: Network, method: str = "auto", *, workers: int | None = 
             client.close()
             if cluster is not None:
                 cluster.close()
-    return _result(net, method, results, t0, stop_reason, keep_regions, n_tasks, depth, n_workers,
-                   None if not own else scheduler_address(scheduler))
+    res = _result(net, method, results, t0, stop_reason, keep_regions, n_tasks, depth, n_workers,
+                  None if not own else scheduler_address(scheduler))
+    res.stats["startup_s"] = round(startup, 3)
+    return res
 
 
 def _run_tasks(client, net, method, opts, routes, results, deadline, split_after, keep_regions,
