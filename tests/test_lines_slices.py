@@ -131,3 +131,43 @@ def test_segments_csv_and_density_spread(tmp_path, capsys):
     dens = [float(r["boundaries_per_unit_length"]) for r in rows]
     assert d["density_over_segments"]["mean"] == pytest.approx(np.mean(dens))
     assert d["density_over_segments"]["std"] == pytest.approx(np.std(dens))
+
+
+def test_plane_through_three_data_points(tmp_path, capsys):
+    """--through: the plane through three points; the points sit at (0,0), (1,0), (0,1) of the
+    slice (their patterns there are the network's at the points), and the count equals --slice
+    with P = a, U = b - a, V = c - a over the same extent."""
+    from mip_regions.nets.random_nets import random_mlp
+    from mip_regions.nets.restrict import plane_through
+    from mip_regions.io.netfile import write_network
+    net = random_mlp([6, 10, 8], seed=3)
+    path = tmp_path / "n.json"
+    write_network(net, path)
+    X = np.random.default_rng(2).uniform(-1, 1, (4, 6))
+    np.save(tmp_path / "x.npy", X)
+    sl = plane_through(net, X[1], X[3], X[0], margin=0.5)
+    for st, x in (((0, 0), X[1]), ((1, 0), X[3]), ((0, 1), X[0])):
+        assert np.array_equal(sl.patterns(np.array([st], float)), net.patterns(x[None, :]))
+    assert main(["count", str(path), "--through", str(tmp_path / "x.npy"), "--rows", "1,3,0", "--margin", "0.5",
+                 "--json", "--no-linear"]) == 0
+    a = json.loads(capsys.readouterr().out)
+    for name, v in (("p", X[1]), ("u", X[3] - X[1]), ("v", X[0] - X[1])):
+        np.save(tmp_path / f"{name}.npy", v)
+    assert main(["count", str(path), "--slice", str(tmp_path / "p.npy"), str(tmp_path / "u.npy"),
+                 str(tmp_path / "v.npy"), "--extent=-0.5,1.5,-0.5,1.5", "--json", "--no-linear"]) == 0
+    b = json.loads(capsys.readouterr().out)
+    assert a["activation_regions"] == b["activation_regions"] > 1
+    np.save(tmp_path / "col.npy", np.array([X[0], X[1], 2 * X[1] - X[0]]))      # on one line
+    assert main(["count", str(path), "--through", str(tmp_path / "col.npy")]) == 2
+    assert "lie on one line" in capsys.readouterr().err
+
+
+def test_plot_through_three_points_marks_them(tmp_path):
+    pytest.importorskip("matplotlib")
+    from mip_regions.nets.random_nets import random_mlp
+    from mip_regions.io.netfile import write_network
+    path = tmp_path / "n.json"
+    write_network(random_mlp([5, 8, 6], seed=1), path)
+    np.save(tmp_path / "x.npy", np.random.default_rng(0).uniform(-1, 1, (3, 5)))
+    assert main(["plot", str(path), "--through", str(tmp_path / "x.npy"), "-o", str(tmp_path / "t.png")]) == 0
+    assert (tmp_path / "t.png").stat().st_size > 5000

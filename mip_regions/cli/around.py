@@ -39,7 +39,7 @@ def count_balls(args, load_network) -> int:
     from ..workflows.balls import ball_counts, summary
     if not args.radius:
         raise MipRegionsError("--around needs --radius R (or R1,R2,...)")
-    if args.line or args.slice or args.line_from_data:
+    if args.line or args.slice or args.through or args.line_from_data:
         raise MipRegionsError("--around counts over balls in the input space: not with --line, --slice or "
                               "--line-from-data")
     radii = _radii(args.radius)

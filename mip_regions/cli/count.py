@@ -45,6 +45,11 @@ def add_parser(sub):
                    help="count on the plane P + s U + t V, (s, t) in --extent (each comma-separated or .npy)")
     data_lines.add_options(p)
     around.add_options(p)
+    p.add_argument("--through", metavar="X.npy",
+                   help="count on the plane through three data points (rows 0, 1, 2 of X.npy, or --rows I,J,K), "
+                        "at (s, t) = (0,0), (1,0), (0,1), over [-margin, 1 + margin]^2 (--margin, default 0.25)")
+    p.add_argument("--rows", metavar="I,J,K", help="with --through: the three rows to use (default 0,1,2)")
+    p.add_argument("--margin", type=float, default=0.25, help="with --through: the margin around the points")
     p.add_argument("--extent", metavar="S0,S1,T0,T1", default="-1,1,-1,1",
                    help="with --slice: the range of s and t (default -1,1,-1,1)")
     p.add_argument("--time-limit", type=float, metavar="S",
@@ -121,10 +126,13 @@ def _point(text, option):
 
 
 def restricted(net, args):
-    """The network restricted to --line A B or --slice P U V (nets/restrict.py)."""
-    from ..nets.restrict import line, plane
-    if args.line and args.slice:
-        raise MipRegionsError("give --line or --slice, not both")
+    """The network restricted to --line A B, --slice P U V or --through X.npy (nets/restrict.py)."""
+    from ..nets.restrict import line, plane, plane_through
+    if sum(map(bool, (args.line, args.slice, args.through))) > 1:
+        raise MipRegionsError("give one of --line, --slice and --through")
+    if args.through:
+        from .plot import three_points
+        return plane_through(net, *three_points(args.through, args.rows, net.input_dim), margin=args.margin)
     if args.line:
         return line(net, _point(args.line[0], "--line"), _point(args.line[1], "--line"))
     ext = _point(args.extent, "--extent")
@@ -220,7 +228,7 @@ def cmd_count(args) -> int:
     if args.line_from_data:
         return data_lines.count_data_lines(args, load_network)
     net = load_network(args.file, args)
-    if args.line or args.slice:
+    if args.line or args.slice or args.through:
         net = restricted(net, args)
     method = resolve_method(net, args.method)
     options = {}

@@ -25,6 +25,12 @@ def add_parser(sub):
                    help="for n0 > 2: point and two directions, comma-separated coordinates, e.g. 0,0,0:1,0,0:0,1,0")
     p.add_argument("--extent", metavar="U0,U1,V0,V1", default="-1,1,-1,1",
                    help="with --slice: range of the two slice coordinates (default -1,1,-1,1)")
+    p.add_argument("--through", metavar="X.npy",
+                   help="for n0 > 2: the plane through three data points (the first three rows of X.npy, or "
+                        "the rows of --rows), at (0,0), (1,0), (0,1), marked and numbered in the picture")
+    p.add_argument("--rows", metavar="I,J,K", help="with --through: the three rows to use (default 0,1,2)")
+    p.add_argument("--margin", type=float, default=0.25,
+                   help="with --through: the picture covers [-margin, 1 + margin]^2 (default 0.25)")
     p.set_defaults(func=cmd_plot)
 
 
@@ -35,12 +41,43 @@ def _floats(text, what):
         raise MipRegionsError(f"{what}: expected comma-separated numbers, got {text!r}") from None
 
 
+def three_points(path, rows, n0):
+    """The three rows (default 0, 1, 2) of a .npy data array, as float coordinate lists."""
+    import numpy as np
+    try:
+        X = np.load(path)
+    except (OSError, ValueError) as exc:
+        raise MipRegionsError(f"--through: cannot read {path} ({exc})") from None
+    X = np.asarray(X, dtype=float).reshape(len(X), -1)
+    idx = [0, 1, 2]
+    if rows:
+        try:
+            idx = [int(v) for v in rows.split(",")]
+        except ValueError:
+            raise MipRegionsError(f"--rows: expected three row numbers I,J,K, got {rows!r}") from None
+    if len(idx) != 3 or any(not 0 <= i < len(X) for i in idx):
+        raise MipRegionsError(f"--through: needs three rows of {path} (it has {len(X)}), got {idx}")
+    if X.shape[1] != n0:
+        raise MipRegionsError(f"--through: {path} has {X.shape[1]} coordinates per row, the network {n0}")
+    pts = X[idx]
+    if not np.isfinite(pts).all():
+        raise MipRegionsError(f"--through: a NaN or infinite coordinate in rows {idx} of {path}")
+    return [p.tolist() for p in pts]
+
+
 def cmd_plot(args) -> int:
+    from ..nets.restrict import plane_through
     from ..report.plot import _pyplot, plot_regions, slice_network
     _pyplot()  # fail early, with the install hint, when matplotlib is missing
     check_output(args.output, "-o", inputs=[args.file, args.domain_file])
     net = load_network(args.file, args)
-    if args.slice:
+    marks = None
+    if args.through:
+        if args.slice:
+            raise MipRegionsError("give --slice or --through, not both")
+        net = plane_through(net, *three_points(args.through, args.rows, net.input_dim), margin=args.margin)
+        marks = [(0, 0), (1, 0), (0, 1)]
+    elif args.slice:
         parts = args.slice.split(":")
         if len(parts) != 3:
             raise MipRegionsError("--slice: expected POINT:D1:D2")
@@ -51,7 +88,7 @@ def cmd_plot(args) -> int:
     elif net.input_dim > 2:
         raise MipRegionsError(f"{args.file}: n0 = {net.input_dim}; give --slice POINT:D1:D2 for a 2-D slice")
     result = count_regions(net, args.method, linear=True, connectivity=args.connectivity)
-    plot_regions(net, result, args.output)
+    plot_regions(net, result, args.output, marks=marks)
     print(f"wrote {args.output}: activation regions {result.activation_regions}, linear regions "
           f"{result.linear_regions}, affine maps {result.affine_maps}")
     return 0

@@ -52,4 +52,21 @@ def plane(net: Network, point, u, v, extent=((-1, 1), (-1, 1))) -> Network:
     return restrict(net, point, [u, v], [s0, t0], [s1, t1], name=f"{net.name or 'network'} on a plane")
 
 
-__all__ = ["restrict", "line", "plane"]
+def plane_through(net: Network, a, b, c, margin: float = 0.25) -> Network:
+    """F on the plane through three points, x = a + s (b - a) + t (c - a), with (s, t) in
+    [-margin, 1 + margin]^2: the three points are at (0, 0), (1, 0) and (0, 1) (SplineCam's slice
+    through three images). Refused when the points are on one line."""
+    a, b, c = ([Fraction(v) for v in p] for p in (a, b, c))
+    m = Fraction(margin)
+    if m < 0:
+        raise MipRegionsError(f"the margin around the three points must be >= 0, got {margin}")
+    try:
+        return restrict(net, a, [[y - x for x, y in zip(a, b)], [y - x for x, y in zip(a, c)]], [-m, -m],
+                        [1 + m, 1 + m], name=f"{net.name or 'network'} on the plane through three points")
+    except MipRegionsError as exc:
+        if "parallel" in str(exc):
+            raise MipRegionsError("the three points lie on one line: they span no plane") from None
+        raise
+
+
+__all__ = ["restrict", "line", "plane", "plane_through"]

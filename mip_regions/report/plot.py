@@ -53,8 +53,9 @@ def _title(net, result):
             f"({result.connectivity or 'touch'}), affine maps {maps}; domain {net.domain.describe()}")
 
 
-def plot_regions(net: Network, result, path, *, figsize=FIGSIZE, dpi=DPI) -> None:
-    """Draw the regions of a complete, analysed result (``count_regions(..., linear=True)``)."""
+def plot_regions(net: Network, result, path, *, figsize=FIGSIZE, dpi=DPI, marks=None) -> None:
+    """Draw the regions of a complete, analysed result (``count_regions(..., linear=True)``);
+    ``marks``: points of a 2-D plot to mark and number (e.g. the three data points of a slice)."""
     if result.regions is None or result.lr_labels is None:
         raise MipRegionsError("plotting needs a complete count with its regions and linear regions")
     plt = _pyplot()
@@ -101,6 +102,9 @@ def plot_regions(net: Network, result, path, *, figsize=FIGSIZE, dpi=DPI) -> Non
         ax.add_collection(LineCollection(thick, colors="black", linewidths=1.8))
         ax.set_xlim(lo[0], hi[0])
         ax.set_ylim(lo[1], hi[1])
+        for k, (x, y) in enumerate(marks or []):
+            ax.plot([x], [y], marker="o", ms=7, mfc="white", mec="black", mew=1.5, zorder=5)
+            ax.annotate(str(k), (x, y), xytext=(5, 5), textcoords="offset points", fontsize=9, zorder=6)
         ax.set_aspect("equal")
         ax.set_xlabel("x1")
         ax.set_ylabel("x2")
