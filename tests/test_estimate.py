@@ -274,9 +274,21 @@ def test_estimate_cli_text(models_path, capsys):
     rc = main(["estimate", str(models_path / "maxout-random_n0-2_rank-3_3-3_seed-0.json"), "--samples", "200"])
     out = capsys.readouterr()
     assert rc == 0
-    assert "lower bound   >=" in out.out and "with probability >= 0.95" in out.out
+    assert "lower bound   >= " in out.out and " certain  (MIPBound" in out.out   # the confirmed regions win here
     assert "not for maxout layers" in out.out
     assert "MIPBound s = 1" in out.err
+
+
+def test_report_labels_the_lower_bound_by_what_it_rests_on():
+    from mip_regions.cli.estimate import format_estimate
+    from mip_regions.workflows.estimate import Estimate
+    e = Estimate("n", 2, "[0, 1]^2", 0.95, lower_bound=12141, upper_bound=10 ** 6, upper_bound_name="u")
+    e.mipbound = {"s": 14, "trials": 10, "alpha": 0.432, "lower_bound": 12141, "regions_found": 139,
+                  "stop_reason": "level s = 15: a trial found no region"}
+    assert "lower bound   >= 12141 with probability >= 0.95  (MIPBound: s = 14" in format_estimate(e)
+    e.mipbound.update(lower_bound=11, regions_found=28)
+    e.lower_bound = 28
+    assert "lower bound   >= 28 certain  (" in format_estimate(e)
 
 
 @pytest.mark.parametrize("args,msg", [(["--confidence", "1"], "--confidence"), (["--trials", "0"], "--trials"),

@@ -95,8 +95,10 @@ def format_estimate(est) -> str:
                    f"level, a = {mb['alpha']:.3f}: floor(2^(s - a)) = {mb['lower_bound']}")
         else:
             how = "MIPBound: no level passed, its bound is 0"
-        lines.append(f"lower bound   >= {int_text(est.lower_bound)} with probability >= {est.confidence:g}  "
-                     f"({how}; {mb['regions_found']} regions confirmed exactly, certain; stopped: {mb['stop_reason']})")
+        certain = mb["regions_found"] >= mb["lower_bound"]
+        kind = "certain" if certain else f"with probability >= {est.confidence:g}"
+        lines.append(f"lower bound   >= {int_text(est.lower_bound)} {kind}  ({how}; {mb['regions_found']} regions "
+                     f"confirmed exactly, certain; stopped: {mb['stop_reason']})")
     else:
         lines.append(f"lower bound   none ({mb.get('stop_reason')})")
     if est.sample_lower_bound is not None:
