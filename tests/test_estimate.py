@@ -265,6 +265,8 @@ def test_estimate_cli_json(models_path, capsys):
     for key in ("lower_bound", "confidence", "upper_bound", "upper_bound_name", "exact", "sample_lower_bound"):
         assert key in doc
     assert doc["exact"] == 16 and doc["confidence"] == 0.95
+    assert doc["lower_bound_is"] == ("certain" if doc["mipbound"]["regions_found"] >= doc["lower_bound"]
+                                     else "probabilistic")
     assert isinstance(doc["lower_bound"], int) and isinstance(doc["upper_bound"], int)
     assert doc["sample_lower_bound"] <= 16 <= doc["upper_bound"]
     assert doc["mipbound"]["trials"] == 10 and doc["mipbound"]["levels"]

@@ -95,8 +95,7 @@ def format_estimate(est) -> str:
                    f"level, a = {mb['alpha']:.3f}: floor(2^(s - a)) = {mb['lower_bound']}")
         else:
             how = "MIPBound: no level passed, its bound is 0"
-        certain = mb["regions_found"] >= mb["lower_bound"]
-        kind = "certain" if certain else f"with probability >= {est.confidence:g}"
+        kind = "certain" if est.lower_bound_is == "certain" else f"with probability >= {est.confidence:g}"
         lines.append(f"lower bound   >= {int_text(est.lower_bound)} {kind}  ({how}; {mb['regions_found']} regions "
                      f"confirmed exactly, certain; stopped: {mb['stop_reason']})")
     else:

@@ -47,9 +47,17 @@ class Estimate:
     notes: list = field(default_factory=list)
     interrupted: str | None = None     # the step Ctrl-C stopped (what was found before stands)
 
+    @property
+    def lower_bound_is(self) -> str | None:
+        """'certain' when the regions confirmed exactly reach the lower bound, else 'probabilistic'
+        (MIPBound's floor(2^(s - a)), true with probability >= confidence)."""
+        if self.lower_bound is None or not self.mipbound:
+            return None
+        return "certain" if self.mipbound.get("regions_found", 0) >= self.lower_bound else "probabilistic"
+
     def to_json(self) -> dict:
         return {"network": self.network, "n0": self.n0, "domain": self.domain,
-                "lower_bound": self.lower_bound, "confidence": self.confidence,
+                "lower_bound": self.lower_bound, "lower_bound_is": self.lower_bound_is, "confidence": self.confidence,
                 "upper_bound": self.upper_bound, "upper_bound_name": self.upper_bound_name,
                 "exact": self.exact, "sample_lower_bound": self.sample_lower_bound,
                 "mipbound": self.mipbound, "activity": [a.to_json() for a in self.activity],
