@@ -296,3 +296,64 @@ def test_a_maxpool_without_its_kernel_shape_is_named(tmp_path):
     with pytest.raises(NetworkError, match=r"node 1 'pool' \(MaxPool\): cannot be read: the attribute "
                                            r"'kernel_shape' is missing"):
         read_onnx(tmp_path / "p.onnx", [0], [1])
+
+
+def _mlp784(path, rng, side=28):
+    n0 = side * side
+    W1 = (rng.standard_normal((32, n0)) * 0.05).astype(np.float32)
+    W2 = (rng.standard_normal((10, 32)) * 0.05).astype(np.float32)
+    nodes = [helper.make_node("Flatten", ["x"], ["f"]), helper.make_node("Gemm", ["f", "W1", "b1"], ["g"], transB=1),
+             helper.make_node("Relu", ["g"], ["r"]), helper.make_node("Gemm", ["r", "W2"], ["y"], transB=1)]
+    return save(path, nodes, {"W1": W1, "b1": rng.standard_normal(32).astype(np.float32), "W2": W2},
+                [1, 1, side, side], [1, 10]), W1, W2
+
+
+def test_flatten_then_gemm_places_the_weights_without_arithmetic(tmp_path, monkeypatch):
+    """A Gemm after a Flatten of the input (VNN-COMP's MNIST MLPs): the product only places the
+    weights (io/onnx_affine.unit_sources). The network equals the one the generic rational product
+    gives, its first layer is the initializer exactly, and its forward pass is onnxruntime's."""
+    from mip_regions.io import onnx_affine
+    path, W1, W2 = _mlp784(tmp_path / "m.onnx", np.random.default_rng(3))
+    net = read_onnx(path, [0], [1])
+    assert np.array_equal(net.layers[0].weights, W1.astype(float))
+    assert np.array_equal(net.layers[1].weights, W2.astype(float))
+    X = RNG.uniform(0, 1, (10, 784))
+    assert np.allclose(net.forward(X), ort_forward(path, X, [1, 1, 28, 28]), atol=1e-5)
+    # an 8 x 8 twin through both products: the same network, exactly
+    small, _, _ = _mlp784(tmp_path / "s.onnx", np.random.default_rng(4), side=8)
+    fast = read_onnx(small, [0], [1])
+    monkeypatch.setattr(onnx_affine, "unit_sources", lambda a: None)
+    same_network(fast, read_onnx(small, [0], [1]))
+
+
+def test_selection_products_after_permutations_and_duplicates(tmp_path, monkeypatch):
+    """Transpose/Reshape/Gather before a Gemm keep the fast placement (a permutation of the
+    inputs); a Concat of the input with itself uses one input twice and takes the generic product.
+    Both equal the generic product's network exactly."""
+    from mip_regions.io import onnx_affine
+    W = ints(3, 12)
+    perm = numpy_helper.from_array(np.array([5, 0, 3, 1, 2, 4], np.int64), "idx")
+    nodes = [helper.make_node("Transpose", ["x"], ["t"], perm=[0, 2, 1]),
+             helper.make_node("Reshape", ["t", "shape"], ["f"]),
+             helper.make_node("Concat", ["f", "f"], ["cc"], axis=1),
+             helper.make_node("Gemm", ["cc", "W"], ["y"], transB=1)]
+    inits = {"shape": np.array([1, 6], np.int64), "W": W}
+    save(tmp_path / "dup.onnx", nodes, inits, [1, 2, 3], [1, 3])
+    nodes2 = [helper.make_node("Transpose", ["x"], ["t"], perm=[0, 2, 1]),
+              helper.make_node("Reshape", ["t", "shape"], ["f"]),
+              helper.make_node("Gather", ["f", "idx"], ["g"], axis=1),
+              helper.make_node("Gemm", ["g", "W"], ["y"], transB=1)]
+    g = helper.make_graph(nodes2, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, 3])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3])],
+                          [numpy_helper.from_array(np.array([1, 6], np.int64), "shape"),
+                           numpy_helper.from_array(W[:, :6], "W"), perm])
+    model = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])
+    model.ir_version = 8
+    onnx.save(model, str(tmp_path / "perm.onnx"))
+    fast = [read_onnx(tmp_path / name, [-1], [1]) for name in ("dup.onnx", "perm.onnx")]
+    for net, name in zip(fast, ("dup.onnx", "perm.onnx")):
+        X = RNG.uniform(-1, 1, (20, 6))
+        assert np.allclose(net.forward(X), ort_forward(tmp_path / name, X, [1, 2, 3]), atol=1e-4)
+    monkeypatch.setattr(onnx_affine, "unit_sources", lambda a: None)
+    for net, name in zip(fast, ("dup.onnx", "perm.onnx")):
+        same_network(net, read_onnx(tmp_path / name, [-1], [1]))

@@ -107,10 +107,49 @@ def add(a: Affine, b: Affine, sign: int = 1) -> Affine:
     return Affine(a.T + sign * b.T, a.c + sign * b.c, a.base)
 
 
+def unit_sources(a: Affine):
+    """When every element of ``a`` is one input with coefficient 1 and no constant (a layer's input
+    as written, or moved by Flatten/Reshape/Transpose/Gather), the input index of each element
+    (an int array of ``a.shape``); else None. Costs one comparison per entry of T, no arithmetic."""
+    if any(v != 0 for v in a.c.ravel()):
+        return None
+    T2 = a.T.reshape(-1, a.n_in)
+    nz = T2 != 0
+    if not (nz.sum(axis=1) == 1).all():
+        return None
+    idx = nz.argmax(axis=1)
+    if not all(T2[r, i] == 1 for r, i in enumerate(idx)):
+        return None
+    return idx.reshape(a.shape)
+
+
+def _select_matmul(a: Affine, src, K) -> Affine | None:
+    """``a @ K`` for an ``a`` of unit sources (:func:`unit_sources`) with a 2-D shape (rows, m):
+    element (r, k) is sum_j K[j, k] x[src[r, j]], so T[r, k, src[r, j]] = K[j, k]: entries placed,
+    nothing multiplied. None when a row uses one input twice (then entries would add up)."""
+    if src.ndim != 2 or K.ndim != 2:
+        return None
+    rows, m = src.shape
+    if any(len(set(row.tolist())) != m for row in src):
+        return None
+    T = np.full((rows, K.shape[1], a.n_in), ZERO, dtype=object)
+    for r in range(rows):
+        T[r][:, src[r]] = K.T
+    return Affine(T, np.full((rows, K.shape[1]), ZERO, dtype=object), a.base)
+
+
 def matmul_const(a: Affine, K, *, left: bool = False) -> Affine:
     """``a @ K`` (or ``K @ a`` with ``left``) for a constant matrix K (numpy matmul rules on the
-    tensor's last two axes)."""
+    tensor's last two axes). When ``a`` only selects inputs (a Flatten of the network input, a
+    new layer's input), the product places K's entries instead of multiplying (exact, and a
+    784 x 256 Gemm after a Flatten costs a fraction of a second instead of minutes)."""
     K = exact(K)
+    if not left and a.T.ndim == 3:
+        src = unit_sources(a)
+        if src is not None:
+            out = _select_matmul(a, src, K)
+            if out is not None:
+                return out
     if left:     # K @ a: contract K's last axis with a's second-to-last (a's only axis for a vector)
         if a.T.ndim == 2:        # a 1-D tensor: a column vector, K @ a is a vector
             return Affine(np.matmul(K, a.T), np.matmul(K, a.c), a.base)
