@@ -48,6 +48,13 @@ class Activation:
         """Layer output for one exact pre-activation vector (a list of rationals)."""
         raise NotImplementedError
 
+    def clear(self, z: np.ndarray, band: np.ndarray, fixed: np.ndarray) -> np.ndarray:
+        """Per point (row of z), whether every decision of the layer is beyond its error band
+        (``band``, same shape as z), so the float pattern is the exact one and the point lies
+        inside its cell; ``fixed`` (per row of W) marks rows decided whatever the point (a zero
+        row, an argument identical to an earlier one). Identity: no decision."""
+        return np.ones(z.shape[0], dtype=bool)
+
     def exact_pattern(self, z: list) -> list[bool]:
         """Pattern positions at one exact pre-activation vector (identity: none)."""
         return []
@@ -112,6 +119,9 @@ class Relu(Activation):
     def exact_pattern(self, z):
         return [v > 0 for v in z]
 
+    def clear(self, z, band, fixed):
+        return ((np.abs(z) > band) | fixed[None, :]).all(axis=1)
+
     def select(self, bits, rows):
         return np.diag(np.asarray(bits, dtype=float))
 
@@ -136,6 +146,19 @@ class Maxout(Activation):
     def exact_apply(self, z):
         k = self.rank
         return [max(z[u * k: u * k + k]) for u in range(len(z) // k)]
+
+    def clear(self, z, band, fixed):
+        """The largest argument beats the second by more than both their bands (arguments in
+        ``fixed``, identical to an earlier one, never compete)."""
+        k = self.rank
+        zz = np.where(fixed[None, :], -np.inf, z).reshape(z.shape[0], -1, k)
+        bb = band.reshape(z.shape[0], -1, k)
+        order = np.argsort(-zz, axis=2)
+        top = np.take_along_axis(zz, order[:, :, :1], axis=2)[..., 0]
+        second = np.take_along_axis(zz, order[:, :, 1:2], axis=2)[..., 0]
+        btop = np.take_along_axis(bb, order[:, :, :1], axis=2)[..., 0]
+        bsec = np.take_along_axis(bb, order[:, :, 1:2], axis=2)[..., 0]
+        return ((top - second > btop + bsec) | ~np.isfinite(second)).all(axis=1)
 
     def bounds(self, L, U):
         k = self.rank
