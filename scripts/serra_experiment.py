@@ -188,13 +188,7 @@ def _estimates(rows, have_rows, path, args) -> list[dict]:
         w = csv.DictWriter(fh, fieldnames=ESTIMATE_FIELDS)
         if new:
             w.writeheader()
-        if args.workers <= 1:
-            it = (one_estimate(n1, n2, s, args.estimate_time_limit) for n1, n2, s in todo)
-        else:
-            from mip_regions.parallel.dask_count import map_as_completed
-            it = map_as_completed(one_estimate, [((n1, n2, s, args.estimate_time_limit), {}) for n1, n2, s in todo],
-                                  args.workers, None)
-        for row in it:
+        for row in _map(one_estimate, [(n1, n2, s, args.estimate_time_limit) for n1, n2, s in todo], args.workers):
             w.writerow(row)
             fh.flush()
             new_rows.append({k: str(v) for k, v in row.items()})
@@ -206,14 +200,19 @@ def _estimates(rows, have_rows, path, args) -> list[dict]:
 
 
 def _run(todo, args):
-    if args.workers <= 1:
-        for n1, n2, s in todo:
-            yield one_network(n1, n2, s, args.time_limit, args.method)
+    # the longest first (larger n1 have more regions), so the tail is short
+    order = sorted(todo, key=lambda t: -min(t[0], 12)) if args.workers > 1 else todo
+    yield from _map(one_network, [(n1, n2, s, args.time_limit, args.method) for n1, n2, s in order], args.workers)
+
+
+def _map(fn, calls, workers):
+    """fn(*call) for every call, as they finish: here one after the other, or on a Dask LocalCluster."""
+    if workers <= 1:
+        for call in calls:
+            yield fn(*call)
         return
     from mip_regions.parallel.dask_count import map_as_completed
-    # the longest first (larger n1 have more regions), so the tail is short
-    calls = [((n1, n2, s, args.time_limit, args.method), {}) for n1, n2, s in sorted(todo, key=lambda t: -min(t[0], 12))]
-    yield from map_as_completed(one_network, calls, args.workers, None)
+    yield from map_as_completed(fn, [(call, {}) for call in calls], workers, None)
 
 
 if __name__ == "__main__":
