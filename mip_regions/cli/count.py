@@ -34,7 +34,9 @@ def add_parser(sub):
                    help="counting engine: vertex = exact depth-first cell enumeration with the cells' "
                         "vertex sets, no LP (fastest for small n0); lp = the same search with one small LP per "
                         "test (GLPK or HiGHS), for any n0; "
-                        "exact1d = exact rational breakpoints (n0 = 1); exact = the lp search entirely in exact "
+                        "exact1d = breakpoint propagation (n0 = 1), floats with error bounds and exact "
+                        "fallback; rational1d = the same entirely in rationals (slow, the reference); "
+                        "exact = the lp search entirely in exact "
                         "rational arithmetic (slow, the reference); mip = Serra et al.'s big-M MIP on "
                         "Pyomo + HiGHS, the reference; sample = distinct patterns at random points, a lower "
                         f"bound only; auto (default) = exact1d for n0 = 1, vertex for n0 <= {VERTEX_MAX_DIM}, lp above")

@@ -17,7 +17,7 @@ def add_parser(sub):
     p.add_argument("file", help="network file or ONNX model")
     add_domain_options(p)
     p.add_argument("-o", "--output", required=True, help="PNG file to write")
-    p.add_argument("--method", choices=("auto", "vertex", "lp", "exact1d", "exact", "mip"), default="auto",
+    p.add_argument("--method", choices=("auto", "vertex", "lp", "exact1d", "rational1d", "exact", "mip"), default="auto",
                    help="exact engine used to find the regions (default auto)")
     p.add_argument("--connectivity", choices=("touch", "facet"), default="touch",
                    help="linear regions: closures touch (default) or share a facet")

@@ -6,7 +6,8 @@ Every engine is ``run_*(network, ctx, **options)`` and reports regions into a
 thread with a large stack), ``counting.count_regions`` above engines/ is the entry point.
 
 - ``exact/``: exact rational arithmetic: ExactNet, the exact simplex, the ``exact`` method and
-  the subtrees the float engines hand over, the ``exact1d`` method. The bottom of engines/.
+  the subtrees the float engines hand over, the ``rational1d`` method. The bottom of engines/.
+- ``line/``: the ``exact1d`` method, 1-D breakpoints in floats with error bounds, exact fallback.
 - ``shared/``: what the families share: the float-filtered layer step and its exact fallback
   (``layers``), the cells of patterns (``cells``), routes of a parallel search (``routes``),
   direct HiGHS LPs (``highs_lp``), the compiled-kernel switch (``compiled``).
@@ -24,6 +25,6 @@ every network, the float ones included (their numbers are dyadic rationals).
 Import rule (tests/test_layout.py): engines/ imports ``nets``, ``result``, ``region_store``,
 ``errors`` and itself; never ``io``, ``parallel``, ``analysis``, ``counting``, ``workflows``,
 ``report`` or ``cli``. Inside engines/: ``exact`` imports no other family; ``shared`` imports
-``exact``; ``vertex``, ``lp`` and ``mip`` import ``shared`` and ``exact`` but not each other;
+``exact``; ``line`` imports ``exact``; ``vertex``, ``lp`` and ``mip`` import ``shared`` and ``exact`` but not each other;
 ``dispatch`` and ``sample`` sit on top. Code outside a family imports it through its front door.
 """

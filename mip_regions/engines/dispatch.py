@@ -12,16 +12,17 @@ from ..errors import EngineError
 from ..nets.network import Network
 from ..result import RunContext
 
-METHODS = ("auto", "vertex", "lp", "exact1d", "exact", "mip", "sample")
+METHODS = ("auto", "vertex", "lp", "exact1d", "rational1d", "exact", "mip", "sample")
 DETAIL = {
     "vertex": "depth-first cell enumeration with vertex sets, no LP",
     "lp": "depth-first cell enumeration with LPs",
-    "exact1d": "exact rational breakpoint propagation, n0 = 1",
+    "exact1d": "breakpoint propagation decided in floats with error bounds, exact fallback, n0 = 1",
+    "rational1d": "breakpoint propagation entirely in rational arithmetic, n0 = 1 (slow; the reference)",
     "exact": "depth-first cell enumeration entirely in exact rational arithmetic (slow; the reference)",
     "sample": "distinct patterns at random points: a LOWER BOUND, not a count",
 }
 OPTIONS = {"mip": {"tighten": "lp", "harvest": True}, "sample": {"samples": 100_000, "seed": 0},
-           "lp": {"lp_solver": "auto", "decide": "support", "kernel": "auto"}, "exact1d": {}, "vertex": {"kernel": "auto"}, "exact": {}}
+           "lp": {"lp_solver": "auto", "decide": "support", "kernel": "auto"}, "exact1d": {}, "rational1d": {}, "vertex": {"kernel": "auto"}, "exact": {}}
 
 
 VERTEX_MAX_DIM = 7   # auto: vertex up to here, lp above (scripts/bench.py: vertex sets grow as 2^n0)
@@ -39,8 +40,8 @@ def resolve_method(net: Network, method: str) -> str:
     if method == "vertex" and net.input_dim > VERTEX_HARD_LIMIT:
         raise EngineError(f"method vertex starts from the box's 2^n0 corners; n0 = {net.input_dim} is "
                           f"more than {VERTEX_HARD_LIMIT} (use --method lp)")
-    if method == "exact1d" and net.input_dim != 1:
-        raise EngineError(f"method exact1d needs a 1-D input; this network has n0 = {net.input_dim} "
+    if method in ("exact1d", "rational1d") and net.input_dim != 1:
+        raise EngineError(f"method {method} needs a 1-D input; this network has n0 = {net.input_dim} "
                           "(use --method lp)")
     return method
 
@@ -57,6 +58,9 @@ def engine_for(method):
         from .vertex import run_vertex
         return run_vertex
     if method == "exact1d":
+        from .line import run_line
+        return run_line
+    if method == "rational1d":
         from .exact import run_exact1d
         return run_exact1d
     if method == "exact":
@@ -66,7 +70,7 @@ def engine_for(method):
     return run_sample
 
 
-DEEP_SEARCH = ("vertex", "lp", "exact1d", "exact")   # depth-first searches: depth ~ layers + units
+DEEP_SEARCH = ("vertex", "lp", "exact1d", "rational1d", "exact")   # depth-first searches: depth ~ layers + units
 STACK_BYTES = 512 * 1024 * 1024                     # thread stack for a deep search
 FRAMES_PER_LEVEL = 8                                 # Python frames per layer / per unit, generous
 

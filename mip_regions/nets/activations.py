@@ -64,6 +64,16 @@ class Activation:
         (shape (units, rows)); None for the identity (S = I)."""
         raise NotImplementedError
 
+    def comparisons(self, rows: int) -> tuple[np.ndarray, np.ndarray]:
+        """The layer's decisions as pairs of arguments (I, J), one per comparison z_I - z_J whose
+        sign the pattern depends on; J = -1 is the constant 0 (a relu unit's second argument).
+        Identity: none."""
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+
+    def passed_rows(self, bits: np.ndarray, rows: int) -> np.ndarray:
+        """:meth:`chosen` as an int array, -1 for the constant 0 (vectorised)."""
+        return np.array([-1 if r is None else r for r in self.chosen(bits, rows)], dtype=np.int64)
+
     def chosen(self, bits: np.ndarray, rows: int) -> list[int | None]:
         """For each output unit, the row it passes on over the cell (None: the constant 0)."""
         S = self.select(np.asarray(bits, dtype=bool), rows)
@@ -98,6 +108,9 @@ class Identity(Activation):
     def select(self, bits, rows):
         return None
 
+    def passed_rows(self, bits, rows):
+        return np.arange(rows)
+
 
 class Relu(Activation):
     name = "relu"
@@ -124,6 +137,12 @@ class Relu(Activation):
 
     def select(self, bits, rows):
         return np.diag(np.asarray(bits, dtype=float))
+
+    def comparisons(self, rows):
+        return np.arange(rows), np.full(rows, -1)
+
+    def passed_rows(self, bits, rows):
+        return np.where(np.asarray(bits, dtype=bool), np.arange(rows), -1)
 
 
 class Maxout(Activation):
@@ -188,6 +207,16 @@ class Maxout(Activation):
         for u in range(rows // self.rank):
             S[u, u * self.rank: (u + 1) * self.rank] = bits[u * self.rank: (u + 1) * self.rank]
         return S
+
+    def comparisons(self, rows):
+        k = self.rank
+        i, j = np.triu_indices(k, 1)
+        base = np.repeat(np.arange(0, rows, k), len(i))
+        return base + np.tile(i, rows // k), base + np.tile(j, rows // k)
+
+    def passed_rows(self, bits, rows):
+        k = self.rank
+        return np.arange(0, rows, k) + np.asarray(bits, dtype=bool).reshape(-1, k).argmax(axis=1)
 
     def argument(self, bits) -> list[int]:
         """The chosen argument of each unit from its one-hot positions."""

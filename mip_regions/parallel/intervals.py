@@ -1,12 +1,13 @@
 """exact1d in parallel: the interval cut into K parts with exact (rational) end points, each
-part's pieces found by a Dask task (engines/exact1d.pieces_1d), and the pieces joined again.
+part's pieces found by a Dask task (the float-filtered 1-D engine, engines.line), and the pieces
+joined again.
 
 At a cut point c, the last piece of one part and the first piece of the next form one region
-exactly when their patterns are equal: each pattern's set is an interval (module docstring of
-exact1d), so two pieces with one pattern that meet at c are one piece that the cut split (a unit
-that only touches zero at c changes no full-dimensional pattern, as in the serial engine's merge).
-The joined pieces are reported as exact1d reports them (exact midpoint, half length), so the
-result is the serial one region for region, witnesses included.
+exactly when their patterns are equal: each pattern's set is an interval (engines/line/walk.py),
+so two pieces with one pattern that meet at c are one piece that the cut split (a unit that
+only touches zero at c changes no full-dimensional pattern, as in the serial engine's merge).
+A joined piece gets the cut point c as its witness (c is strictly inside it); the others keep
+the witness their part found. The count and the patterns, in order, are the serial run's.
 """
 
 from __future__ import annotations
@@ -19,15 +20,16 @@ from ..result import CountResult, RunContext
 
 
 def interval_pieces(net: Network, left: Fraction, right: Fraction, time_limit=None):
-    """(pieces [(left, right, bits)], complete) of the net restricted to [left, right]."""
-    from ..engines.exact import pieces_1d
+    """(pieces [(bits, witness, margin, exact witness or None)], complete) of the net restricted
+    to [left, right] (plain values: they travel back from a worker)."""
+    from ..engines.line import pieces_float, witness
     from ..result import StopSearch
     sub = with_domain(net, [str(left)], [str(right)])
     ctx = RunContext(sub, "exact1d", time_limit=time_limit, keep_regions=False, progress=False)
     out = []
     try:
-        for a, b, bits in pieces_1d(sub, ctx):
-            out.append((a, b, bits))
+        for a, b, bits in pieces_float(sub, ctx):
+            out.append((bits, *witness(a, b)))
     except StopSearch:
         pass
     return out, ctx.stop_reason is None
@@ -38,16 +40,21 @@ def cut_points(lo: Fraction, hi: Fraction, parts: int) -> list[Fraction]:
     return [lo + (hi - lo) * Fraction(k, parts) for k in range(parts + 1)]
 
 
-def join(parts_pieces):
-    """The pieces of consecutive parts, with the two pieces at each cut joined when their
-    patterns are equal (module docstring)."""
+def join(parts_pieces, cuts, complete=None):
+    """The pieces of consecutive parts (part k spans [cuts[k], cuts[k+1]]), with the two pieces
+    at each cut joined when their patterns are equal; a joined piece's witness is the cut point
+    (module docstring). ``complete[k]`` False: part k stopped early, so its last piece does not
+    reach the cut and nothing is joined there."""
     out = []
-    for pieces in parts_pieces:
-        for a, b, bits in pieces:
-            if out and out[-1][1] == a and (out[-1][2] == bits).all():
-                out[-1] = (out[-1][0], b, bits)
+    for k, pieces in enumerate(parts_pieces):
+        reaches = k > 0 and (complete is None or complete[k - 1])
+        for n, (bits, w, margin, ex) in enumerate(pieces):
+            if n == 0 and reaches and out and (out[-1][0] == bits).all():
+                c = cuts[k]
+                exact = None if Fraction(float(c)) == c else c
+                out[-1] = (bits, float(c), min(out[-1][2], margin), exact)
             else:
-                out.append((a, b, bits))
+                out.append((bits, w, margin, ex))
     return out
 
 
@@ -62,13 +69,12 @@ def count_intervals(net: Network, client, n_workers: int, *, time_limit=None, ke
     client.cancel([net_f])
     ctx = RunContext(net, "exact1d", keep_regions=keep_regions, progress=False)
     complete = all(ok for _, ok in done)
-    pieces = join([p for p, _ in done])
+    pieces = join([p for p, _ in done], points, [ok for _, ok in done])
     if not complete:   # a stopped part leaves a gap: one region may show on both sides of it, so
         seen = set()   # count distinct patterns (each pattern's set is one interval): a lower bound
-        pieces = [pc for pc in pieces if not (pc[2].tobytes() in seen or seen.add(pc[2].tobytes()))]
-    for a, b, bits in pieces:
-        mid = (a + b) / 2
-        ctx.add_region(bits, [float(mid)], float((b - a) / 2), exact_witness=[mid])
+        pieces = [pc for pc in pieces if not (pc[0].tobytes() in seen or seen.add(pc[0].tobytes()))]
+    for bits, w, margin, ex in pieces:
+        ctx.add_region(bits, [w], margin, exact_witness=None if ex is None else [ex])
     res = ctx.result()
     res.complete = complete
     res.stop_reason = None if complete else "time limit reached"

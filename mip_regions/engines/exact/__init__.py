@@ -7,7 +7,7 @@ float engine falls back to.
   :func:`strictly_inside`, and the conversions :func:`to_fmpq`, :func:`to_fraction`.
 - ``engine``: the ``exact`` method (:func:`run_exact`) and :func:`exact_subtree`, the subtree
   the vertex and lp engines hand over when a float decision falls inside its error band.
-- ``line``: the ``exact1d`` method (:func:`run_exact1d`): breakpoints of a 1-D network as
+- ``line``: the ``rational1d`` method (:func:`run_exact1d`): breakpoints of a 1-D network as
   rationals, :func:`pieces_1d` (also over the whole line).
 
 Invariants. Every number is the network's exact value (a float64 is the dyadic rational it is);

@@ -1,4 +1,6 @@
-"""Exact 1-D engine (n0 = 1): rational breakpoint propagation, no LP at all.
+"""The ``rational1d`` method (n0 = 1): breakpoint propagation entirely in rationals, no LP at
+all. The reference the float-filtered ``exact1d`` engine (engines/line) is tested against, and
+the whole-line walk (``whole_line=True``) of workflows/whole_line.py.
 
 On an interval piece I the input map of layer l is affine, ``h^{l-1} = a x + c`` (exact
 Fractions), and so is every pre-activation ``alpha x + gamma``. The candidate breakpoints of the

@@ -1,0 +1,62 @@
+"""A layer's exact weights as python-flint matrices, converted once per layer and kept: the exact
+products of the line and slice restrictions (restrict.py) and the exact fallback of the 1-D
+engine run as one ``fmpq_mat`` product in C instead of a Python loop of Fractions.
+
+The values are the network's exact ones (nets/network.py): a rational layer's written numbers,
+or the dyadic rational each float64 is (``float.as_integer_ratio``, exact). The cache is keyed
+weakly by the Layer object, so it goes with the network, and nothing of it is pickled with a
+network sent to a worker (flint matrices do not pickle).
+"""
+
+from __future__ import annotations
+
+import weakref
+from fractions import Fraction
+
+from flint import fmpq, fmpq_mat
+
+_CACHE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def to_fmpq(v) -> fmpq:
+    """The exact fmpq of an int, a float (its binary value), a Fraction or an fmpq."""
+    if isinstance(v, fmpq):
+        return v
+    if isinstance(v, int):
+        return fmpq(v)
+    if isinstance(v, float):
+        return fmpq(*v.as_integer_ratio())
+    f = Fraction(v)
+    return fmpq(f.numerator, f.denominator)
+
+
+def column(values) -> fmpq_mat:
+    """An exact column vector (n x 1)."""
+    vals = [to_fmpq(v) for v in values]
+    return fmpq_mat(len(vals), 1, vals)
+
+
+def layer_fmpq(layer) -> tuple[fmpq_mat, fmpq_mat]:
+    """(W, b) of one layer as exact ``fmpq_mat`` (b a column), cached per layer."""
+    hit = _CACHE.get(layer)
+    if hit is None:
+        if layer.is_exact:
+            w = [to_fmpq(v) for row in layer.exact_weights for v in row]
+            b = [to_fmpq(v) for v in layer.exact_bias]
+        else:
+            w = [fmpq(*v.as_integer_ratio()) for v in layer.weights.ravel().tolist()]
+            b = [fmpq(*v.as_integer_ratio()) for v in layer.bias.tolist()]
+        rows, cols = layer.weights.shape
+        hit = (fmpq_mat(rows, cols, w), fmpq_mat(rows, 1, b))
+        _CACHE[layer] = hit
+    return hit
+
+
+def to_fraction(v) -> Fraction:
+    """A Fraction from an fmpq (or anything Fraction accepts)."""
+    if isinstance(v, fmpq):
+        return Fraction(int(v.p), int(v.q))
+    return Fraction(v)
+
+
+__all__ = ["to_fmpq", "column", "layer_fmpq", "to_fraction"]
