@@ -171,3 +171,37 @@ def test_plot_through_three_points_marks_them(tmp_path):
     np.save(tmp_path / "x.npy", np.random.default_rng(0).uniform(-1, 1, (3, 5)))
     assert main(["plot", str(path), "--through", str(tmp_path / "x.npy"), "-o", str(tmp_path / "t.png")]) == 0
     assert (tmp_path / "t.png").stat().st_size > 5000
+
+
+def test_segments_on_workers_equal_the_serial_rows():
+    """--workers 2: the segments run in chunks on a local cluster and come back in segment order,
+    the same rows as the serial run (the counts also equal the all-rational engine's)."""
+    from mip_regions.workflows import data_lines
+    net = random_mlp([3, 8, 8], 2)
+    X = np.random.default_rng(2).uniform(-1, 1, (40, 3))
+    serial, stopped = data_lines.segment_rows(net, X)
+    assert stopped is None and len(serial) == 39
+    ref = [count_regions(line(net, a.tolist(), b.tolist()), "rational1d").activation_regions
+           for a, b in zip(X[:-1], X[1:])]
+    assert [r["activation_regions"] for r in serial] == ref
+    old, data_lines.CHUNK = data_lines.CHUNK, 5       # 8 chunks, finishing in any order
+    try:
+        par, stopped = data_lines.segment_rows(net, X, workers=2)
+    finally:
+        data_lines.CHUNK = old
+    assert stopped is None
+    assert [(r["from"], r["activation_regions"]) for r in par] == [(r["from"], r["activation_regions"]) for r in serial]
+
+
+def test_a_stopped_segment_or_run_is_a_lower_bound():
+    from mip_regions.workflows.data_lines import summary
+    rows = [{"length": 1.0, "activation_regions": 3, "boundaries_per_unit_length": 2.0, "count_is": "exact"}]
+    assert summary(rows)["count_is"] == "exact"
+    assert summary(rows, "interrupted (Ctrl-C) after 1 of 5 segments")["count_is"] == "lower bound"
+    assert summary(rows + [dict(rows[0], count_is="lower bound")])["count_is"] == "lower bound"
+
+
+def test_line_from_data_refuses_the_sampling_method(tmp_path, capsys):
+    np.save(tmp_path / "x.npy", np.zeros((3, 2)) + [[0, 0], [1, 1], [0, 1]])
+    assert main(["count", MODEL, "--line-from-data", str(tmp_path / "x.npy"), "--method", "sample"]) == 2
+    assert "lower bounds only" in capsys.readouterr().err

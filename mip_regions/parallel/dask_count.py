@@ -84,14 +84,17 @@ def start_client(workers: int | None, scheduler: str | None):
     return Client(cluster), cluster
 
 
-def map_as_completed(fn, calls, workers: int | None = None, scheduler: str | None = None):
+def map_as_completed(fn, calls, workers: int | None = None, scheduler: str | None = None, shared=None):
     """Yield ``fn(*args, **kwargs)`` for every ``(args, kwargs)`` in ``calls`` as they finish, run
     on a LocalCluster of ``workers`` processes or the cluster at ``scheduler`` (started and closed
-    here). For independent jobs: sweep rows, the networks of an experiment."""
+    here). For independent jobs: sweep rows, the networks of an experiment, data segments.
+    ``shared``: one object (a network) sent once to every worker and passed as ``fn``'s first
+    argument, ``fn(shared, *args, **kwargs)``."""
     from distributed import as_completed
     client, cluster = start_client(workers, scheduler)
     try:
-        futures = [client.submit(fn, *args, pure=False, **kwargs) for args, kwargs in calls]
+        first = () if shared is None else (client.scatter(shared, broadcast=True, hash=False),)
+        futures = [client.submit(fn, *first, *args, pure=False, **kwargs) for args, kwargs in calls]
         for fut in as_completed(futures):
             yield fut.result()
     finally:
