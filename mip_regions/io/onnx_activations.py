@@ -24,7 +24,7 @@ def slope_units(tr, x, slopes, where):
     b2 = np.empty(2 * len(b), dtype=object)
     W2[0::2], b2[0::2] = W * sign[:, None], b * sign
     W2[1::2], b2[1::2] = W * (sign * slopes)[:, None], b * sign * slopes
-    h = tr.emit(W2, b2, "maxout", 2, x.shape, where)
+    h = tr.emit(W2, b2, "maxout", 2, x.shape, where).dense()
     if all(v == 1 for v in sign):
         return h
     tr.pending.append("sign of the min units")
@@ -53,15 +53,15 @@ def clip(tr, x, ins, at, where):
         tr.pending.append(where.split(" ", 2)[2] + " without bounds")
         return x
     if hi is None:
-        return A.add_const(tr.emit(W, b - lo, "relu", None, x.shape, where), np.array(lo))
+        return A.add_const(tr.emit(W, b - lo, "relu", None, x.shape, where).dense(), np.array(lo))
     if lo is None:
-        h = tr.emit(-W, hi - b, "relu", None, x.shape, where)
+        h = tr.emit(-W, hi - b, "relu", None, x.shape, where).dense()
         return A.add_const(A.scale(h, np.array(Fraction(-1))), np.array(hi))
     n = len(b)
     W2 = np.empty((2 * n, x.n_in), dtype=object)
     b2 = np.empty(2 * n, dtype=object)
     W2[0::2], W2[1::2], b2[0::2], b2[1::2] = W, W, b - lo, b - hi
-    h = tr.emit(W2, b2, "relu", None, tuple(x.shape) + (2,), where)
+    h = tr.emit(W2, b2, "relu", None, tuple(x.shape) + (2,), where).dense()
     first = A.Affine(h.T[..., 0, :], h.c[..., 0], h.base)
     second = A.Affine(h.T[..., 1, :], h.c[..., 1], h.base)
     return A.add_const(A.add(first, second, -1), np.array(lo))

@@ -25,9 +25,13 @@ from fractions import Fraction
 import numpy as np
 
 from ..errors import NetworkError
-from . import onnx_activations
+from . import onnx_activations, onnx_structured
 from . import onnx_affine as A
+from . import onnx_sparse as S
 from .onnx_affine import Affine
+from .onnx_sparse import FloatAffine, Selection
+
+TENSORS = (Affine, Selection, FloatAffine)
 
 AFFINE_OPS = ("Identity", "Dropout", "Cast", "Flatten", "Reshape", "Squeeze", "Unsqueeze", "Transpose",
               "Slice", "Split", "Gather", "Concat", "Add", "Sub", "Mul", "Div", "Neg", "MatMul", "Gemm",
@@ -80,7 +84,7 @@ class Tracer:
                                f"{[vi.name for vi in inputs]}", source=src)
         self.input_shape = _shape_of_input(inputs[0], src)
         self.n0 = int(np.prod(self.input_shape))
-        self.values[inputs[0].name] = A.identity(self.input_shape, 0)
+        self.values[inputs[0].name] = S.identity(self.input_shape, 0)
         self.base = 0
         self.layers: list = []
         self.pending: list[str] = []      # affine nodes folded into the next layer
@@ -111,7 +115,7 @@ class Tracer:
         self.pending = []
         self.base += 1
         self.weighted = False
-        return A.identity(out_shape, self.base)
+        return S.identity(out_shape, self.base)
 
     def new_layer(self, x: Affine, where) -> Affine:
         """Before a second Gemm/MatMul/Conv in one layer: the tensor so far becomes an identity
@@ -156,16 +160,18 @@ class Tracer:
         if isinstance(out, _Dropped):
             self.notes.append(f"dropped the trailing {out.note}: it does not change the regions of the logits")
             out = out.inner
-        if not isinstance(out, Affine):
+        if not isinstance(out, TENSORS):
             raise NetworkError("the graph output is a constant, not a function of the input", source=self.src)
         out = self.aff(out, "the graph output")
+        if isinstance(out, Selection):
+            out = out.dense()
         W, b = out.rows()
         self.layers.append((W, b, "identity", None))
         self.notes.append(f"layer {len(self.layers) - 1} (output map): " + " + ".join(self.pending or ["identity"]))
         return self.layers
 
     def node(self, op, ins, at, where, n_out):
-        data = [v for v in ins if isinstance(v, (Affine, _Dropped))]
+        data = [v for v in ins if isinstance(v, (*TENSORS, _Dropped))]
         if op == "Constant":
             if "value" not in at:
                 self.err(where, "only tensor-valued Constant nodes are supported")
@@ -184,7 +190,13 @@ class Tracer:
         return self.affine(op, ins, at, where, n_out)
 
     def affine(self, op, ins, at, where, n_out):
-        x = next(v for v in ins if isinstance(v, (Affine, _Dropped)))
+        x = next(v for v in ins if isinstance(v, (*TENSORS, _Dropped)))
+        if isinstance(x, (Selection, FloatAffine)):
+            out = onnx_structured.structured(self, op, ins, at, where, n_out, self.aff(x, where))
+            if out is not None:
+                return out
+            ins = [v.dense() if isinstance(v, (Selection, FloatAffine)) else v for v in ins]
+            x = next(v for v in ins if isinstance(v, (*TENSORS, _Dropped)))
         if op in ("Identity", "Dropout", "Cast"):
             if op == "Cast" and at.get("to") not in (1, 10, 11, 16):
                 self.err(where, "a Cast to a non-float type is not piecewise linear")
@@ -221,28 +233,8 @@ class Tracer:
             return A.scale(x, np.array(-1))
         if op == "Shape":
             return np.array(x.shape, dtype=np.int64)
-        if op == "Flatten":
-            ax = _axis(at.get("axis", 1), len(x.shape))
-            return A.reshape(x, (int(np.prod(x.shape[:ax])), int(np.prod(x.shape[ax:]))))
-        if op == "Reshape":
-            shape = [int(v) for v in self.const(ins[1], where, "the shape")]
-            shape = [x.shape[i] if v == 0 and not at.get("allowzero", 0) else v for i, v in enumerate(shape)]
-            if -1 in shape:
-                known = int(np.prod([v for v in shape if v != -1]))
-                shape[shape.index(-1)] = int(np.prod(x.shape)) // max(known, 1)
-            return A.reshape(x, shape)
-        if op in ("Squeeze", "Unsqueeze"):
-            axes = at.get("axes")
-            if axes is None and len(ins) > 1 and ins[1] is not None:
-                axes = [int(v) for v in self.const(ins[1], where, "the axes")]
-            shape = list(x.shape)
-            if op == "Squeeze":
-                axes = [_axis(a, len(shape)) for a in (axes if axes is not None else
-                                                       [i for i, d in enumerate(shape) if d == 1])]
-                return A.reshape(x, [d for i, d in enumerate(shape) if i not in axes])
-            for a in sorted(_axis(a, len(shape) + len(axes)) for a in axes):
-                shape.insert(a, 1)
-            return A.reshape(x, shape)
+        if op in ("Flatten", "Reshape", "Squeeze", "Unsqueeze"):
+            return A.reshape(x, onnx_structured.new_shape(self, op, x.shape, ins, at, where))
         if op == "Transpose":
             return A.transpose(x, at.get("perm", list(range(len(x.shape)))[::-1]))
         if op == "Concat":
@@ -258,11 +250,17 @@ class Tracer:
             idx = self.const(ins[1], where, "the indices").astype(int)
             ax = _axis(at.get("axis", 0), len(x.shape))
             return Affine(np.take(x.T, idx, axis=ax), np.take(x.c, idx, axis=ax), x.base)
+        if op in ("MatMul", "Gemm", "Conv"):
+            ins = [self.new_layer(v, where) if isinstance(v, TENSORS) else v for v in ins]
+            sel = [v for v in ins if isinstance(v, Selection)]   # a layer just emitted: place, or go dense
+            out = onnx_structured.structured(self, op, ins, at, where, n_out, sel[0]) if sel else None
+            if out is not None:
+                return out
+            ins = [v.dense() if isinstance(v, Selection) else v for v in ins]
+            x = next(v for v in ins if isinstance(v, Affine))
         if op in ("MatMul", "Gemm"):
-            return self.matmul(op, [self.new_layer(v, where) if isinstance(v, Affine) else v for v in ins],
-                               at, where)
+            return self.matmul(op, ins, at, where)
         if op == "Conv":
-            x = self.new_layer(x, where)
             if len(x.shape) < 3:
                 self.err(where, f"expects a (N, C, spatial...) input, got shape {x.shape}")
             W = self.const(ins[1], where, "the weight")
@@ -335,6 +333,10 @@ class Tracer:
 
     def nonlinear(self, op, ins, at, where):
         x = self.aff(ins[0], where)
+        if isinstance(x, Selection) or (isinstance(x, FloatAffine) and op != "Relu"):
+            # the exact dense form: small tensors only (onnx_sparse.DENSE_LIMIT)
+            ins = [v.dense() if isinstance(v, (Selection, FloatAffine)) else v for v in ins]
+            x = ins[0]
         if op == "Relu":
             W, b = x.rows()
             return self.emit(W, b, "relu", None, x.shape, where)

@@ -26,7 +26,7 @@ from fractions import Fraction
 import numpy as np
 
 from ..errors import MipRegionsError, NetworkError
-from ..nets.network import Network, network_from_lists
+from ..nets.network import Box, Layer, Network, network_from_lists
 
 DOMAIN_KEY = "mip-regions.domain"
 NAME_KEY = "mip-regions.name"
@@ -157,15 +157,34 @@ def _numbers(a):
     return np.array(out, dtype=object).reshape(np.shape(a)).tolist()
 
 
+def _is_float_matrix(W) -> bool:
+    return hasattr(W, "tocsr") or (isinstance(W, np.ndarray) and W.dtype == np.float64)
+
+
+def _float_layer(W, b, act, rank, index, source) -> Layer:
+    """A Layer of float64 weights (dense or CSR) and an exact bias that is a float64 value."""
+    bf = np.array([float(v) for v in np.asarray(b, dtype=object).ravel()])
+    bad = [i for i, (f, v) in enumerate(zip(bf, np.asarray(b, dtype=object).ravel())) if Fraction(f) != v]
+    if bad:
+        raise NetworkError(f"bias entry {bad[0]} is {np.asarray(b).ravel()[bad[0]]}, not a float64 value; a "
+                           "layer read as placed floats needs float biases", source=source, layer=index)
+    return Layer(W.tocsr() if hasattr(W, "tocsr") else W, bf, act, None, None, rank if act == "maxout" else 1)
+
+
 def exact_layers_to_network(layers, lower, upper, name, source=None) -> Network:
-    """``[(W, b, activation, rank)]`` of exact Fractions (io/onnx_graph.py) -> Network."""
-    specs = []
-    for W, b, act, rank in layers:
-        both = _numbers(np.concatenate([np.asarray(W, dtype=object).reshape(len(b), -1),
-                                        np.asarray(b, dtype=object)[:, None]], axis=1))
-        specs.append(([row[:-1] for row in both], [row[-1] for row in both], act)
-                     + ((rank,) if act == "maxout" else ()))
-    return network_from_lists(specs, list(lower), list(upper), name=name, source=source)
+    """``[(W, b, activation, rank)]`` of exact Fractions (io/onnx_graph.py) -> Network. A layer
+    whose W is already float64 (placed constants, io/onnx_sparse.py: dense or scipy.sparse) is
+    taken as it is, with its bias as float64 (it must be one exactly)."""
+    built = [_float_layer(W, b, act, rank, i, source) if _is_float_matrix(W) else
+             _exact_layer(W, b, act, rank, i, source) for i, (W, b, act, rank) in enumerate(layers)]
+    return Network(built, Box.from_numbers(list(lower), list(upper), source=source), name, source=source)
+
+
+def _exact_layer(W, b, act, rank, index, source) -> Layer:
+    both = _numbers(np.concatenate([np.asarray(W, dtype=object).reshape(len(b), -1),
+                                    np.asarray(b, dtype=object)[:, None]], axis=1))
+    return Layer.from_numbers([row[:-1] for row in both], [row[-1] for row in both], act,
+                              rank=rank if act == "maxout" else None, index=index, source=source)
 
 
 DTYPES = {"float32": np.float32, "float64": np.float64}

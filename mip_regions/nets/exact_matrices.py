@@ -10,6 +10,7 @@ network sent to a worker (flint matrices do not pickle).
 
 from __future__ import annotations
 
+import math
 import weakref
 from fractions import Fraction
 
@@ -52,6 +53,42 @@ def layer_fmpq(layer) -> tuple[fmpq_mat, fmpq_mat]:
     return hit
 
 
+def exact_product(layer, columns) -> list[list[Fraction]]:
+    """``W @ V`` exactly, one row per row of W and one entry per column of V (``columns``: k
+    lists of n_in exact numbers). Dense layers: one fmpq_mat product. Sparse layers (a
+    convolution, io/onnx_sparse.py): every float weight is an integer times a power of two, and
+    every column a list of integers over one common denominator, so each row is a sum of integer
+    products (numpy object arrays, one pass over the nonzeros) over one known denominator."""
+    if not hasattr(layer.weights, "tocsr"):
+        W, _ = layer_fmpq(layer)
+        n, k = layer.n_in, len(columns)
+        V = fmpq_mat(n, k, [to_fmpq(columns[j][i]) for i in range(n) for j in range(k)])
+        Y = W * V
+        return [[to_fraction(Y[r, j]) for j in range(k)] for r in range(Y.nrows())]
+    import numpy as np
+    W = layer.weights.tocsr()
+    mant, exp = np.frexp(W.data)
+    mant = (mant * 2.0 ** 53).astype(np.int64)
+    exp = exp.astype(np.int64) - 53
+    low = int(exp.min()) if exp.size else 0
+    w_int = mant.astype(object) * (np.full(exp.size, 2, dtype=object) ** (exp - low).astype(object))
+    starts = W.indptr[:-1]
+    filled = np.diff(W.indptr) > 0
+    out = [[Fraction(0)] * len(columns) for _ in range(W.shape[0])]
+    for j, col in enumerate(columns):
+        col = [Fraction(v) for v in col]
+        den = math.lcm(*(v.denominator for v in col)) if col else 1
+        v_int = np.array([v.numerator * (den // v.denominator) for v in col], dtype=object)
+        prods = w_int * v_int[W.indices]
+        sums = np.zeros(W.shape[0], dtype=object)
+        if prods.size:
+            sums[filled] = np.add.reduceat(prods, starts[filled])
+        scale = Fraction(2) ** low / den
+        for r in range(W.shape[0]):
+            out[r][j] = sums[r] * scale
+    return out
+
+
 def to_fraction(v) -> Fraction:
     """A Fraction from an fmpq (or anything Fraction accepts)."""
     if isinstance(v, fmpq):
@@ -59,4 +96,4 @@ def to_fraction(v) -> Fraction:
     return Fraction(v)
 
 
-__all__ = ["to_fmpq", "column", "layer_fmpq", "to_fraction"]
+__all__ = ["to_fmpq", "column", "layer_fmpq", "exact_product", "to_fraction"]

@@ -23,7 +23,7 @@ import networkx as nx
 import numpy as np
 
 from ..errors import NetworkError
-from .network import Box, Network, network_from_lists
+from .network import Box, Network, network_from_lists, stored_values
 
 NODE_ACTIVATIONS = ("input", "relu", "identity", "constant")
 
@@ -118,18 +118,19 @@ def graph_to_network(G: nx.DiGraph, domain: Box | None = None, name: str | None 
 
 def is_ternary(net: Network) -> bool:
     """True when every weight and bias is in {-1, 0, 1} (the ternary paper's networks)."""
-    return all(np.isin(layer.weights, (-1.0, 0.0, 1.0)).all() and np.isin(layer.bias, (-1.0, 0.0, 1.0)).all()
-               for layer in net.layers)
+    return all(np.isin(stored_values(layer.weights), (-1.0, 0.0, 1.0)).all()
+               and np.isin(layer.bias, (-1.0, 0.0, 1.0)).all() for layer in net.layers)
 
 
 def layer_table(net: Network) -> list[dict]:
     """Per layer: width, activation, non-zero weights, non-zero biases, max |weight|, ternary or not."""
     rows = []
     for l, layer in enumerate(net.layers, start=1):
+        w = stored_values(layer.weights)
         rows.append({"layer": l, "activation": layer.act.label(), "width": layer.n_out,
-                     "nonzero_weights": int(np.count_nonzero(layer.weights)),
+                     "nonzero_weights": int(np.count_nonzero(w)),
                      "nonzero_biases": int(np.count_nonzero(layer.bias)),
-                     "parameters": int(layer.weights.size + layer.bias.size),
-                     "max_abs_weight": float(np.abs(layer.weights).max(initial=0)),
-                     "ternary": bool(np.isin(layer.weights, (-1, 0, 1)).all() and np.isin(layer.bias, (-1, 0, 1)).all())})
+                     "parameters": int(layer.n_rows * layer.n_in + layer.bias.size),
+                     "max_abs_weight": float(np.abs(w).max(initial=0)),
+                     "ternary": bool(np.isin(w, (-1, 0, 1)).all() and np.isin(layer.bias, (-1, 0, 1)).all())})
     return rows

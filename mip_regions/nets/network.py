@@ -80,6 +80,19 @@ class Box:
         return {"lower": enc(self.lower, self.exact_lower), "upper": enc(self.upper, self.exact_upper)}
 
 
+SPARSE_EXACT_LIMIT = 4_000_000   # entries beyond which a sparse layer's rationals are not built
+
+
+def is_sparse(W) -> bool:
+    """A scipy.sparse weight matrix (a convolution read from ONNX, io/onnx_sparse.py)."""
+    return hasattr(W, "tocsr")
+
+
+def stored_values(W) -> np.ndarray:
+    """The entries a weight matrix stores: all of a dense one, the nonzeros of a sparse one."""
+    return np.asarray(W.data) if is_sparse(W) else np.asarray(W).ravel()
+
+
 @dataclass(frozen=True, eq=False)
 class Layer:
     """One affine map ``h -> g(W h + b)`` with ``W`` of shape (rows, n_in): one row per unit,
@@ -279,7 +292,8 @@ class Network:
                     return (all(v.denominator == 1 for row in layer.exact_weights for v in row)
                             and all(v.denominator == 1 for v in layer.exact_bias))
                 # a float64 equal to its rounding is an integer exactly: no Fractions needed
-                return bool(np.all(layer.weights == np.round(layer.weights))
+                w = stored_values(layer.weights)
+                return bool(np.all(w == np.round(w))
                             and np.all(layer.bias == np.round(layer.bias)))
             self._is_integer = all(integral(layer) for layer in self.layers)
         return self._is_integer
@@ -298,9 +312,16 @@ class Network:
         """``(weights, bias)`` of every layer as Fractions: the exact values for rational layers,
         the exact values of the stored float64 numbers otherwise (cached)."""
         if not hasattr(self, "_rational"):
+            for l, layer in enumerate(self.layers):
+                if is_sparse(layer.weights) and layer.n_rows * layer.n_in > SPARSE_EXACT_LIMIT:
+                    raise NetworkError(f"layer {l} is a sparse {layer.n_rows} x {layer.n_in} matrix: its exact "
+                                       "rational form is not built (a dense table of "
+                                       f"{layer.n_rows * layer.n_in:,} Fractions); count along a line "
+                                       "(--line, --line-from-data) or a slice with the float engines, or on a "
+                                       "smaller network", layer=l)
             self._rational = [
                 (layer.exact_weights, layer.exact_bias) if layer.is_exact else
-                (tuple(tuple(Fraction(float(v)) for v in row) for row in layer.weights),
+                (tuple(tuple(Fraction(float(v)) for v in row) for row in _dense(layer.weights)),
                  tuple(Fraction(float(v)) for v in layer.bias))
                 for layer in self.layers]
         return self._rational
@@ -346,6 +367,10 @@ class Network:
                         for w, layer in zip(self.widths[:-1], self.layers[:-1]))
         arch = f"{self.input_dim}-{acts}-{self.output_dim}" if acts else f"{self.input_dim}-{self.output_dim}"
         return f"{self.name or 'network'} ({arch})"
+
+
+def _dense(W) -> np.ndarray:
+    return W.toarray() if is_sparse(W) else W
 
 
 def network_from_lists(layers, lower, upper, name=None, *, source=None) -> Network:

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from flint import fmpq_mat
-
 from ..errors import MipRegionsError
-from .exact_matrices import layer_fmpq, to_fmpq, to_fraction
+from .exact_matrices import exact_product
 from .network import Box, Layer, Network
 
 
@@ -33,12 +31,11 @@ def restrict(net: Network, point, directions, lower, upper, name: str | None = N
         if all(m == 0 for m in minors):
             raise MipRegionsError("the two slice directions are parallel")
     first = net.layers[0]
-    W, b = layer_fmpq(first)            # one exact fmpq_mat product (exact_matrices.py)
     k = len(D)
-    P = fmpq_mat(n0, k + 1, [to_fmpq(v) for j in range(n0) for v in [*(d[j] for d in D), p[j]]])
-    Y = W * P
-    rows = [[to_fraction(Y[r, j]) for j in range(k)] for r in range(Y.nrows())]
-    bias = [to_fraction(Y[r, k] + b[r, 0]) for r in range(Y.nrows())]
+    Y = exact_product(first, [*D, p])   # one exact product (exact_matrices.py), no loop of Fractions
+    b = first.exact_bias if first.is_exact else [Fraction(float(v)) for v in first.bias]
+    rows = [y[:k] for y in Y]
+    bias = [y[k] + bb for y, bb in zip(Y, b)]
     new_first = Layer.from_numbers(rows, bias, first.activation,
                                    rank=first.rank if first.activation == "maxout" else None)
     return Network([new_first] + list(net.layers[1:]), Box.from_numbers(lower, upper),

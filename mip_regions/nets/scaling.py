@@ -25,7 +25,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from .network import Layer, Network
+from .network import Layer, Network, is_sparse
 
 LOW, HIGH = -200, 200     # a hidden row whose largest |entry| is within 2^LOW..2^HIGH needs nothing
 MIN_EXP = -1021           # frexp exponent of the smallest normal float (2^-1022 = 0.5 * 2^-1021)
@@ -45,8 +45,9 @@ def _row_exponents(W: np.ndarray, b: np.ndarray, rank: int, col_shift: np.ndarra
 def needs_balancing(net: Network) -> bool:
     """True when some hidden row's largest |entry| lies outside 2^LOW..2^HIGH."""
     for layer in net.layers[:-1]:
-        M = np.abs(np.concatenate([layer.weights, layer.bias[:, None]], axis=1))
-        top = M.max(axis=1)
+        W = layer.weights
+        rows = np.asarray(abs(W).max(axis=1).todense()).ravel() if is_sparse(W) else np.abs(W).max(axis=1)
+        top = np.maximum(rows, np.abs(layer.bias))
         top = top[top > 0]
         if top.size and (top.min() < 2.0 ** LOW or top.max() > 2.0 ** HIGH):
             return True
@@ -58,8 +59,8 @@ def balanced(net: Network) -> Network | None:
     (:func:`needs_balancing`) or not possible: when the output layer, which is only compensated,
     would overflow (a function whose values exceed the float range; the engines then run on the
     network as it is, where overflow falls outside every error band and is decided exactly)."""
-    if not needs_balancing(net):
-        return None
+    if not needs_balancing(net) or any(is_sparse(layer.weights) for layer in net.layers):
+        return None     # (sparse layers: not balanced; their float decisions fall to the exact side)
     try:
         return _balance(net)
     except _OutOfRange:

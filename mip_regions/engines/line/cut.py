@@ -58,7 +58,7 @@ class LineLayer:
     def __init__(self, layer, offset: int):
         self.act = layer.act
         self.W, self.b = layer.weights, layer.bias
-        self.absW, self.absb = np.abs(self.W), np.abs(self.b)
+        self.absW, self.absb = abs(self.W), np.abs(self.b)
         self.dW = self.db = None
         if not _stored_exactly(layer):
             self.dW, self.db = 2 * U * self.absW + ETA, 2 * U * self.absb + ETA
@@ -75,8 +75,11 @@ class LineLayer:
             self.MJ = np.zeros((F, self.n_rows))
             own = self.J >= 0
             self.MJ[np.arange(F)[own], self.J[own]] = 1
-        self.g = np.array([gamma(self.n_in), gamma(self.n_in + 1)])   # n-term and (n+1)-term sums
-        self.inflate = 1 + 2 * gamma(self.n_in + 6)   # the bound's own rounding
+        # terms per row: n_in, or a sparse row's nonzeros (a zero term adds no rounding)
+        n = int(np.diff(self.W.indptr).max(initial=0)) if hasattr(self.W, "indptr") else self.n_in
+        self.g = np.array([gamma(n), gamma(n + 1)])   # n-term and (n+1)-term sums
+        self.inflate = 1 + 2 * gamma(n + 6)           # the bound's own rounding
+        self._cols = None
 
     def step(self, a, c, ea, ec):
         """(alpha, gam, e_alpha, e_gam): the pre-activations alpha t + gam of the layer on a piece
@@ -94,6 +97,14 @@ class LineLayer:
             err[:, 1] += self.db
         err = (err + (self.n_in + 2) * ETA) * self.inflate
         return Y[:, 0], Y[:, 1], err[:, 0], err[:, 1]
+
+    def columns(self, idx):
+        """(W[:, idx], |W|[:, idx]) (a CSC copy of a sparse W, made once)."""
+        if self._cols is None:
+            sparse = hasattr(self.W, "tocsc")
+            self._cols = (self.W.tocsc(), self.absW.tocsc()) if sparse else (self.W, self.absW)
+        W, aW = self._cols
+        return W[:, idx], aW[:, idx]
 
     def comparisons(self, alpha, gam, ea, eg):
         """(s, g, es, eg) of every comparison z_I - z_J (J = -1: against 0)."""

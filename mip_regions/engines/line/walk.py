@@ -24,6 +24,9 @@ from ...nets.network import Network
 from ...result import RunContext, StopSearch
 from .cut import LineLayer
 from .ends import End, witness
+from .incremental import Incremental
+
+INCREMENTAL_MIN = 64     # inputs of a layer from which the column updates pay (below: full products)
 
 
 class _Exact:
@@ -64,13 +67,16 @@ def pieces_float(net: Network, ctx: RunContext | None = None):
     hidden = net.layers[:-1]
     layers = [LineLayer(layer, net.relu_offset[l]) for l, layer in enumerate(hidden)]
     nh = len(layers)
+    # a wide layer with exact stored weights: its product updated from the last piece's by columns
+    steps = [Incremental(lay).step if lay.dW is None and lay.n_in >= INCREMENTAL_MIN else lay.step
+             for lay in layers]
     exact = _Exact(net)
     (lo,), (hi,) = net.exact_domain()
     counts = {"float_cuts": 0, "exact_cuts": 0}
 
     def walk(l, L, R, a, c, ea, ec, bits):
         while l < nh and not layers[l].decides:
-            a, c, ea, ec = layers[l].step(a, c, ea, ec)     # identity: every row passes on
+            a, c, ea, ec = steps[l](a, c, ea, ec)     # identity: every row passes on
             l += 1
         if ctx is not None and ctx.expired():
             raise StopSearch
@@ -78,7 +84,7 @@ def pieces_float(net: Network, ctx: RunContext | None = None):
             yield L, R, bits
             return
         lay = layers[l]
-        alpha, gam, e_al, e_ga = lay.step(a, c, ea, ec)
+        alpha, gam, e_al, e_ga = steps[l](a, c, ea, ec)
         cut = lay.float_cut(L, R, alpha, gam, e_al, e_ga, lambda f: exact.root(bits, l, lay, f))
         if cut is None:
             P, p = exact.preactivation(bits, l)
