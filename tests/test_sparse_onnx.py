@@ -1,0 +1,132 @@
+"""Convolutions read as sparse float layers (io/onnx_sparse.py) equal the exact dense reading,
+onnxruntime, and count the same on every engine; exact products of sparse layers; the column
+updates of the 1-D engine against the all-rational engine."""
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from mip_regions import count_regions
+from mip_regions.nets.network import Layer, Network, is_sparse
+from mip_regions.nets.random_nets import random_mlp
+from mip_regions.nets.restrict import line, plane_through
+
+onnx = pytest.importorskip("onnx")
+sp = pytest.importorskip("scipy.sparse")
+
+
+def small_cnn(path, seed=0):
+    """Conv 3x3 x4 pad 1 on 1x6x6, Relu, Conv 2x2 x3 stride 2, Relu, a Reshape whose shape comes
+    from Shape/Gather/Unsqueeze/Concat, Gemm 27 -> 5, Relu, Gemm 5 -> 2; dynamic batch."""
+    from onnx import TensorProto, helper, numpy_helper
+    rng = np.random.default_rng(seed)
+    f = np.float32
+    inits = {"W1": rng.standard_normal((4, 1, 3, 3)).astype(f), "B1": rng.standard_normal(4).astype(f),
+             "W2": rng.standard_normal((3, 4, 2, 2)).astype(f), "B2": rng.standard_normal(3).astype(f),
+             "W3": rng.standard_normal((5, 27)).astype(f), "B3": rng.standard_normal(5).astype(f),
+             "W4": rng.standard_normal((2, 5)).astype(f), "B4": rng.standard_normal(2).astype(f),
+             "zero": np.array(0, dtype=np.int64), "minus1": np.array([-1], dtype=np.int64),
+             "axes0": np.array([0], dtype=np.int64)}
+    nodes = [helper.make_node("Conv", ["x", "W1", "B1"], ["c1"], pads=[1, 1, 1, 1]),
+             helper.make_node("Relu", ["c1"], ["r1"]),
+             helper.make_node("Conv", ["r1", "W2", "B2"], ["c2"], strides=[2, 2]),
+             helper.make_node("Relu", ["c2"], ["r2"]),
+             helper.make_node("Shape", ["r2"], ["s"]), helper.make_node("Gather", ["s", "zero"], ["n"], axis=0),
+             helper.make_node("Unsqueeze", ["n", "axes0"], ["n1"]),
+             helper.make_node("Concat", ["n1", "minus1"], ["shape"], axis=0),
+             helper.make_node("Reshape", ["r2", "shape"], ["flat"]),
+             helper.make_node("Gemm", ["flat", "W3", "B3"], ["g3"], transB=1), helper.make_node("Relu", ["g3"], ["r3"]),
+             helper.make_node("Gemm", ["r3", "W4", "B4"], ["y"], transB=1)]
+    graph = helper.make_graph(nodes, "small cnn", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 1, 6, 6])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 2])],
+                              [numpy_helper.from_array(v, k) for k, v in inits.items()])
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]), str(path))
+    return path
+
+
+def read_both(path, monkeypatch):
+    from mip_regions.io import onnx_structured
+    from mip_regions.io.onnx_io import read_onnx
+    dense = read_onnx(path, [0.0], [1.0])
+    monkeypatch.setattr(onnx_structured, "PLACE_ABOVE", 0)     # every Conv / Gemm on a layer input placed
+    placed = read_onnx(path, [0.0], [1.0])
+    return dense, placed
+
+
+def test_placed_convolutions_equal_the_exact_dense_reading(tmp_path, monkeypatch):
+    dense, placed = read_both(small_cnn(tmp_path / "c.onnx"), monkeypatch)
+    assert is_sparse(placed.layers[0].weights) and is_sparse(placed.layers[1].weights)
+    assert not is_sparse(dense.layers[0].weights)
+    for a, b in zip(dense.layers, placed.layers):
+        Wb = b.weights.toarray() if is_sparse(b.weights) else b.weights
+        assert np.array_equal(a.weights, Wb) and np.array_equal(a.bias, b.bias)
+        assert (a.activation, a.rank) == (b.activation, b.rank)
+    ort = pytest.importorskip("onnxruntime")
+    X = np.random.default_rng(1).uniform(0, 1, (7, 36)).astype(np.float32)
+    sess = ort.InferenceSession(str(tmp_path / "c.onnx"))
+    want = sess.run(None, {"x": X.reshape(7, 1, 6, 6)})[0]
+    assert np.allclose(placed.forward(X.astype(float)), want, rtol=1e-4, atol=1e-5)
+
+
+def test_sparse_layers_count_like_dense_ones(tmp_path, monkeypatch):
+    """On a line (exact1d against rational1d on the dense reading) and on a plane through three
+    points (vertex, sparse against dense)."""
+    dense, placed = read_both(small_cnn(tmp_path / "c.onnx"), monkeypatch)
+    rng = np.random.default_rng(3)
+    for _ in range(3):
+        a, b = rng.uniform(0, 1, 36).tolist(), rng.uniform(0, 1, 36).tolist()
+        ref = count_regions(line(dense, a, b), "rational1d").activation_regions
+        assert count_regions(line(placed, a, b), "exact1d").activation_regions == ref
+        assert line(placed, a, b).layers[0].exact_weights == line(dense, a, b).layers[0].exact_weights
+    p, q, r = (rng.uniform(0, 1, 36).tolist() for _ in range(3))
+    want = count_regions(plane_through(dense, p, q, r), "vertex", keep_regions=False).activation_regions
+    got = count_regions(plane_through(placed, p, q, r), "vertex", keep_regions=False).activation_regions
+    assert got == want > 1
+
+
+def test_exact_product_of_a_sparse_layer():
+    from mip_regions.nets.exact_matrices import exact_product
+    rng = np.random.default_rng(0)
+    D = rng.standard_normal((40, 25))
+    D[rng.random(D.shape) < 0.7] = 0
+    D[0, 0], D[1, 1], D[2, 2] = 1e-300, 3e200, 2.0 ** -1070     # wide exponents, a subnormal
+    D[5] = 0                                                     # an empty row
+    cols = [[Fraction(v) for v in rng.standard_normal(25)], [Fraction(1, 3)] * 25]
+    want = [[sum((Fraction(w) * c[i] for i, w in enumerate(row)), Fraction(0)) for c in cols] for row in D]
+    assert exact_product(Layer(sp.csr_matrix(D), np.zeros(40), "relu"), cols) == want
+    assert exact_product(Layer(D, np.zeros(40), "relu"), cols) == want
+
+
+def test_a_row_using_one_input_twice_is_not_placed():
+    from mip_regions.io.onnx_sparse import Selection, place_matmul
+    x = Selection(np.array([[0, 1, 1]]), 3, 0)
+    assert place_matmul(x, np.ones((3, 2))) is None
+    placed = place_matmul(Selection(np.array([[2, 0, 1]]), 3, 0), np.arange(6.0).reshape(3, 2))
+    assert np.array_equal(placed.T, [[2, 4, 0], [3, 5, 1]])
+
+
+@pytest.fixture(scope="module")
+def wide_first_layer():
+    net = random_mlp([1, 200, 80, 12], 5, lower=-4.0, upper=4.0)
+    return net, count_regions(net, "rational1d")
+
+
+@pytest.mark.parametrize("rebuild", [4096, 3])
+def test_column_updates_agree_with_the_rational_engine(rebuild, monkeypatch, wide_first_layer):
+    """A 200-wide first layer: the next layers' products are updated by columns (and rebuilt every
+    ``rebuild`` updates); the count and every pattern equal the all-rational engine's."""
+    from mip_regions.engines.line import incremental
+    monkeypatch.setattr(incremental, "REBUILD", rebuild)
+    net, ref = wide_first_layer
+    new = count_regions(net, "exact1d")
+    assert new.activation_regions == ref.activation_regions > 200
+    assert [r.bits.tobytes() for r in new.regions] == [r.bits.tobytes() for r in ref.regions]
+
+
+def test_a_huge_sparse_layer_refuses_its_rational_form():
+    W = sp.csr_matrix((3000, 2000))
+    net = Network([Layer(W, np.zeros(3000), "relu"), Layer(np.ones((1, 3000)), np.zeros(1), "identity")],
+                  random_mlp([2000, 1], 0).domain)
+    with pytest.raises(Exception, match="sparse 3000 x 2000"):
+        net.rational_layers()
