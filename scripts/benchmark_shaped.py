@@ -141,7 +141,8 @@ def main(argv=None) -> int:
         for name, (path, n0) in models.items():
             dom = ["--domain", "0:1"] if n0 == 784 else ["--domain", "-1:1"]
             show_s, show_mb, _ = _timed([*tool, "show", str(path), *dom])
-            a, b = rng.uniform(0, 1, n0), rng.uniform(0, 1, n0)
+            lo = 0.0 if n0 == 784 else -1.0
+            a, b = rng.uniform(lo, 1, n0), rng.uniform(lo, 1, n0)
             np.save(folder / f"{name}_a.npy", a)
             np.save(folder / f"{name}_b.npy", b)
             count_s, count_mb, out = _timed([*tool, "count", str(path), *dom, "--line", str(folder / f"{name}_a.npy"),

@@ -205,3 +205,18 @@ def test_line_from_data_refuses_the_sampling_method(tmp_path, capsys):
     np.save(tmp_path / "x.npy", np.zeros((3, 2)) + [[0, 0], [1, 1], [0, 1]])
     assert main(["count", MODEL, "--line-from-data", str(tmp_path / "x.npy"), "--method", "sample"]) == 2
     assert "lower bounds only" in capsys.readouterr().err
+
+
+def test_plot_stopped_by_its_time_limit_draws_what_it_found(tmp_path, capsys):
+    """A slice through a sparse CNN (read from ONNX) stopped by --time-limit: the regions found
+    are drawn, the exit status is 4 and the message says it is a lower bound."""
+    pytest.importorskip("matplotlib")
+    pytest.importorskip("onnx")
+    from test_sparse_onnx import small_cnn
+    path = small_cnn(tmp_path / "c.onnx")
+    np.save(tmp_path / "x.npy", np.random.default_rng(0).uniform(0, 1, (3, 36)))
+    out = tmp_path / "t.png"
+    assert main(["plot", str(path), "--domain", "0:1", "--through", str(tmp_path / "x.npy"), "--time-limit", "0",
+                 "-o", str(out)]) == 4
+    assert "lower bound" in capsys.readouterr().out and out.stat().st_size > 3000
+    assert main(["plot", str(path), "--domain", "0:1", "--through", str(tmp_path / "x.npy"), "-o", str(out)]) == 0

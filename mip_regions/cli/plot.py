@@ -29,6 +29,9 @@ def add_parser(sub):
                    help="for n0 > 2: the plane through three data points (the first three rows of X.npy, or "
                         "the rows of --rows), at (0,0), (1,0), (0,1), marked and numbered in the picture")
     p.add_argument("--rows", metavar="I,J,K", help="with --through: the three rows to use (default 0,1,2)")
+    p.add_argument("--time-limit", type=float, metavar="S",
+                   help="stop the count after S seconds and draw the regions found (2-D; a lower bound, "
+                        "said in the title; exit status 4)")
     p.add_argument("--margin", type=float, default=0.25,
                    help="with --through: the picture covers [-margin, 1 + margin]^2 (default 0.25)")
     p.set_defaults(func=cmd_plot)
@@ -87,8 +90,13 @@ def cmd_plot(args) -> int:
         net = slice_network(net, *(_floats(p, "--slice") for p in parts), extent=(ext[:2], ext[2:]))
     elif net.input_dim > 2:
         raise MipRegionsError(f"{args.file}: n0 = {net.input_dim}; give --slice POINT:D1:D2 for a 2-D slice")
-    result = count_regions(net, args.method, linear=True, connectivity=args.connectivity)
+    result = count_regions(net, args.method, linear=True, connectivity=args.connectivity,
+                           time_limit=args.time_limit)
     plot_regions(net, result, args.output, marks=marks)
+    if not result.complete:
+        print(f"wrote {args.output}: the regions found before the time limit, at least "
+              f"{result.activation_regions} activation regions (a lower bound; the rest of the slice is blank)")
+        return 4
     print(f"wrote {args.output}: activation regions {result.activation_regions}, linear regions "
           f"{result.linear_regions}, affine maps {result.affine_maps}")
     return 0

@@ -54,14 +54,17 @@ def _title(net, result):
 
 
 def plot_regions(net: Network, result, path, *, figsize=FIGSIZE, dpi=DPI, marks=None) -> None:
-    """Draw the regions of a complete, analysed result (``count_regions(..., linear=True)``);
-    ``marks``: points of a 2-D plot to mark and number (e.g. the three data points of a slice)."""
-    if result.regions is None or result.lr_labels is None:
+    """Draw the regions of an analysed result (``count_regions(..., linear=True)``), coloured by
+    linear region; ``marks``: points of a 2-D plot to mark and number (e.g. the three data points
+    of a slice). A 2-D count stopped by its time limit is drawn as far as it got: the regions
+    found, each its own colour, the rest of the box blank, and the title says "at least"."""
+    partial = not result.complete and net.input_dim == 2
+    if result.regions is None or (result.lr_labels is None and not partial):
         raise MipRegionsError("plotting needs a complete count with its regions and linear regions")
     plt = _pyplot()
     fig, ax = plt.subplots(figsize=figsize, dpi=dpi)
     cmap = plt.get_cmap("tab20")
-    labels = result.lr_labels
+    labels = result.lr_labels if result.lr_labels is not None else list(range(len(result.regions)))
     if net.input_dim == 1:
         for k, reg in enumerate(result.regions):
             a, b = (float(v) for v in cell_interval(net, reg.bits, exact=False))
@@ -97,7 +100,8 @@ def plot_regions(net: Network, result, path, *, figsize=FIGSIZE, dpi=DPI, marks=
                 inside = np.all(out > lo) and np.all(out < hi)
                 j = index.get(net.patterns(out[None, :])[0].tobytes()) if inside else None
                 seg = (tuple(P), tuple(Q))
-                (thin if inside and j is not None and labels[j] == labels[k] else thick).append(seg)
+                same = inside and j is not None and labels[j] == labels[k]
+                (thin if same or partial else thick).append(seg)
         ax.add_collection(LineCollection(thin, colors="0.25", linewidths=0.4))
         ax.add_collection(LineCollection(thick, colors="black", linewidths=1.8))
         ax.set_xlim(lo[0], hi[0])

@@ -148,14 +148,13 @@ class LineLayer:
                                      < np.nextafter(r[1:] - rad[1:], -np.inf)).all():
                 return None
             roots = [End(float(v), float(e), resolve=_bind(root_exact, int(f))) for v, e, f in zip(r, rad, idx)]
+        if self.simple:      # relu: each root flips its unit; the pieces' patterns made one at a time
+            return _flips([L] + roots + [R], sL > 0, idx)
         n_sub = idx.size + 1
         pos = np.full(len(s), n_sub)
         pos[idx] = np.arange(1, n_sub)
         S = np.where(np.arange(n_sub)[:, None] >= pos[None, :], sR[None, :], sL[None, :])
-        if self.simple:
-            score = (S > 0).astype(float)
-        else:
-            score = (S > 0) @ self.MI + (S < 0) @ self.MJ
+        score = (S > 0) @ self.MI + (S < 0) @ self.MJ
         bits = self.act.pattern(score)
         return _merged([L] + roots + [R], bits)
 
@@ -182,6 +181,17 @@ class LineLayer:
 
 def _bind(root_exact, f):
     return lambda: root_exact(f)
+
+
+def _flips(ends, bits, idx):
+    """The pieces of a relu layer's float cut, lazily: the pattern at the left end, then one
+    flipped unit per root (no matrix of sub-intervals x units is built: a convolution's first
+    cut of a line has thousands of each)."""
+    bits = bits.copy()
+    yield ends[0], ends[1], bits.copy()
+    for k, f in enumerate(idx.tolist(), start=1):
+        bits[f] = not bits[f]
+        yield ends[k], ends[k + 1], bits.copy()
 
 
 def _merged(ends, bits):
