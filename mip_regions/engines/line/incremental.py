@@ -26,13 +26,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from .cut import gamma
 from .ends import ETA, U
 
 REBUILD = 4096      # updates before a full product resets the bound
-
-
-def gamma(n: int) -> float:
-    return n * U / (1 - n * U)
 
 
 class Incremental:
