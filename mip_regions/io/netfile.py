@@ -22,7 +22,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from ..errors import NetworkError
-from ..nets.network import Box, Layer, Network
+from ..nets.network import Box, Layer, Network, dense_weights
 
 FORMAT = "mip-regions/network"
 VERSION = 1
@@ -130,8 +130,9 @@ def _enc_number(f: float, e: Fraction | None):
 def network_to_dict(net: Network) -> dict:
     """The JSON document of a network; exact numbers are written as ints or "p/q" strings."""
     layers = []
-    for layer in net.layers:
-        W = [[_enc_number(layer.weights[r, c], layer.exact_weights[r][c] if layer.exact_weights else None)
+    for l, layer in enumerate(net.layers):
+        dense = dense_weights(layer, l, "writing a network file")
+        W = [[_enc_number(dense[r, c], layer.exact_weights[r][c] if layer.exact_weights else None)
               for c in range(layer.n_in)] for r in range(layer.n_rows)]
         b = [_enc_number(layer.bias[r], layer.exact_bias[r] if layer.exact_bias else None)
              for r in range(layer.n_rows)]

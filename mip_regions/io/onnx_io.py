@@ -26,7 +26,7 @@ from fractions import Fraction
 import numpy as np
 
 from ..errors import MipRegionsError, NetworkError
-from ..nets.network import Box, Layer, Network, network_from_lists
+from ..nets.network import Box, Layer, Network, dense_array, dense_weights, network_from_lists
 
 DOMAIN_KEY = "mip-regions.domain"
 NAME_KEY = "mip-regions.name"
@@ -198,7 +198,8 @@ def rounding(net: Network, dtype: str) -> tuple[int, int]:
     cast = DTYPES[dtype]
     with np.errstate(over="ignore"):
         for layer, (EW, Eb) in zip(net.layers, net.rational_layers()):
-            for stored, exact in ((layer.weights.ravel(), [v for row in EW for v in row]), (layer.bias, Eb)):
+            for stored, exact in ((np.asarray(dense_array(layer.weights)).ravel(), [v for row in EW for v in row]),
+                                  (layer.bias, Eb)):
                 for v, e in zip(np.asarray(stored, dtype=np.float64).astype(cast).tolist(), exact):
                     if not np.isfinite(v):
                         overflow += 1
@@ -219,7 +220,7 @@ def write_onnx(net: Network, path, dtype: str = "float32") -> None:
     current = "x"
     for l, layer in enumerate(net.layers):
         w, b = f"W{l}", f"b{l}"
-        inits += [numpy_helper.from_array(layer.weights.astype(cast), w),
+        inits += [numpy_helper.from_array(dense_weights(layer, l, "writing ONNX").astype(cast), w),
                   numpy_helper.from_array(layer.bias.astype(cast), b)]
         out = f"h{l}"
         nodes.append(helper.make_node("Gemm", [current, w, b], [out], name=f"gemm{l}", transB=1))

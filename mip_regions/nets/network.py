@@ -321,7 +321,7 @@ class Network:
                                        "smaller network", layer=l)
             self._rational = [
                 (layer.exact_weights, layer.exact_bias) if layer.is_exact else
-                (tuple(tuple(Fraction(float(v)) for v in row) for row in _dense(layer.weights)),
+                (tuple(tuple(Fraction(float(v)) for v in row) for row in dense_array(layer.weights)),
                  tuple(Fraction(float(v)) for v in layer.bias))
                 for layer in self.layers]
         return self._rational
@@ -369,8 +369,20 @@ class Network:
         return f"{self.name or 'network'} ({arch})"
 
 
-def _dense(W) -> np.ndarray:
+def dense_array(W) -> np.ndarray:
+    """A weight matrix as a dense array (a sparse one converted)."""
     return W.toarray() if is_sparse(W) else W
+
+
+def dense_weights(layer, index: int, what: str) -> np.ndarray:
+    """A layer's weights as a dense array; a sparse layer beyond SPARSE_EXACT_LIMIT entries is
+    refused with a NetworkError naming the layer and ``what`` needed it."""
+    if is_sparse(layer.weights) and layer.n_rows * layer.n_in > SPARSE_EXACT_LIMIT:
+        raise NetworkError(f"{what}: a sparse {layer.n_rows} x {layer.n_in} matrix (a "
+                           f"convolution); written densely it would have {layer.n_rows * layer.n_in:,} "
+                           "entries, which is refused (only networks read from ONNX hold such layers: "
+                           "count the ONNX file itself)", layer=index)
+    return dense_array(layer.weights)
 
 
 def network_from_lists(layers, lower, upper, name=None, *, source=None) -> Network:
