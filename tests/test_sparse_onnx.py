@@ -135,11 +135,11 @@ def test_a_huge_sparse_layer_refuses_its_rational_form():
 def test_writing_a_large_sparse_layer_is_refused_and_a_small_one_is_dense(tmp_path, monkeypatch):
     from mip_regions.errors import NetworkError
     from mip_regions.io.netfile import read_network, write_network
-    from mip_regions.nets import network
+    from mip_regions.nets import sparse
     dense, placed = read_both(small_cnn(tmp_path / "c.onnx"), monkeypatch)
     write_network(placed, tmp_path / "p.json")          # small: written densely, read back equal
     back = read_network(tmp_path / "p.json")
     assert all(np.array_equal(a.weights, b.weights) for a, b in zip(back.layers, dense.layers))
-    monkeypatch.setattr(network, "SPARSE_EXACT_LIMIT", 100)
+    monkeypatch.setattr(sparse, "SPARSE_EXACT_LIMIT", 100)
     with pytest.raises(NetworkError, match="layer 0.*sparse 144 x 36 matrix"):
         write_network(placed, tmp_path / "q.json")

@@ -22,6 +22,7 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from ..errors import NetworkError
+from .sparse import SPARSE_EXACT_LIMIT, dense_array, dense_weights, is_sparse, stored_values  # noqa: F401
 from .activations import ACTIVATIONS, Activation, activation as make_activation
 from .numbers import _parse_vector, parse_number  # noqa: F401  (parse_number is re-exported)
 
@@ -78,19 +79,6 @@ class Box:
                 return [int(e) if e.denominator == 1 else str(e) for e in exact]
             return [float(v) for v in xs]
         return {"lower": enc(self.lower, self.exact_lower), "upper": enc(self.upper, self.exact_upper)}
-
-
-SPARSE_EXACT_LIMIT = 4_000_000   # entries beyond which a sparse layer's rationals are not built
-
-
-def is_sparse(W) -> bool:
-    """A scipy.sparse weight matrix (a convolution read from ONNX, io/onnx_sparse.py)."""
-    return hasattr(W, "tocsr")
-
-
-def stored_values(W) -> np.ndarray:
-    """The entries a weight matrix stores: all of a dense one, the nonzeros of a sparse one."""
-    return np.asarray(W.data) if is_sparse(W) else np.asarray(W).ravel()
 
 
 @dataclass(frozen=True, eq=False)
@@ -367,22 +355,6 @@ class Network:
                         for w, layer in zip(self.widths[:-1], self.layers[:-1]))
         arch = f"{self.input_dim}-{acts}-{self.output_dim}" if acts else f"{self.input_dim}-{self.output_dim}"
         return f"{self.name or 'network'} ({arch})"
-
-
-def dense_array(W) -> np.ndarray:
-    """A weight matrix as a dense array (a sparse one converted)."""
-    return W.toarray() if is_sparse(W) else W
-
-
-def dense_weights(layer, index: int, what: str) -> np.ndarray:
-    """A layer's weights as a dense array; a sparse layer beyond SPARSE_EXACT_LIMIT entries is
-    refused with a NetworkError naming the layer and ``what`` needed it."""
-    if is_sparse(layer.weights) and layer.n_rows * layer.n_in > SPARSE_EXACT_LIMIT:
-        raise NetworkError(f"{what}: a sparse {layer.n_rows} x {layer.n_in} matrix (a "
-                           f"convolution); written densely it would have {layer.n_rows * layer.n_in:,} "
-                           "entries, which is refused (only networks read from ONNX hold such layers: "
-                           "count the ONNX file itself)", layer=index)
-    return dense_array(layer.weights)
 
 
 def network_from_lists(layers, lower, upper, name=None, *, source=None) -> Network:
