@@ -143,3 +143,22 @@ def test_writing_a_large_sparse_layer_is_refused_and_a_small_one_is_dense(tmp_pa
     monkeypatch.setattr(sparse, "SPARSE_EXACT_LIMIT", 100)
     with pytest.raises(NetworkError, match="layer 0.*sparse 144 x 36 matrix"):
         write_network(placed, tmp_path / "q.json")
+
+
+def test_the_light_reader_equals_the_onnx_package_and_does_not_import_it(tmp_path, monkeypatch):
+    """io/onnx_proto.py reads the file with onnx's generated protobuf module only: the same
+    network as with the onnx package, and a fresh process that reads a model never imports onnx."""
+    import subprocess
+    import sys
+    from mip_regions.io import onnx_proto
+    from mip_regions.io.onnx_io import read_onnx
+    path = small_cnn(tmp_path / "c.onnx")
+    light = read_onnx(path, [0.0], [1.0])
+    monkeypatch.setattr(onnx_proto, "_Light", None)      # _Light() fails: the onnx package reads
+    full = read_onnx(path, [0.0], [1.0])
+    for a, b in zip(light.layers, full.layers):
+        assert np.array_equal(a.weights, b.weights) and np.array_equal(a.bias, b.bias)
+    code = ("import sys; from mip_regions.io.onnx_io import read_onnx; "
+            f"n = read_onnx({str(path)!r}, [0.0], [1.0]); print(n.widths, 'onnx' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[144, 27, 5, 2] False"

@@ -71,13 +71,11 @@ def _axis(axis, ndim):
 class Tracer:
     """One pass over the nodes (module docstring); ``layers`` holds (W, b, activation, rank)."""
 
-    def __init__(self, model, src, notes):
-        import onnx
-        from onnx import numpy_helper
-        self.onnx, self.nh, self.src = onnx, numpy_helper, src
+    def __init__(self, model, src, notes, rd):
+        self.rd, self.src = rd, src        # rd: the file reader (io/onnx_proto.py)
         self.notes = notes if notes is not None else []
         g = model.graph
-        self.values: dict = {t.name: numpy_helper.to_array(t) for t in g.initializer}
+        self.values: dict = {t.name: rd.to_array(t) for t in g.initializer}
         inputs = [vi for vi in g.input if vi.name not in self.values]
         if len(inputs) != 1:
             raise NetworkError(f"expected one graph input (besides initializers), found "
@@ -141,7 +139,7 @@ class Tracer:
             if missing:
                 self.err(where, f"input {missing[0]!r} is not produced by any earlier node")
             ins = [self.values[n] if n else None for n in node.input]
-            attrs = {a.name: self.onnx.helper.get_attribute_value(a) for a in node.attribute}
+            attrs = {a.name: self.rd.attribute_value(a) for a in node.attribute}
             try:
                 outs = self.node(op, ins, attrs, where, len(node.output))
             except KeyError as exc:
@@ -175,7 +173,7 @@ class Tracer:
         if op == "Constant":
             if "value" not in at:
                 self.err(where, "only tensor-valued Constant nodes are supported")
-            return self.nh.to_array(at["value"])
+            return self.rd.to_array(at["value"])
         if op in ("Identity", "Dropout", "Cast") and isinstance(ins[0], _Dropped):
             return ins[0]          # after a trailing Softmax: still the end of the graph
         if op in DROPPED_OPS:

@@ -116,16 +116,27 @@ def read_onnx(path, lower=None, upper=None, notes: list | None = None) -> Networ
     ``lower``/``upper`` (one interval for every input, or one per input element) or else from the
     model's mip-regions metadata; without either it is an error. ``notes``, a list, receives one
     line per layer saying which nodes were folded into it, and one per dropped node."""
-    onnx = _onnx()
     from .onnx_graph import Tracer
+    from .onnx_proto import Unsupported, reader
     src = str(path)
-    try:
-        model = onnx.load(src)
-    except Exception as exc:  # onnx raises several types for unreadable files
-        raise NetworkError(f"cannot read ONNX model ({exc})", source=src) from None
-    meta = {p.key: p.value for p in model.metadata_props}
-    tracer = Tracer(model, src, notes)
-    layers = tracer.run()
+    kept = len(notes) if notes is not None else 0
+    for full in (False, True):      # the light reader first (no onnx import, io/onnx_proto.py)
+        try:
+            rd = reader(full)
+        except ImportError:
+            _onnx()                 # the install hint
+        try:
+            model = rd.load(src)
+        except Exception as exc:  # protobuf and onnx raise several types for unreadable files
+            raise NetworkError(f"cannot read ONNX model ({exc})", source=src) from None
+        meta = {p.key: p.value for p in model.metadata_props}
+        tracer = Tracer(model, src, notes, rd)
+        try:
+            layers = tracer.run()
+            break
+        except Unsupported:         # something only the onnx package reads: read again with it
+            if notes is not None:
+                del notes[kept:]
     if lower is None and DOMAIN_KEY in meta:
         try:
             dom = json.loads(meta[DOMAIN_KEY])
