@@ -71,7 +71,7 @@ def test_placed_convolutions_equal_the_exact_dense_reading(tmp_path, monkeypatch
 
 def test_sparse_layers_count_like_dense_ones(tmp_path, monkeypatch):
     """On a line (exact1d against rational1d on the dense reading) and on a plane through three
-    points (vertex, sparse against dense)."""
+    points (vertex and lp on the sparse layers against vertex on the dense ones)."""
     dense, placed = read_both(small_cnn(tmp_path / "c.onnx"), monkeypatch)
     rng = np.random.default_rng(3)
     for _ in range(3):
@@ -83,6 +83,7 @@ def test_sparse_layers_count_like_dense_ones(tmp_path, monkeypatch):
     want = count_regions(plane_through(dense, p, q, r), "vertex", keep_regions=False).activation_regions
     got = count_regions(plane_through(placed, p, q, r), "vertex", keep_regions=False).activation_regions
     assert got == want > 1
+    assert count_regions(plane_through(placed, p, q, r), "lp", keep_regions=False).activation_regions == want
 
 
 def test_exact_product_of_a_sparse_layer():
