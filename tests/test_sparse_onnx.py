@@ -163,3 +163,52 @@ def test_the_light_reader_equals_the_onnx_package_and_does_not_import_it(tmp_pat
             f"n = read_onnx({str(path)!r}, [0.0], [1.0]); print(n.widths, 'onnx' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[144, 27, 5, 2] False"
+
+
+def normalised_mlp(path, side, hidden, seed=0, per_pixel=True):
+    """(x - mean) / std (per pixel or one scalar), Flatten, Gemm, Relu, Gemm: the usual MNIST net."""
+    from onnx import TensorProto, helper, numpy_helper
+    rng = np.random.default_rng(seed)
+    f = np.float32
+    n = side * side
+    mean = rng.uniform(0, 0.5, (1, 1, side, side)).astype(f) if per_pixel else np.array(0.1307, f)
+    std = rng.uniform(0.2, 0.4, (1, 1, side, side)).astype(f) if per_pixel else np.array(0.3081, f)
+    inits = {"mean": mean, "std": std, "W": (rng.standard_normal((hidden, n)) / np.sqrt(n)).astype(f),
+             "b": rng.standard_normal(hidden).astype(f), "V": rng.standard_normal((3, hidden)).astype(f),
+             "c": rng.standard_normal(3).astype(f)}
+    nodes = [helper.make_node("Sub", ["x", "mean"], ["s"]), helper.make_node("Div", ["s", "std"], ["d"]),
+             helper.make_node("Flatten", ["d"], ["f"]), helper.make_node("Gemm", ["f", "W", "b"], ["z"], transB=1),
+             helper.make_node("Relu", ["z"], ["r"]), helper.make_node("Gemm", ["r", "V", "c"], ["y"], transB=1)]
+    graph = helper.make_graph(nodes, "normalised", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, side, side])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3])],
+                              [numpy_helper.from_array(v, k) for k, v in inits.items()])
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]), str(path))
+    return path
+
+
+@pytest.mark.parametrize("per_pixel", [True, False])
+def test_an_input_normalisation_folds_exactly_into_the_placed_gemm(tmp_path, monkeypatch, per_pixel):
+    """Sub/Div by constants on the input are kept as an elementwise scale and shift, and the Gemm
+    after them takes one exact product per weight: the network equals the exact dense reading
+    (rational weights, compared exactly) and onnxruntime."""
+    path = normalised_mlp(tmp_path / "n.onnx", 5, 7, per_pixel=per_pixel)
+    dense, placed = read_both(path, monkeypatch)
+    for a, b in zip(dense.layers, placed.layers):
+        assert a.exact_weights == b.exact_weights and a.exact_bias == b.exact_bias
+        assert np.array_equal(a.weights, b.weights)
+    assert placed.layers[0].is_exact and any(v.denominator & (v.denominator - 1)    # w / std: not dyadic,
+                                             for row in placed.layers[0].exact_weights for v in row)  # kept exact
+    ort = pytest.importorskip("onnxruntime")
+    X = np.random.default_rng(2).uniform(0, 1, (4, 25)).astype(np.float32)
+    sess = ort.InferenceSession(str(path))
+    want = np.concatenate([sess.run(None, {"x": x.reshape(1, 1, 5, 5)})[0] for x in X])
+    assert np.allclose(placed.forward(X.astype(float)), want, rtol=1e-4, atol=1e-4)
+
+
+def test_a_normalised_784_input_mlp_reads_in_seconds(tmp_path):
+    import time
+    from mip_regions.io.onnx_io import read_onnx
+    path = normalised_mlp(tmp_path / "n.onnx", 28, 64)
+    t = time.perf_counter()
+    net = read_onnx(path, [0.0], [1.0])
+    assert time.perf_counter() - t < 30 and net.widths == [64, 3] and net.layers[0].is_exact

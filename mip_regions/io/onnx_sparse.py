@@ -30,10 +30,14 @@ DENSE_LIMIT = 4_000_000      # entries of T in the exact dense form (object Frac
 
 @dataclass
 class Selection:
-    """value[i] = h[src[i]] (module docstring); ``n`` inputs in the layer input h."""
+    """value[i] = scale[i] h[src[i]] + shift[i] (module docstring); ``n`` inputs in the layer
+    input h; ``scale``/``shift`` None mean 1 and 0 (exact Fractions otherwise: an input
+    normalisation, Sub/Add/Mul/Div by constants, folded elementwise)."""
     src: np.ndarray
     n: int
     base: int
+    scale: np.ndarray | None = None
+    shift: np.ndarray | None = None
 
     @property
     def shape(self) -> tuple:
@@ -51,11 +55,36 @@ class Selection:
         _check_small(self)
         flat = self.src.ravel()
         T = np.full((flat.size, self.n), ZERO, dtype=object)
-        T[np.arange(flat.size), flat] = Fraction(1)
-        return Affine(T.reshape(self.shape + (self.n,)), np.full(self.shape, ZERO, dtype=object), self.base)
+        T[np.arange(flat.size), flat] = Fraction(1) if self.scale is None else self.scale.ravel()
+        c = np.full(self.shape, ZERO, dtype=object) if self.shift is None else self.shift
+        return Affine(T.reshape(self.shape + (self.n,)), c, self.base)
 
-    def moved(self, src) -> "Selection":
-        return Selection(np.asarray(src), self.n, self.base)
+    def moved(self, move) -> "Selection":
+        """The elements rearranged by ``move`` (a reshape, transpose or take of an array of the
+        tensor's shape), their scales and shifts with them."""
+        def m(a):
+            return None if a is None else np.asarray(move(a))
+        return Selection(np.asarray(move(self.src)), self.n, self.base, m(self.scale), m(self.shift))
+
+    def affine(self, mul=None, add=None) -> "Selection | None":
+        """``mul * self + add`` elementwise for constants that broadcast to the tensor's shape
+        (exact Fractions); None when they would change the shape."""
+        for K in (mul, add):
+            if K is not None and np.broadcast_shapes(np.shape(K), self.shape) != self.shape:
+                return None
+        scale = np.full(self.shape, Fraction(1), dtype=object) if self.scale is None else self.scale
+        shift = np.full(self.shape, ZERO, dtype=object) if self.shift is None else self.shift
+        if mul is not None:
+            scale, shift = scale * mul, shift * mul
+        if add is not None:
+            shift = shift + add
+        return Selection(self.src, self.n, self.base, scale, shift)
+
+    @property
+    def plain(self) -> bool:
+        """Coefficient 1 and no constant everywhere."""
+        return (self.scale is None or all(v == 1 for v in self.scale.ravel())) and \
+            (self.shift is None or all(v == 0 for v in self.shift.ravel()))
 
 
 def identity(shape, base: int) -> Selection:
@@ -157,9 +186,12 @@ def place_conv(x: Selection, W, B, *, strides, pads, dilations, group: int, wind
     return FloatAffine(T, c0, x.base)
 
 
-def place_matmul(x: Selection, K) -> FloatAffine | None:
+def place_matmul(x: Selection, K) -> FloatAffine | Affine | None:
     """``x @ K`` for a Selection of shape (rows, m) and a constant K (m, p): T[(r, k), src[r, j]]
-    = K[j, k], placed (dense float64). None when a row uses one input twice."""
+    = K[j, k], placed (dense float64). A normalised selection (scale s, shift t) gives the
+    exact T[(r, k), src[r, j]] = K[j, k] s[r, j] and c[r, k] = sum_j K[j, k] t[r, j]: one
+    product per entry of T and a matrix-vector product, no product of matrices. None when a row
+    uses one input twice."""
     if len(x.shape) != 2 or np.ndim(K) != 2:
         return None
     K = _floats(K, "the weight")
@@ -167,6 +199,18 @@ def place_matmul(x: Selection, K) -> FloatAffine | None:
     p = K.shape[1]
     if any(np.unique(row).size != m for row in x.src):
         return None
+    if not x.plain:
+        if rows * p * x.n > DENSE_LIMIT:
+            raise ValueError(f"a normalised input of shape {x.shape} times a {m} x {p} weight needs {rows * p * x.n:,} "
+                             f"exact entries (more than {DENSE_LIMIT:,})")
+        Kx = exact(K)
+        scale = x.scale if x.scale is not None else np.full(x.shape, Fraction(1), dtype=object)
+        shift = x.shift if x.shift is not None else np.full(x.shape, ZERO, dtype=object)
+        T = np.full((rows, p, x.n), ZERO, dtype=object)
+        for r in range(rows):
+            T[r][:, x.src[r]] = Kx.T * scale[r][None, :]
+        c = np.array([shift[r].dot(Kx) for r in range(rows)], dtype=object).reshape(rows, p)
+        return Affine(T, c, x.base)
     T = np.zeros((rows * p, x.n))
     for r in range(rows):
         T[r * p: (r + 1) * p][:, x.src[r]] = K.T

@@ -60,14 +60,19 @@ def structured(tr, op, ins, at, where, n_out, x):
         return np.array(x.shape, dtype=np.int64)
     if op in ("Flatten", "Reshape", "Squeeze", "Unsqueeze"):
         shape = new_shape(tr, op, x.shape, ins, at, where)
-        return x.moved(x.src.reshape(shape)) if sel else x.reshaped(shape)
+        return x.moved(lambda a: a.reshape(shape)) if sel else x.reshaped(shape)
     if op == "Transpose":
         perm = at.get("perm", list(range(len(x.shape)))[::-1])
-        return x.moved(x.src.transpose(perm)) if sel else x.transposed(perm)
+        return x.moved(lambda a: a.transpose(perm)) if sel else x.transposed(perm)
     if op == "Gather" and sel:
         idx = tr.const(ins[1], where, "the indices").astype(int)
-        return x.moved(np.take(x.src, idx, axis=_axis(at.get("axis", 0), len(x.shape))))
+        return x.moved(lambda a: np.take(a, idx, axis=_axis(at.get("axis", 0), len(x.shape))))
     pos = next(i for i, v in enumerate(ins) if v is x)
+    if sel and op in ("Add", "Sub", "Mul", "Div", "Neg") and all(
+            isinstance(v, np.ndarray) for i, v in enumerate(ins) if i != pos and v is not None):
+        out = _normalise(op, x, ins, pos)             # an input normalisation, folded elementwise
+        if out is not None:
+            return out
     if op in ("Add", "Sub") and not sel and len(ins) == 2 and isinstance(ins[1 - pos], np.ndarray):
         K = ins[1 - pos]
         if op == "Add":
@@ -76,6 +81,11 @@ def structured(tr, op, ins, at, where, n_out, x):
     if not sel or x.size() <= PLACE_ABOVE:
         return None
     if op == "Conv" and len(x.shape) >= 3:
+        if not x.plain:
+            raise ValueError("an elementwise normalisation (Sub/Add/Mul/Div by constants) of an input this "
+                             f"large ({x.shape}) before a convolution is not read: its exact products would "
+                             "not be float64 numbers; export the model without it and give the domain in "
+                             "normalised coordinates")
         W = tr.const(ins[1], where, "the weight")
         nd = W.ndim - 2
         kernel = list(at.get("kernel_shape", W.shape[2:]))
@@ -88,9 +98,28 @@ def structured(tr, op, ins, at, where, n_out, x):
         K = ins[1].T if at.get("transB", 0) else ins[1]
         out = S.place_matmul(x, K)
         if out is not None and len(ins) > 2 and ins[2] is not None:
-            out = out.plus(A.exact(tr.const(ins[2], where, "the bias")) * Fraction(float(at.get("beta", 1.0))))
+            Kb = A.exact(tr.const(ins[2], where, "the bias")) * Fraction(float(at.get("beta", 1.0)))
+            out = out.plus(Kb) if isinstance(out, S.FloatAffine) else A.add_const(out, Kb)
     else:
         return None
     if out is not None:
         tr.weighted = True
     return out
+
+
+def _normalise(op, x: Selection, ins, pos):
+    """Sub/Add/Mul/Div/Neg by a constant on a selection, as its elementwise scale and shift
+    (exact); None when the constant would change the shape, or for a division by an
+    input-dependent tensor or by zero (the caller's dense path says so)."""
+    if op == "Neg":
+        return x.affine(mul=np.array(Fraction(-1), dtype=object))
+    K = A.exact(ins[1 - pos])
+    if op == "Add":
+        return x.affine(add=K)
+    if op == "Sub":
+        return x.affine(add=-K) if pos == 0 else x.affine(mul=np.array(Fraction(-1), dtype=object), add=K)
+    if op == "Mul":
+        return x.affine(mul=K)
+    if pos != 0 or any(v == 0 for v in K.ravel()):
+        return None
+    return x.affine(mul=np.vectorize(lambda v: 1 / v, otypes=[object])(K))
