@@ -133,38 +133,6 @@ def test_a_huge_sparse_layer_refuses_its_rational_form():
         net.rational_layers()
 
 
-def test_writing_a_large_sparse_layer_is_refused_and_a_small_one_is_dense(tmp_path, monkeypatch):
-    from mip_regions.errors import NetworkError
-    from mip_regions.io.netfile import read_network, write_network
-    from mip_regions.nets import sparse
-    dense, placed = read_both(small_cnn(tmp_path / "c.onnx"), monkeypatch)
-    write_network(placed, tmp_path / "p.json")          # small: written densely, read back equal
-    back = read_network(tmp_path / "p.json")
-    assert all(np.array_equal(a.weights, b.weights) for a, b in zip(back.layers, dense.layers))
-    monkeypatch.setattr(sparse, "SPARSE_EXACT_LIMIT", 100)
-    with pytest.raises(NetworkError, match="layer 0.*sparse 144 x 36 matrix"):
-        write_network(placed, tmp_path / "q.json")
-
-
-def test_the_light_reader_equals_the_onnx_package_and_does_not_import_it(tmp_path, monkeypatch):
-    """io/onnx_proto.py reads the file with onnx's generated protobuf module only: the same
-    network as with the onnx package, and a fresh process that reads a model never imports onnx."""
-    import subprocess
-    import sys
-    from mip_regions.io import onnx_proto
-    from mip_regions.io.onnx_io import read_onnx
-    path = small_cnn(tmp_path / "c.onnx")
-    light = read_onnx(path, [0.0], [1.0])
-    monkeypatch.setattr(onnx_proto, "_Light", None)      # _Light() fails: the onnx package reads
-    full = read_onnx(path, [0.0], [1.0])
-    for a, b in zip(light.layers, full.layers):
-        assert np.array_equal(a.weights, b.weights) and np.array_equal(a.bias, b.bias)
-    code = ("import sys; from mip_regions.io.onnx_io import read_onnx; "
-            f"n = read_onnx({str(path)!r}, [0.0], [1.0]); print(n.widths, 'onnx' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip() == "[144, 27, 5, 2] False"
-
-
 def normalised_mlp(path, side, hidden, seed=0, per_pixel=True):
     """(x - mean) / std (per pixel or one scalar), Flatten, Gemm, Relu, Gemm: the usual MNIST net."""
     from onnx import TensorProto, helper, numpy_helper
@@ -212,3 +180,38 @@ def test_a_normalised_784_input_mlp_reads_in_seconds(tmp_path):
     t = time.perf_counter()
     net = read_onnx(path, [0.0], [1.0])
     assert time.perf_counter() - t < 30 and net.widths == [64, 3] and net.layers[0].is_exact
+
+
+def test_a_large_sparse_layer_is_not_exported_densely_to_onnx(tmp_path, monkeypatch):
+    from mip_regions.errors import NetworkError
+    from mip_regions.io.onnx_io import write_onnx
+    from mip_regions.nets import sparse
+    _, placed = read_both(small_cnn(tmp_path / "c.onnx"), monkeypatch)
+    write_onnx(placed, tmp_path / "small.onnx")                 # small: a dense Gemm
+    monkeypatch.setattr(sparse, "SPARSE_EXACT_LIMIT", 100)
+    with pytest.raises(NetworkError, match="layer 0.*sparse 144 x 36 matrix"):
+        write_onnx(placed, tmp_path / "q.onnx")
+
+
+def test_sparse_layers_round_trip_through_the_network_file(tmp_path, monkeypatch):
+    """convert keeps a convolution sparse: the JSON holds it in CSR form and reads back equal;
+    a bad CSR object is refused with the layer and the problem named."""
+    import json
+    from mip_regions.errors import NetworkError
+    from mip_regions.io.netfile import read_network, write_network
+    from mip_regions.nets import sparse
+    _, placed = read_both(small_cnn(tmp_path / "c.onnx"), monkeypatch)
+    monkeypatch.setattr(sparse, "SPARSE_EXACT_LIMIT", 100)      # too big to write densely now
+    write_network(placed, tmp_path / "p.json")
+    back = read_network(tmp_path / "p.json")
+    assert is_sparse(back.layers[0].weights) and is_sparse(back.layers[1].weights)
+    for a, b in zip(placed.layers, back.layers):
+        Wa = a.weights.toarray() if is_sparse(a.weights) else a.weights
+        Wb = b.weights.toarray() if is_sparse(b.weights) else b.weights
+        assert np.array_equal(Wa, Wb) and np.array_equal(a.bias, b.bias) and a.activation == b.activation
+    doc = json.loads((tmp_path / "p.json").read_text())
+    assert doc["layers"][0]["weights"]["sparse"] == "csr"
+    doc["layers"][0]["weights"]["indices"][3] = 10_000
+    (tmp_path / "bad.json").write_text(json.dumps(doc))
+    with pytest.raises(NetworkError, match="layer 0.*column index is outside 0..35"):
+        read_network(tmp_path / "bad.json")

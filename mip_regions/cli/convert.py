@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from ..errors import MipRegionsError
 from ..io.outputs import check_output
+from ..nets.sparse import is_sparse
 from .common import add_domain_options, load_network
 
 
@@ -49,9 +52,24 @@ def choose_dtype(net, requested: str, allow_rounding: bool) -> tuple[str, str]:
 
 
 def same_network(a, b) -> bool:
-    """Equal exact layers, activations and domain."""
-    return ([l.activation for l in a.layers] == [l.activation for l in b.layers]
-            and a.rational_layers() == b.rational_layers() and a.exact_domain() == b.exact_domain())
+    """Equal exact layers, activations and domain (a sparse layer: its float entries, which are
+    its exact values, compared as stored)."""
+    if [(l.activation, l.rank) for l in a.layers] != [(l.activation, l.rank) for l in b.layers] or \
+            a.exact_domain() != b.exact_domain():
+        return False
+    if any(is_sparse(l.weights) for l in a.layers + b.layers):
+        return all(_same_sparse(x, y) for x, y in zip(a.layers, b.layers))
+    return a.rational_layers() == b.rational_layers()
+
+
+def _same_sparse(x, y) -> bool:
+    if x.is_exact or y.is_exact:
+        return x.exact_weights == y.exact_weights and x.exact_bias == y.exact_bias
+    X = x.weights.tocsr() if is_sparse(x.weights) else x.weights
+    Y = y.weights.tocsr() if is_sparse(y.weights) else y.weights
+    if X.shape != Y.shape or not np.array_equal(x.bias, y.bias):
+        return False
+    return (abs(X - Y)).max() == 0 if is_sparse(X) or is_sparse(Y) else np.array_equal(X, Y)
 
 
 def cmd_convert(args) -> int:

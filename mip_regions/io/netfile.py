@@ -22,7 +22,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from ..errors import NetworkError
-from ..nets.network import Box, Layer, Network, dense_weights
+from ..nets.network import Box, Layer, Network, dense_weights, is_sparse
 
 FORMAT = "mip-regions/network"
 VERSION = 1
@@ -71,9 +71,56 @@ def network_from_dict(data, *, source=None) -> Network:
         unknown = set(spec) - _LAYER_KEYS
         if unknown:
             raise NetworkError(f"unknown key(s) {sorted(unknown)}", source=source, layer=i)
+        if isinstance(spec["weights"], dict):
+            built.append(_sparse_layer(spec, i, source))
+            continue
         built.append(Layer.from_numbers(spec["weights"], spec["bias"], spec["activation"],
                                         rank=spec.get("rank"), index=i, source=source))
     return Network(built, box, name, source=source)
+
+
+_SPARSE_KEYS = {"sparse", "shape", "indptr", "indices", "data"}
+
+
+def _sparse_layer(spec, i, source) -> Layer:
+    """A layer whose weights are given in CSR form, ``{"sparse": "csr", "shape": [rows, cols],
+    "indptr": [...], "indices": [...], "data": [...]}`` (a convolution written by ``convert``):
+    float64 values, exact as floats; the bias likewise."""
+    import numpy as np
+    w = spec["weights"]
+    where = dict(source=source, layer=i, field="weights")
+    if set(w) != _SPARSE_KEYS or w.get("sparse") != "csr":
+        raise NetworkError(f"a sparse weight object needs exactly the keys {sorted(_SPARSE_KEYS)} with "
+                           '"sparse": "csr"', **where)
+    try:
+        rows, cols = (int(v) for v in w["shape"])
+        indptr = np.asarray(w["indptr"], dtype=np.int64)
+        indices = np.asarray(w["indices"], dtype=np.int64)
+        data = np.asarray(w["data"], dtype=np.float64)
+        bias = np.asarray(spec["bias"], dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise NetworkError(f"the sparse weights or the bias are not numbers ({exc}); a sparse layer holds "
+                           "floats (write exact rationals densely)", **where) from None
+    problems = [(rows < 1 or cols < 1, f"shape {w['shape']} must be two positive integers"),
+                (indptr.shape != (rows + 1,) or indptr[0] != 0 or (np.diff(indptr) < 0).any()
+                 or indptr[-1] != len(indices), "indptr must rise from 0 to the number of entries, rows + 1 long"),
+                (len(indices) != len(data), f"indices ({len(indices)}) and data ({len(data)}) differ in length"),
+                (len(indices) and (indices.min() < 0 or indices.max() >= cols), f"a column index is outside 0..{cols - 1}"),
+                (not np.isfinite(data).all(), "data holds a non-finite number"),
+                (bias.shape != (rows,), f"the bias has {bias.size} entries, expected {rows}")]
+    for bad, text in problems:
+        if bad:
+            raise NetworkError(text, **where)
+    try:
+        import scipy.sparse as sp
+    except ImportError:
+        raise NetworkError("sparse weights need scipy: pip install scipy", **where) from None
+    act = spec["activation"]
+    rank = spec.get("rank")
+    probe = Layer.from_numbers([[0.0]] * (rank or 1), [0.0] * (rank or 1), act, rank=rank, index=i, source=source)
+    if rows % probe.rank:
+        raise NetworkError(f"has {rows} rows, not a multiple of the rank {probe.rank}", **where)
+    return Layer(sp.csr_matrix((data, indices, indptr), shape=(rows, cols)), bias, act, None, None, probe.rank)
 
 
 TORCH_SUFFIXES = (".pt", ".pth", ".pkl", ".ckpt")
@@ -131,6 +178,13 @@ def network_to_dict(net: Network) -> dict:
     """The JSON document of a network; exact numbers are written as ints or "p/q" strings."""
     layers = []
     for l, layer in enumerate(net.layers):
+        if is_sparse(layer.weights):
+            W = layer.weights.tocsr()
+            layers.append({"activation": layer.activation, **layer.act.spec(),
+                           "weights": {"sparse": "csr", "shape": list(W.shape), "indptr": W.indptr.tolist(),
+                                       "indices": W.indices.tolist(), "data": W.data.tolist()},
+                           "bias": [float(v) for v in layer.bias]})
+            continue
         dense = dense_weights(layer, l, "writing a network file")
         W = [[_enc_number(dense[r, c], layer.exact_weights[r][c] if layer.exact_weights else None)
               for c in range(layer.n_in)] for r in range(layer.n_rows)]
@@ -150,10 +204,11 @@ def dumps_network(net: Network) -> str:
     head = {k: v for k, v in doc.items() if k != "layers"}
     lines = ["{" + json.dumps(head)[1:-1] + ',', ' "layers": [']
     for i, layer in enumerate(doc["layers"]):
-        rows = ",\n    ".join(json.dumps(r) for r in layer["weights"])
+        weights = json.dumps(layer["weights"]) if isinstance(layer["weights"], dict) else \
+            "[" + ",\n    ".join(json.dumps(r) for r in layer["weights"]) + "]"
         rank = f', "rank": {layer["rank"]}' if "rank" in layer else ""
         lines.append(f'  {{"activation": {json.dumps(layer["activation"])}{rank},\n'
-                     f'   "weights": [{rows}],\n'
+                     f'   "weights": {weights},\n'
                      f'   "bias": {json.dumps(layer["bias"])}}}' + ("," if i < len(doc["layers"]) - 1 else ""))
     lines.append("]}")
     return "\n".join(lines) + "\n"

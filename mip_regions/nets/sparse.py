@@ -31,6 +31,6 @@ def dense_weights(layer, index: int, what: str) -> np.ndarray:
     if is_sparse(layer.weights) and layer.n_rows * layer.n_in > SPARSE_EXACT_LIMIT:
         raise NetworkError(f"{what}: a sparse {layer.n_rows} x {layer.n_in} matrix (a "
                            f"convolution); written densely it would have {layer.n_rows * layer.n_in:,} "
-                           "entries, which is refused (only networks read from ONNX hold such layers: "
-                           "count the ONNX file itself)", layer=index)
+                           "entries, which is refused (a network file, `convert NET.json`, keeps it sparse)",
+                           layer=index)
     return dense_array(layer.weights)
