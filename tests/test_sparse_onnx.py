@@ -215,3 +215,40 @@ def test_sparse_layers_round_trip_through_the_network_file(tmp_path, monkeypatch
     (tmp_path / "bad.json").write_text(json.dumps(doc))
     with pytest.raises(NetworkError, match="layer 0.*column index is outside 0..35"):
         read_network(tmp_path / "bad.json")
+
+
+def pooled_cnn(path, order, seed=0):
+    """Conv 3x3 x4 pad 1 on 1x6x6, then Relu and MaxPool 2x2 stride 2 in ``order``, Flatten, Gemm 36 -> 3."""
+    from onnx import TensorProto, helper, numpy_helper
+    rng = np.random.default_rng(seed)
+    f = np.float32
+    inits = {"W1": rng.standard_normal((4, 1, 3, 3)).astype(f), "B1": rng.standard_normal(4).astype(f),
+             "W2": rng.standard_normal((3, 36)).astype(f), "B2": rng.standard_normal(3).astype(f)}
+    relu = helper.make_node("Relu", ["c1" if order == "relu first" else "p1"], ["a1" if order == "relu first" else "q1"])
+    pool = helper.make_node("MaxPool", ["a1" if order == "relu first" else "c1"], ["q1" if order == "relu first" else "p1"],
+                            kernel_shape=[2, 2], strides=[2, 2])
+    nodes = [helper.make_node("Conv", ["x", "W1", "B1"], ["c1"], pads=[1, 1, 1, 1]),
+             *((relu, pool) if order == "relu first" else (pool, relu)),
+             helper.make_node("Flatten", ["q1"], ["f"]), helper.make_node("Gemm", ["f", "W2", "B2"], ["y"], transB=1)]
+    graph = helper.make_graph(nodes, "pooled", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 1, 6, 6])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 3])],
+                              [numpy_helper.from_array(v, k) for k, v in inits.items()])
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]), str(path))
+    return path
+
+
+@pytest.mark.parametrize("order", ["relu first", "pool first"])
+def test_max_pooling_after_a_placed_convolution(tmp_path, monkeypatch, order):
+    """MaxPool on a layer's input (after Relu) or on a placed convolution (before Relu): its
+    arguments' rows gathered into a sparse maxout layer, equal to the dense reading, counted the
+    same on a line (exact1d on the sparse layers, rational1d on the dense ones)."""
+    dense, placed = read_both(pooled_cnn(tmp_path / "p.onnx", order), monkeypatch)
+    assert [(l.activation, l.rank) for l in dense.layers] == [(l.activation, l.rank) for l in placed.layers]
+    assert any(is_sparse(l.weights) and l.activation == "maxout" for l in placed.layers)
+    for a, b in zip(dense.layers, placed.layers):
+        Wb = b.weights.toarray() if is_sparse(b.weights) else b.weights
+        assert np.array_equal(a.weights, Wb) and np.array_equal(a.bias, b.bias)
+    rng = np.random.default_rng(4)
+    a, b = rng.uniform(0, 1, 36).tolist(), rng.uniform(0, 1, 36).tolist()
+    assert count_regions(line(placed, a, b), "exact1d").activation_regions == \
+        count_regions(line(dense, a, b), "rational1d").activation_regions

@@ -331,6 +331,9 @@ class Tracer:
 
     def nonlinear(self, op, ins, at, where):
         x = self.aff(ins[0], where)
+        out = onnx_structured.pool(self, x, at, where) if op == "MaxPool" else None
+        if out is not None:                    # a large pool: its arguments gathered as sparse rows
+            return out
         if isinstance(x, Selection) or (isinstance(x, FloatAffine) and op != "Relu"):
             # the exact dense form: small tensors only (onnx_sparse.DENSE_LIMIT)
             ins = [v.dense() if isinstance(v, (Selection, FloatAffine)) else v for v in ins]

@@ -217,4 +217,33 @@ def place_matmul(x: Selection, K) -> FloatAffine | Affine | None:
     return FloatAffine(T, np.full((rows, p), ZERO, dtype=object), x.base)
 
 
-__all__ = ["Selection", "FloatAffine", "identity", "place_conv", "place_matmul", "DENSE_LIMIT"]
+def pool_rows(x, kernel, *, strides, pads, dilations, windows):
+    """MaxPool on a plain Selection or a FloatAffine of shape (1, C, *spatial) as maxout rows:
+    (W as CSR, bias, rank k, output shape), unit (ch, o) taking its window's elements as its k
+    arguments (a window cut by the padding repeats its first element, which ties with it and is
+    never chosen, as onnx_affine.window_arguments does). Rows are gathered, nothing computed."""
+    import scipy.sparse as sp
+    out_sp, table = windows(x.shape[2:], kernel, strides, pads, dilations)
+    spatial = x.shape[2:]
+    k = max(sum(p is not None for p in cells) for cells in table.values())
+    per_out = []
+    for o, cells in table.items():
+        inside = [np.ravel_multi_index(p, spatial) for p in cells if p is not None]
+        if not inside:
+            raise ValueError(f"the MaxPool window at output {o} lies in the padding")
+        per_out.append(inside + [inside[0]] * (k - len(inside)))
+    P = np.array(per_out)                                    # (outputs, k) spatial indices
+    C, n_sp = x.shape[1], int(np.prod(spatial))
+    elem = (np.arange(C)[:, None, None] * n_sp + P[None, :, :]).ravel()   # (ch, o, arg) -> element
+    if isinstance(x, Selection):
+        cols = x.src.ravel()[elem]
+        W = sp.csr_matrix((np.ones(elem.size), (np.arange(elem.size), cols)), shape=(elem.size, x.n))
+        b = np.full(elem.size, ZERO, dtype=object)
+    else:
+        T = x.T.tocsr() if hasattr(x.T, "tocsr") else x.T
+        W = T[elem]
+        b = x.c.ravel()[elem]
+    return W, b, k, (1, C, *out_sp)
+
+
+__all__ = ["Selection", "FloatAffine", "identity", "place_conv", "place_matmul", "pool_rows", "DENSE_LIMIT"]

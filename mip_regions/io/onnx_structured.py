@@ -123,3 +123,17 @@ def _normalise(op, x: Selection, ins, pos):
     if pos != 0 or any(v == 0 for v in K.ravel()):
         return None
     return x.affine(mul=np.vectorize(lambda v: 1 / v, otypes=[object])(K))
+
+
+def pool(tr, x, at, where):
+    """MaxPool on a large Selection (plain) or FloatAffine: the maxout layer with its arguments'
+    rows gathered (onnx_sparse.pool_rows), emitted; None to take the dense path (small tensors)."""
+    if not isinstance(x, (Selection, S.FloatAffine)) or x.size() <= PLACE_ABOVE or at.get("ceil_mode", 0) \
+            or (isinstance(x, Selection) and not x.plain):
+        return None
+    k = list(at["kernel_shape"])
+    strides, dil = at.get("strides", [1] * len(k)), at.get("dilations", [1] * len(k))
+    W, b, rank, shape = S.pool_rows(x, k, strides=strides, dilations=dil, windows=A._windows,
+                                    pads=A.pads_of(at, x.shape[2:], k, strides, dil))
+    return tr.emit(W, b, "maxout", rank, shape, where) if rank > 1 else None
+
