@@ -15,6 +15,7 @@
    the finest cut, which approximates the tool's time-based split from above).
 
 Run: python scripts/bench_parallel.py [--widths 6,16,16,16] [--seed 0] [--method vertex] [--out DIR]
+     [--speedup-only] [--name speedup]
      (default DIR scripts/results/parallel; about 8 minutes on this machine for 6-16-16-16)
 """
 
@@ -113,13 +114,17 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--method", default="vertex", choices=("vertex", "lp"))
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "parallel"))
+    ap.add_argument("--speedup-only", action="store_true", help="only the speedup table (not the subtree times)")
+    ap.add_argument("--name", default="speedup", help="file name of the speedup table (NAME.csv, NAME.md)")
     args = ap.parse_args()
     widths = [int(w) for w in args.widths.split(",")]
     net = random_mlp(widths, args.seed)
     print(f"# {net.describe()}, method {args.method}")
     rows, n = speedup_rows(net, args.method)
     print("\n## Speedup on this machine\n")
-    print(write_tables(rows, args.out, "speedup"))
+    print(write_tables(rows, args.out, args.name))
+    if args.speedup_only:
+        return
     depth = math.ceil(math.log2(10 * 512))
     measured, first = measured_subtrees(net, args.method, depth)
     assert first.count + sum(c for _, _, c in measured) == n
