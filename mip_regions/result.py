@@ -188,6 +188,23 @@ class RunContext:
             self.regions.extend(bits, witnesses, margins)
         self.tick()
 
+    def add_block(self, n: int, bits=None, witnesses=None, margins=None) -> None:
+        """``n`` consecutive regions of the serial order that all belong to this run (a serial
+        run, or a routed one below its route: Router.owns_below), added in one step: one chunk
+        mark for a routed run, the rows kept when regions are kept (``bits`` etc. given then)."""
+        if n == 0:
+            return
+        if self.sink is not None:
+            for b, w, m in zip(bits, witnesses, margins):
+                self.add_region(b, w, m)
+            return
+        if self.router is not None:
+            self.router.emitted(self.count)
+        self.count += n
+        if self.keep:
+            self.regions.extend(bits, witnesses, margins)
+        self.tick()
+
     @property
     def wants_regions(self) -> bool:
         """Does anything need the regions themselves (kept, written, or routed one by one)?"""

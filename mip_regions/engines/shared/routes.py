@@ -68,6 +68,11 @@ class Router:
         """The branches of the run's route still to take from here (empty below it)."""
         return np.array(self.route[len(self.stack):], dtype=np.int64)
 
+    def owns_below(self) -> bool:
+        """Is every leaf below the current node this run's? (Below its route, with no depth cut;
+        a time split may still hand out later branches, which leaves these leaves to this run.)"""
+        return len(self.stack) >= len(self.route) and self.split_depth is None
+
     def emitted(self, index: int) -> bool:
         """A region is being reported as the run's number ``index`` (result.RunContext.add_region):
         False when the run is still above its own subtree (the region belongs to the run that
@@ -94,6 +99,9 @@ class _Everything(Router):
 
     def ahead(self) -> np.ndarray:
         return NO_ROUTE
+
+    def owns_below(self) -> bool:
+        return True
 
 
 def router_of(ctx) -> Router:

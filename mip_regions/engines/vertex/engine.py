@@ -135,13 +135,13 @@ def run_vertex(net: Network, ctx: RunContext, *, kernel: str = "auto") -> None:
         off, cand, R, Q = U.offset, U.cand, U.R, U.Q
         pos = off + cand
         replay = Replay(router)
-        if last and replay.trivial:         # a serial run's regions: all of them, in one step
-            if ctx.wants_regions:
+        if last and (replay.trivial or router.owns_below()):   # every leaf is this run's: one step
+            if ctx.keep or ctx.sink is not None:
                 B = np.repeat(bits[None, :], nl, axis=0)
                 set_columns(B, pos, leaf_bits[:nl].view(bool))
-                ctx.add_regions(B, X[:nl], M[:nl])
+                ctx.add_block(nl, B, X[:nl], M[:nl])
             else:                           # counted only (count --no-linear): no patterns built
-                ctx.add_count(nl)
+                ctx.add_block(nl)
             if stopped:                     # the regions found before the stop stand
                 raise StopSearch
             return True
