@@ -252,3 +252,18 @@ def test_max_pooling_after_a_placed_convolution(tmp_path, monkeypatch, order):
     a, b = rng.uniform(0, 1, 36).tolist(), rng.uniform(0, 1, 36).tolist()
     assert count_regions(line(placed, a, b), "exact1d").activation_regions == \
         count_regions(line(dense, a, b), "rational1d").activation_regions
+
+
+def test_exact_matmul_equals_numpy_on_fractions():
+    """The ONNX reader's dense products (onnx_affine.exact_matmul, one fmpq_mat product) equal
+    numpy's object matmul on Fractions in every shape the reader uses."""
+    from mip_regions.io.onnx_affine import exact_matmul
+    rng = np.random.default_rng(0)
+
+    def frac(*shape):
+        return np.array([Fraction(int(a), int(b)) for a, b in rng.integers(1, 9, (int(np.prod(shape)), 2))],
+                        dtype=object).reshape(shape)
+    for X, Y in [(frac(3, 4), frac(4, 5)), (frac(2, 3, 4), frac(4, 2)), (frac(4,), frac(4, 3)),
+                 (frac(3, 4), frac(4,)), (frac(3, 4), frac(2, 4, 5))]:
+        got, want = exact_matmul(X, Y), np.matmul(X, Y)
+        assert got.shape == want.shape and (got == want).all()

@@ -152,12 +152,48 @@ def matmul_const(a: Affine, K, *, left: bool = False) -> Affine:
                 return out
     if left:     # K @ a: contract K's last axis with a's second-to-last (a's only axis for a vector)
         if a.T.ndim == 2:        # a 1-D tensor: a column vector, K @ a is a vector
-            return Affine(np.matmul(K, a.T), np.matmul(K, a.c), a.base)
-        T = np.moveaxis(np.matmul(K, np.moveaxis(a.T, -1, 0)), 0, -1)
-        return Affine(T, np.matmul(K, a.c), a.base)
-    T = np.moveaxis(np.matmul(np.moveaxis(a.T, -1, -2), K), -2, -1) if a.T.ndim > 2 else \
-        np.matmul(K.T, a.T)
-    return Affine(T, np.matmul(a.c, K), a.base)
+            return Affine(exact_matmul(K, a.T), exact_matmul(K, a.c), a.base)
+        T = np.moveaxis(exact_matmul(K, np.moveaxis(a.T, -1, 0)), 0, -1)
+        return Affine(T, exact_matmul(K, a.c), a.base)
+    T = np.moveaxis(exact_matmul(np.moveaxis(a.T, -1, -2), K), -2, -1) if a.T.ndim > 2 else \
+        exact_matmul(K.T, a.T)
+    return Affine(T, exact_matmul(a.c, K), a.base)
+
+
+def exact_matmul(X, Y) -> np.ndarray:
+    """``np.matmul(X, Y)`` of exact object arrays as python-flint fmpq_mat products (one product
+    in C, conversions only per entry): (..., m) @ (m, p), (q, m) @ (..., m, r) and (q, m) @ (m,);
+    other shapes go to numpy."""
+    X, Y = np.asarray(X, dtype=object), np.asarray(Y, dtype=object)
+    if Y.ndim == 2 and X.ndim >= 1:
+        Z = _flint_product(X.reshape(-1, X.shape[-1]), Y)
+        return Z.reshape(X.shape[:-1] + (Y.shape[1],))
+    if X.ndim == 2 and Y.ndim == 1:
+        return _flint_product(X, Y.reshape(-1, 1)).reshape(-1)
+    if X.ndim == 2 and Y.ndim > 2:
+        Yt = np.moveaxis(Y, -2, 0)
+        Z = _flint_product(X, Yt.reshape(Yt.shape[0], -1))
+        return np.moveaxis(Z.reshape((X.shape[0],) + Yt.shape[1:]), 0, -2)
+    return np.matmul(X, Y)
+
+
+def _flint_product(A2: np.ndarray, B2: np.ndarray) -> np.ndarray:
+    """The exact product of two 2-D object arrays of rationals (Fractions or ints)."""
+    from flint import fmpq, fmpq_mat
+
+    def conv(M):
+        vals = [fmpq(int(v.numerator), int(v.denominator)) if isinstance(v, Fraction) else fmpq(int(v))
+                for v in M.ravel().tolist()]
+        return fmpq_mat(M.shape[0], M.shape[1], vals)
+    if 0 in A2.shape or 0 in B2.shape:
+        return np.matmul(A2, B2)
+    P = conv(A2) * conv(B2)
+    out = np.empty((P.nrows(), P.ncols()), dtype=object)
+    for i in range(P.nrows()):
+        for j in range(P.ncols()):
+            q = P[i, j]
+            out[i, j] = Fraction(int(q.p), int(q.q))
+    return out
 
 
 def zeros(shape, like: Affine) -> Affine:
