@@ -23,7 +23,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from .onnx_affine import ZERO, Affine, exact
+from .onnx_affine import ZERO, Affine, exact, exact_matmul
 
 DENSE_LIMIT = 4_000_000      # entries of T in the exact dense form (object Fractions): about 400 MB
 
@@ -209,7 +209,7 @@ def place_matmul(x: Selection, K) -> FloatAffine | Affine | None:
         T = np.full((rows, p, x.n), ZERO, dtype=object)
         for r in range(rows):
             T[r][:, x.src[r]] = Kx.T * scale[r][None, :]
-        c = np.array([shift[r].dot(Kx) for r in range(rows)], dtype=object).reshape(rows, p)
+        c = exact_matmul(shift, Kx)            # one fmpq_mat product
         return Affine(T, c, x.base)
     T = np.zeros((rows * p, x.n))
     for r in range(rows):
