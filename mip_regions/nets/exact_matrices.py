@@ -45,7 +45,8 @@ def layer_fmpq(layer) -> tuple[fmpq_mat, fmpq_mat]:
             w = [to_fmpq(v) for row in layer.exact_weights for v in row]
             b = [to_fmpq(v) for v in layer.exact_bias]
         else:
-            w = [fmpq(*v.as_integer_ratio()) for v in layer.weights.ravel().tolist()]
+            W = layer.weights.toarray() if hasattr(layer.weights, "tocsr") else layer.weights
+            w = [fmpq(*v.as_integer_ratio()) for v in W.ravel().tolist()]
             b = [fmpq(*v.as_integer_ratio()) for v in layer.bias.tolist()]
         rows, cols = layer.weights.shape
         hit = (fmpq_mat(rows, cols, w), fmpq_mat(rows, 1, b))

@@ -22,7 +22,8 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from ..errors import NetworkError
-from .sparse import SPARSE_EXACT_LIMIT, dense_array, dense_weights, is_sparse, stored_values  # noqa: F401
+from .sparse import (SPARSE_EXACT_LIMIT, check_exact_form, dense_array, dense_weights,  # noqa: F401
+                     is_sparse, stored_values)
 from .activations import ACTIVATIONS, Activation, activation as make_activation
 from .numbers import _parse_vector, parse_number  # noqa: F401  (parse_number is re-exported)
 
@@ -300,13 +301,7 @@ class Network:
         """``(weights, bias)`` of every layer as Fractions: the exact values for rational layers,
         the exact values of the stored float64 numbers otherwise (cached)."""
         if not hasattr(self, "_rational"):
-            for l, layer in enumerate(self.layers):
-                if is_sparse(layer.weights) and layer.n_rows * layer.n_in > SPARSE_EXACT_LIMIT:
-                    raise NetworkError(f"layer {l} is a sparse {layer.n_rows} x {layer.n_in} matrix: its exact "
-                                       "rational form is not built (a dense table of "
-                                       f"{layer.n_rows * layer.n_in:,} Fractions); count along a line "
-                                       "(--line, --line-from-data) or a slice with the float engines, or on a "
-                                       "smaller network", layer=l)
+            check_exact_form(self.layers)
             self._rational = [
                 (layer.exact_weights, layer.exact_bias) if layer.is_exact else
                 (tuple(tuple(Fraction(float(v)) for v in row) for row in dense_array(layer.weights)),

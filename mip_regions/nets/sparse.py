@@ -34,3 +34,14 @@ def dense_weights(layer, index: int, what: str) -> np.ndarray:
                            "entries, which is refused (a network file, `convert NET.json`, keeps it sparse)",
                            layer=index)
     return dense_array(layer.weights)
+
+
+def check_exact_form(layers) -> None:
+    """A NetworkError naming the first sparse layer too large for its exact rational form
+    (beyond SPARSE_EXACT_LIMIT entries): the exact engine, mip and certify need that form."""
+    for l, layer in enumerate(layers):
+        if is_sparse(layer.weights) and layer.n_rows * layer.n_in > SPARSE_EXACT_LIMIT:
+            raise NetworkError(f"a sparse {layer.n_rows} x {layer.n_in} matrix: its exact rational form is not "
+                               f"built (a dense table of {layer.n_rows * layer.n_in:,} rationals); count along "
+                               "a line (--line, --line-from-data) or a slice with the float engines, or on a "
+                               "smaller network", layer=l)

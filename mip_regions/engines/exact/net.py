@@ -19,6 +19,8 @@ import numpy as np
 from flint import fmpq, fmpq_mat
 
 from ...nets.network import Network
+from ...nets.exact_matrices import layer_fmpq
+from ...nets.sparse import check_exact_form
 from .simplex import ZERO, interior_point, max_margin, to_fmpq
 
 
@@ -31,11 +33,8 @@ class ExactNet:
     def __init__(self, net: Network):
         self.net = net
         self.n0 = net.input_dim
-        self.W, self.b = [], []
-        for (EW, Eb) in net.rational_layers():
-            n_out, n_in = len(EW), len(EW[0])
-            self.W.append(fmpq_mat(n_out, n_in, [to_fmpq(v) for row in EW for v in row]))
-            self.b.append(fmpq_mat(n_out, 1, [to_fmpq(v) for v in Eb]))
+        check_exact_form(net.layers)    # a sparse layer too large for its exact form: a clear error here
+        self.W, self.b = (list(t) for t in zip(*(layer_fmpq(layer) for layer in net.layers)))
         lo, hi = net.exact_domain()
         self.lo, self.hi = [to_fmpq(v) for v in lo], [to_fmpq(v) for v in hi]
         self.acts = [layer.act for layer in net.layers]

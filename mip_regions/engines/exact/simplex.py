@@ -24,9 +24,10 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass
-from fractions import Fraction
 
 from flint import fmpq
+
+from ...nets.exact_matrices import to_fmpq, to_fraction  # noqa: F401  (exported from here too)
 
 from ...result import StopSearch
 
@@ -48,23 +49,6 @@ def stop_check(expired):
 ZERO = fmpq(0)
 ONE = fmpq(1)
 DEGENERATE_PIVOTS = 20   # Dantzig's rule until this many degenerate pivots in a row, then Bland's
-
-
-def to_fmpq(v) -> fmpq:
-    """An exact ``fmpq`` from an int, a Fraction, a float (its exact binary value) or an fmpq."""
-    if isinstance(v, fmpq):
-        return v
-    if isinstance(v, int):
-        return fmpq(v)
-    f = v if isinstance(v, Fraction) else Fraction(v)
-    return fmpq(f.numerator, f.denominator)
-
-
-def to_fraction(v) -> Fraction:
-    """A Fraction from an fmpq (or anything Fraction accepts)."""
-    if isinstance(v, fmpq):
-        return Fraction(int(v.p), int(v.q))
-    return Fraction(v)
 
 
 @dataclass
