@@ -188,3 +188,41 @@ def test_time_limit_gives_a_labelled_lower_bound():
     full = count_regions(net, "exact1d", keep_regions=False)
     stopped = count_regions(net, "exact1d", time_limit=0, keep_regions=False)
     assert not stopped.complete and stopped.activation_regions < full.activation_regions
+
+
+def test_seeded_fuzz_of_tied_mixed_and_near_coincident_nets():
+    """60 seeded nets of five kinds (random float, ternary, maxout, small integers with identity
+    layers mixed in, float breakpoints 2^-40..2^-60 apart): exact1d equals rational1d pattern for
+    pattern, in order, and the three counts agree."""
+    rng = np.random.default_rng(123)
+    total, cuts = 0, {"float_cuts": 0, "exact_cuts": 0}
+    for trial in range(60):
+        kind = trial % 5
+        if kind == 0:
+            net = random_mlp([1] + list(rng.integers(2, 12, rng.integers(1, 5))), int(rng.integers(10 ** 6)))
+        elif kind == 1:
+            net = random_ternary_mlp([1] + list(rng.integers(2, 8, rng.integers(1, 4))), int(rng.integers(10 ** 6)))
+        elif kind == 2:
+            net = random_maxout([1] + list(rng.integers(2, 5, rng.integers(1, 3))), int(rng.integers(2, 4)),
+                                int(rng.integers(10 ** 6)))
+        elif kind == 3:
+            layers, n = [], 1
+            for _ in range(int(rng.integers(1, 4))):
+                w = int(rng.integers(1, 6))
+                act = "identity" if rng.random() < 0.3 else "relu"
+                layers.append((rng.integers(-2, 3, (w, n)).tolist(), rng.integers(-2, 3, w).tolist(), act))
+                n = w
+            net = network_from_lists(layers + [(rng.integers(-2, 3, (1, n)).tolist(), [0], "identity")], [-3], [3])
+        else:
+            eps, b = float(2.0 ** -rng.integers(40, 60)), rng.standard_normal(2)
+            net = network_from_lists([([[1.0], [1.0], [1.0], [-1.0]], [b[0], b[0] + eps, b[1], -b[1]], "relu"),
+                                      (rng.standard_normal((3, 4)).tolist(), rng.standard_normal(3).tolist(), "relu"),
+                                      ([[1.0, 1.0, 1.0]], [0.0], "identity")], [-3.0], [3.0])
+        new = count_regions(net, "exact1d", linear=True, progress=False)
+        ref = count_regions(net, "rational1d", linear=True, progress=False)
+        assert [r.bits.tobytes() for r in new.regions] == [r.bits.tobytes() for r in ref.regions], trial
+        assert (new.linear_regions, new.affine_maps) == (ref.linear_regions, ref.affine_maps), trial
+        total += new.activation_regions
+        for k in cuts:
+            cuts[k] += new.stats[k]
+    assert total > 200 and cuts["float_cuts"] > 50 and cuts["exact_cuts"] > 20, (total, cuts)   # both paths
