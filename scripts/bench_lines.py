@@ -20,7 +20,6 @@ over the segments both ran). Needs scikit-learn and mlxtend (the experiments ext
 from __future__ import annotations
 
 import argparse
-import csv
 import subprocess
 import sys
 import tempfile
@@ -74,22 +73,17 @@ def main(argv=None) -> int:
     assert total == sum(r["regions"] for r in rows)
     both = [r for r in rows if r["before_s"] is not None]
     b, a = sum(r["before_s"] for r in both), sum(r["after_s"] for r in both)
-    out_dir = Path(args.out)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with open(out_dir / "lines.csv", "w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
-    md = [f"MNIST 784-256x4-10 (test error {err:.4f}), 7 segments between test images, exact counts\n",
-          "| segment | regions | before: rational1d (s) | after: exact1d (s) | speed-up | exact cuts |",
-          "|---|---|---|---|---|---|"]
-    md += [f"| {r['segment']} | {r['regions']} | {r['before_s'] if r['before_s'] is not None else '-'} | "
-           f"{r['after_s']} | {str(r['speedup']) + 'x' if r['speedup'] else '-'} | {r['exact_cuts']} |" for r in rows]
-    md.append(f"| all {len(both)} timed | {sum(r['regions'] for r in both)} | {b:.1f} | {a:.3f} | {b / a:.0f}x | |")
-    md.append(f"\nThe whole command `count --line-from-data` on the 8 images, start-up included: {whole:.2f} s "
-              f"({total} regions).")
-    (out_dir / "lines.md").write_text("\n".join(md) + "\n")
-    print("\n".join(md))
+    from mip_regions.report.tables import write_tables
+    table = rows + ([{"segment": f"all {len(both)} timed", "regions": sum(r["regions"] for r in both),
+                      "after_s": round(a, 3), "exact_cuts": sum(r["exact_cuts"] for r in both),
+                      "before_s": round(b, 1), "speedup": round(b / a)}] if both else [])
+    md = write_tables(table, args.out, "lines")
+    text = (f"MNIST 784-256x4-10 (test error {err:.4f}), 7 segments between test images, exact counts; "
+            "before = rational1d, after = exact1d (seconds)\n\n" + md +
+            f"\nThe whole command `count --line-from-data` on the 8 images, start-up included: {whole:.2f} s "
+            f"({total} regions).\n")
+    (Path(args.out) / "lines.md").write_text(text)
+    print(text)
     return 0
 
 

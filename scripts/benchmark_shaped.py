@@ -22,7 +22,6 @@ Needs the onnx extra.
 from __future__ import annotations
 
 import argparse
-import csv
 import subprocess
 import sys
 import tempfile
@@ -152,18 +151,8 @@ def main(argv=None) -> int:
             rows.append({"file": name, "inputs": n0, "show_s": round(show_s, 2), "show_peak_mb": round(show_mb),
                          "line_count_s": round(count_s, 2), "line_regions": regions, "count_peak_mb": round(count_mb)})
             print(rows[-1], flush=True)
-    out_dir = Path(args.out)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with open(out_dir / "shaped.csv", "w", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
-    md = ["| file | inputs | show (s) | show peak (MB) | count on a line (s) | regions on the line | count peak (MB) |",
-          "|---|---|---|---|---|---|---|"]
-    md += [f"| {r['file']} | {r['inputs']} | {r['show_s']} | {r['show_peak_mb']} | {r['line_count_s']} | "
-           f"{r['line_regions']} | {r['count_peak_mb']} |" for r in rows]
-    (out_dir / "shaped.md").write_text("\n".join(md) + "\n")
-    print("\n".join(md))
+    from mip_regions.report.tables import write_tables
+    print(write_tables(rows, args.out, "shaped"))
     return 0
 
 

@@ -35,7 +35,7 @@ def _radii(text):
 def count_balls(args, load_network) -> int:
     """The --around run: counts, a report with the mean and median per radius, CSV and plot."""
     import numpy as np
-    from ..io.outputs import check_output
+    from ..io.outputs import check_output, write_csv_rows
     from ..workflows.balls import ball_counts, summary
     if not args.radius:
         raise MipRegionsError("--around needs --radius R (or R1,R2,...)")
@@ -66,7 +66,7 @@ def count_balls(args, load_network) -> int:
     summ = summary(rows)
     complete = all(b.complete for b in rows)
     if args.balls_out:
-        _write_csv(args.balls_out, [b.to_row() for b in rows])
+        write_csv_rows(args.balls_out, [b.to_row() for b in rows])
     if args.balls_plot:
         _plot(rows, summ, args.balls_plot, net)
     if args.json:
@@ -83,15 +83,6 @@ def count_balls(args, load_network) -> int:
               f"{s['exact']} of {s['points']} exact" + ("" if s["mean_is"] == "exact" else
                                                          " (the others stopped: lower bounds)"))
     return 0 if complete else 4
-
-
-def _write_csv(path, rows):
-    import csv
-    from ..io.outputs import atomic_write
-    with atomic_write(path) as fh:
-        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
 
 
 def _plot(rows, summ, path, net):

@@ -57,7 +57,7 @@ def count_data_lines(args, load_network) -> int:
     their spread over the segments; ``--time-limit`` applies to each segment (a stopped one is a
     lower bound); ``--workers``/``--scheduler`` run the segments in chunks on a Dask cluster."""
     import numpy as np
-    from ..io.outputs import atomic_write, check_output
+    from ..io.outputs import check_output, write_csv_rows
     from ..workflows.data_lines import check_points, segment_rows, summary
     if args.segments_out:
         check_output(args.segments_out, "--segments-out", inputs=[args.file, args.line_from_data])
@@ -79,11 +79,7 @@ def count_data_lines(args, load_network) -> int:
     finally:
         bar.close()
     if args.segments_out and rows:
-        import csv
-        with atomic_write(args.segments_out) as fh:
-            w = csv.DictWriter(fh, fieldnames=list(rows[0]))
-            w.writeheader()
-            w.writerows(rows)
+        write_csv_rows(args.segments_out, rows)
     out = {"network": net.describe(), **summary(rows, stopped), "seconds": round(time.perf_counter() - t_all, 3)}
     counts, spread, per_length = out["activation_regions"], out["density_over_segments"], \
         out["boundaries_per_unit_length"]

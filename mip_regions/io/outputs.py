@@ -211,6 +211,15 @@ class RegionWriter:
         self.stream.close()
 
 
+def write_csv_rows(path, rows: list[dict]) -> None:
+    """One CSV row per dict (the first one's keys are the columns), written atomically."""
+    import csv
+    with atomic_write(path) as fh:
+        w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+
+
 def _remove(tmp) -> None:
     try:
         os.unlink(tmp)
