@@ -153,18 +153,11 @@ def main():
     todo = [(n1, 22 - n1, s) for n1 in (int(v) for v in args.splits.split(",")) for s in range(args.seeds)
             if (n1, s) not in have]
     print(f"{len(have)} networks already in {csv_path}, {len(todo)} to run", file=sys.stderr)
-    new = not csv_path.exists()
     t0 = time.perf_counter()
-    with open(csv_path, "a", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=FIELDS)
-        if new:
-            w.writeheader()
-        for row in _run(todo, args):
-            w.writerow(row)
-            fh.flush()
-            rows.append({k: str(v) for k, v in row.items()})
-            print(f"  64-{row['n1']}-{row['n2']} seed {row['seed']}: {row['regions']} ({row['count_is']}), "
-                  f"{row['seconds']} s, test error {row['test_error']}", file=sys.stderr, flush=True)
+    for row in _appended(csv_path, FIELDS, _run(todo, args)):
+        rows.append({k: str(v) for k, v in row.items()})
+        print(f"  64-{row['n1']}-{row['n2']} seed {row['seed']}: {row['regions']} ({row['count_is']}), "
+              f"{row['seconds']} s, test error {row['test_error']}", file=sys.stderr, flush=True)
     print(f"wall time {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     est_path = out / "serra_experiment_estimate.csv"
     est_rows = read_rows(est_path)
@@ -176,25 +169,33 @@ def main():
     return 0
 
 
+def _appended(path, fields, rows):
+    """Append each row of ``rows`` to the CSV at ``path`` as it comes (a header when the file is
+    new; flushed, so a stopped run resumes) and yield it."""
+    new = not path.exists()
+    with open(path, "a", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=fields)
+        if new:
+            w.writeheader()
+        for row in rows:
+            w.writerow(row)
+            fh.flush()
+            yield row
+
+
 def _estimates(rows, have_rows, path, args) -> list[dict]:
     """Run ``estimate`` for every network of ``rows`` not yet in the estimate CSV; append as they come."""
     have = {(int(r["n1"]), int(r["seed"])) for r in have_rows}
     todo = sorted({(int(r["n1"]), int(r["n2"]), int(r["seed"])) for r in rows} - {(n1, 22 - n1, s) for n1, s in have})
     print(f"estimate: {len(have)} networks already in {path}, {len(todo)} to run", file=sys.stderr)
     new_rows = []
-    new = not path.exists()
     t0 = time.perf_counter()
-    with open(path, "a", newline="") as fh:
-        w = csv.DictWriter(fh, fieldnames=ESTIMATE_FIELDS)
-        if new:
-            w.writeheader()
-        for row in _map(one_estimate, [(n1, n2, s, args.estimate_time_limit) for n1, n2, s in todo], args.workers):
-            w.writerow(row)
-            fh.flush()
-            new_rows.append({k: str(v) for k, v in row.items()})
-            print(f"  64-{row['n1']}-{row['n2']} seed {row['seed']}: MIPBound >= {row['mipbound']}, activation "
-                  f"upper <= {row['activation_upper']} ({row['max_active']}), {row['estimate_seconds']} s",
-                  file=sys.stderr, flush=True)
+    calls = [(n1, n2, s, args.estimate_time_limit) for n1, n2, s in todo]
+    for row in _appended(path, ESTIMATE_FIELDS, _map(one_estimate, calls, args.workers)):
+        new_rows.append({k: str(v) for k, v in row.items()})
+        print(f"  64-{row['n1']}-{row['n2']} seed {row['seed']}: MIPBound >= {row['mipbound']}, activation "
+              f"upper <= {row['activation_upper']} ({row['max_active']}), {row['estimate_seconds']} s",
+              file=sys.stderr, flush=True)
     print(f"estimate wall time {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     return new_rows
 
