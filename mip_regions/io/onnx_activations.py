@@ -24,11 +24,12 @@ def slope_units(tr, x, slopes, where):
     b2 = np.empty(2 * len(b), dtype=object)
     W2[0::2], b2[0::2] = W * sign[:, None], b * sign
     W2[1::2], b2[1::2] = W * (sign * slopes)[:, None], b * sign * slopes
-    h = tr.emit(W2, b2, "maxout", 2, x.shape, where).dense()
+    h = tr.emit(W2, b2, "maxout", 2, x.shape, where)     # the next layer's input (a selection)
     if all(v == 1 for v in sign):
         return h
     tr.pending.append("sign of the min units")
-    return A.scale(h, sign.reshape(x.shape))
+    return h.affine(mul=sign.reshape(x.shape))           # exact, elementwise (io/onnx_sparse.py)
+
 
 def clip(tr, x, ins, at, where):
     """Clip(z, lo, hi) = lo + relu(z - lo) - relu(z - hi) (ReLU6: lo = 0, hi = 6; Hardtanh:
@@ -52,11 +53,11 @@ def clip(tr, x, ins, at, where):
     if lo is None and hi is None:
         tr.pending.append(where.split(" ", 2)[2] + " without bounds")
         return x
-    if hi is None:
-        return A.add_const(tr.emit(W, b - lo, "relu", None, x.shape, where).dense(), np.array(lo))
+    if hi is None:        # the emitted layer's output, shifted elementwise (a selection, io/onnx_sparse.py)
+        return tr.emit(W, b - lo, "relu", None, x.shape, where).affine(add=np.array(lo, dtype=object))
     if lo is None:
-        h = tr.emit(-W, hi - b, "relu", None, x.shape, where).dense()
-        return A.add_const(A.scale(h, np.array(Fraction(-1))), np.array(hi))
+        return tr.emit(-W, hi - b, "relu", None, x.shape, where).affine(
+            mul=np.array(Fraction(-1), dtype=object), add=np.array(hi, dtype=object))
     n = len(b)
     W2 = np.empty((2 * n, x.n_in), dtype=object)
     b2 = np.empty(2 * n, dtype=object)
