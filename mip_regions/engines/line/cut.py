@@ -31,6 +31,7 @@ numbers it bounds.
 
 from __future__ import annotations
 
+import weakref
 from fractions import Fraction
 
 import numpy as np
@@ -42,13 +43,21 @@ def gamma(n: int) -> float:
     return n * U / (1 - n * U)
 
 
+_STORED_EXACTLY: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
 def _stored_exactly(layer) -> bool:
-    """Are a rational layer's stored floats its exact values (integers, dyadic rationals)?"""
+    """Are a rational layer's stored floats its exact values (integers, dyadic rationals)? Kept
+    per layer: a data run builds the 1-D walk once per segment over the same layers."""
     if not layer.is_exact:
         return True
-    return all(Fraction(float(f)) == e for f, e in zip(layer.weights.ravel().tolist(),
-                                                        (v for row in layer.exact_weights for v in row))) and \
-        all(Fraction(float(f)) == e for f, e in zip(layer.bias.tolist(), layer.exact_bias))
+    hit = _STORED_EXACTLY.get(layer)
+    if hit is None:
+        hit = all(Fraction(float(f)) == e for f, e in zip(layer.weights.ravel().tolist(),
+                                                           (v for row in layer.exact_weights for v in row))) and \
+            all(Fraction(float(f)) == e for f, e in zip(layer.bias.tolist(), layer.exact_bias))
+        _STORED_EXACTLY[layer] = hit
+    return hit
 
 
 class LineLayer:
