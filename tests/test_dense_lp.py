@@ -190,8 +190,8 @@ def test_a_lying_kernel_cannot_change_a_count(monkeypatch):
     ref = count_regions(net, "lp", kernel="numpy")
     real = dense_lp.dual_simplex
 
-    def lying(A, b, c, lo, hi, tol, max_iter):
-        status, v, _, bound, it = real(A, b, c, lo, hi, tol, max_iter)
+    def lying(A, b, c, lo, hi, tol, max_iter, *cutoff):
+        status, v, _, bound, it = real(A, b, c, lo, hi, tol, max_iter, *cutoff)
         return status, -v - 1.0, lo.copy(), bound, it      # a wrong value and a corner of the box
     monkeypatch.setattr(dense_lp, "dual_simplex", lying)
     res = count_regions(net, "lp", kernel="numba")
@@ -204,7 +204,7 @@ def test_a_kernel_that_gives_up_hands_the_lp_to_the_solver(monkeypatch):
     net = random_mlp([5, 8, 8], 3)
     ref = count_regions(net, "lp", kernel="numpy")
     monkeypatch.setattr(dense_lp, "dual_simplex",
-                        lambda A, b, c, lo, hi, tol, it: (dense_lp.ITERATIONS, 0.0, lo.copy(), np.inf, it))
+                        lambda A, b, c, lo, hi, tol, it, *cutoff: (dense_lp.ITERATIONS, 0.0, lo.copy(), np.inf, it))
     res = count_regions(net, "lp", kernel="numba")
     assert res.stats["dense_handed"] == res.stats["dense_lps"] - res.stats["shrunk_lps"] > 0
     n = ref.activation_regions

@@ -35,7 +35,7 @@ import numpy as np
 
 from ..shared import numba
 from .margin import RowMargins
-from .simplex_kernel import ITERATIONS, NO_PIVOT, OPTIMAL  # noqa: F401  (the statuses)
+from .simplex_kernel import CUTOFF, ITERATIONS, NO_PIVOT, OPTIMAL  # noqa: F401  (the statuses)
 
 if numba is not None:
     from .simplex_kernel import dual_simplex
@@ -61,6 +61,7 @@ class DenseSupportLP(RowMargins):
         self.dense_solves = 0
         self.iterations = 0
         self.handed = 0         # support LPs the kernel gave up on
+        self.cutoffs = 0        # support LPs stopped at the cutoff (no point needed)
         self.shrunk_solves = 0  # support LPs over a shrunk cell (lp.deep_point)
         self.tol = 1e-9 * float(np.max(self.hi - self.lo))
         self.point_tol = inner.point_tol
@@ -99,18 +100,24 @@ class DenseSupportLP(RowMargins):
         self.synced = self.inner_cuts = cuts
         return self.inner
 
-    def support_bound(self, coef):
+    def support_bound(self, coef, cutoff: float = -np.inf):
         """(value, maximiser, checked upper bound) of max coef.x over the closed cell, or
-        (None, None, None); the inner LP's own value stands as its bound when it solves it."""
+        (None, None, None); the inner LP's own value stands as its bound when it solves it.
+        With a ``cutoff``, the kernel may stop once its checked bound is below it: then
+        (bound, None, bound)."""
         c = np.asarray(coef, dtype=float)
         k = self.used
         m = k - 2 * self.n0
         status, v, x, bound, it = dual_simplex(self.A[2 * self.n0: k], self.b[2 * self.n0: k], c,
-                                               self.lo, self.hi, self.tol, 50 + 4 * (m + self.n0))
+                                               self.lo, self.hi, self.tol, 50 + 4 * (m + self.n0),
+                                               cutoff)
         self.dense_solves += 1
         self.iterations += it
         if status == OPTIMAL:
             return v, x, bound
+        if status == CUTOFF:
+            self.cutoffs += 1
+            return bound, None, bound
         self.handed += 1
         v, x = self._sync().support(c)
         return v, x, v

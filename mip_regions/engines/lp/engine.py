@@ -97,7 +97,7 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto", decide: st
     lp = make_margin_lp(lo, hi, lp_solver)
     if decide == "support" and compiled:
         lp = DenseSupportLP(lo, hi, lp)
-    def solver_support(coef):
+    def solver_support(coef, cutoff):
         """(value, maximiser, upper bound) from the LP solver: its value stands as the bound."""
         v, y = lp.support(coef)
         return v, y, v
@@ -120,11 +120,12 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto", decide: st
         if decide == "margin":
             return "unsure", None
         ctx.stats["lps"] = lp.solves + 1
-        v, y, ub = support(s * np.asarray(r))
+        v, y, ub = support(s * np.asarray(r), -trust - s * q)   # below the cutoff: "no"
         if v is None:
             return "unsure", None
         v += s * q
         if ub + s * q < -trust:           # ub: an upper bound on max s (r.x) over the cell
+            ctx.bump("support_no")
             return "no", None
         if v > 4 * trust:
             last_vertex[0] = y            # for the later candidates (split)
@@ -132,6 +133,7 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto", decide: st
             if z is None and shrunk is not None:
                 z = deep_point(lp, shrunk, ctx, r, q, s, v, trust)
             if z is not None:
+                ctx.bump("support_yes")
                 return "yes", z
         return "unsure", None
 
@@ -361,6 +363,7 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto", decide: st
         ctx.stats["dense_lps"] = lp.dense_solves
         ctx.stats["dense_iterations"] = lp.iterations
         ctx.stats["dense_handed"] = lp.handed
+        ctx.stats["dense_cutoffs"] = lp.cutoffs
         ctx.stats["shrunk_lps"] = lp.shrunk_solves
     if getattr(lp, "basis_resets", 0):
         ctx.stats["basis_resets"] = lp.basis_resets

@@ -31,7 +31,7 @@ import numpy as np
 
 from ..shared import numba
 
-OPTIMAL, ITERATIONS, NO_PIVOT = 0, 1, 2
+OPTIMAL, ITERATIONS, NO_PIVOT, CUTOFF = 0, 1, 2, 3
 NB = 512                   # ratio buckets: 4 per octave (the top 2 mantissa bits) ...
 SUB = 50                   # ... from the bits of the float: bits >> 50
 BASE = (1023 - 60) << 2    # ratios below 2^-60 share bucket 0, above ~2^68 the last one
@@ -104,9 +104,14 @@ if numba is not None:
         return -1
 
     @njit(cache=True, error_model="numpy")
-    def dual_simplex(A, b, c, lo, hi, tol, max_iter):
+    def dual_simplex(A, b, c, lo, hi, tol, max_iter, cutoff=-np.inf):
         """(status, value, x, bound, iterations) of max c.x s.t. A x >= b, lo <= x <= hi (module
-        docstring); ``bound`` is the dual bound with the final duals (lp/dual_simplex.py)."""
+        docstring); ``bound`` is the dual bound with the final duals (lp/dual_simplex.py).
+        ``cutoff``: the caller only needs to know whether the maximum is below it. Each
+        iteration's basis is dual feasible, so its objective c.x (x the basic solution, not yet
+        feasible) bounds the maximum from above and only decreases; once it is below the cutoff
+        and the checked bound of that basis's duals is too, the run stops with status CUTOFF,
+        that bound, and no point."""
         m, n = A.shape
         N = n + m
         AT = A.T.copy()                         # column j of A, contiguous (for the flips)
@@ -173,6 +178,18 @@ if numba is not None:
             if r < 0:
                 status = OPTIMAL
                 break
+            if cutoff > -np.inf:
+                dv = 0.0
+                for k in range(n):
+                    if not basic[k]:
+                        dv += c[k] * x[k]
+                for i in range(m):
+                    if basis[i] < n:
+                        dv += c[basis[i]] * xB[i]
+                if dv < cutoff:
+                    bound = checked_bound(A, b, c, lo, hi, duals(Binv, basis, c, n))
+                    if bound < cutoff:
+                        return CUTOFF, bound, x[:n].copy(), bound, it
             for k in range(n):                  # row r of B^-1 [A, -I]
                 row[k] = 0.0
             for i in range(m):
@@ -251,17 +268,23 @@ if numba is not None:
         for i in range(m):
             if basis[i] < n:
                 xs[basis[i]] = xB[i]
+        value = 0.0
+        for k in range(n):
+            value += c[k] * xs[k]
+        return status, value, xs, checked_bound(A, b, c, lo, hi, duals(Binv, basis, c, n)), it
+
+    @njit(cache=True, error_model="numpy")
+    def duals(Binv, basis, c, n):
+        """The row duals y = c_B B^-1 of a basis (slacks cost 0)."""
+        m = basis.size
         y = np.zeros(m)
-        for j in range(m):                      # duals y = c_B B^-1, afresh
+        for j in range(m):
             s = 0.0
             for i in range(m):
                 if basis[i] < n:
                     s += c[basis[i]] * Binv[i, j]
             y[j] = s
-        value = 0.0
-        for k in range(n):
-            value += c[k] * xs[k]
-        return status, value, xs, checked_bound(A, b, c, lo, hi, y), it
+        return y
 
     @njit(cache=True, error_model="numpy")
     def checked_bound(A, b, c, lo, hi, y):
