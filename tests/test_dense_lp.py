@@ -62,6 +62,44 @@ def test_dual_simplex_against_highs(n, m):
         assert np.all(A @ x - b >= -1e-9) and np.all(x >= lo) and np.all(x <= hi)
 
 
+@pytest.mark.parametrize("n,m", [(5, 8), (64, 22), (300, 20)])
+def test_early_stops_answer_only_what_was_asked(n, m):
+    """Issue 32. CUTOFF: the returned bound is a true upper bound (>= HiGHS's maximum) and below
+    the cutoff, so "no cut" stands; only asked when the maximum is below the cutoff, it never
+    stops otherwise. REACHED: the point is in the closed cell with c.y > target. Both stop
+    before the optimum on some of these LPs (they are there to save iterations)."""
+    rng = np.random.default_rng(n + m)
+    lo, hi = np.zeros(n), np.ones(n)
+    cut_early = reached_early = 0
+    for _ in range(20):
+        A, b = random_cell(rng, n, m, scale=0.5)
+        b = b + A @ np.full(n, 0.5)                     # the cell around the box's centre
+        c = rng.normal(size=n)
+        ref = highs_max(A, b, c, lo, hi)
+        _, _, _, _, full = dense_lp.dual_simplex(A, b, c, lo, hi, 1e-9, 50 + 4 * (m + n),
+                                                 -np.inf, dense_lp.NO_POINT, np.inf)
+        for cutoff in (ref + 0.5 * abs(ref) + 1e-3, ref - 0.1 * abs(ref) - 1e-3):
+            st, v, _, bound, it = dense_lp.dual_simplex(A, b, c, lo, hi, 1e-9, 50 + 4 * (m + n),
+                                                        cutoff, dense_lp.NO_POINT, np.inf)
+            if st == dense_lp.CUTOFF:
+                assert ref <= bound + 1e-12 * (1 + abs(ref)) and bound < cutoff
+                cut_early += it < full
+            else:
+                assert st == dense_lp.OPTIMAL
+        w = np.full(n, 0.5)                             # interior: the cell's rows hold it
+        assert np.all(A @ w - b > 0)
+        for frac in (0.2, 0.6, 0.95):
+            target = c @ w + frac * (ref - c @ w)
+            st, v, y, bound, it = dense_lp.dual_simplex(A, b, c, lo, hi, 1e-9, 50 + 4 * (m + n),
+                                                        -np.inf, w, target)
+            assert st in (dense_lp.OPTIMAL, dense_lp.REACHED)
+            if st == dense_lp.REACHED:
+                assert c @ y > target and np.all(A @ y - b >= -1e-9 * (1 + np.abs(b)))
+                assert np.all(y >= lo) and np.all(y <= hi) and bound == np.inf
+                reached_early += it < full
+    assert cut_early > 0 and reached_early > 0
+
+
 def test_dual_simplex_on_degenerate_cells():
     """Many rows through one vertex, repeated rows, rows on the box's faces, a fixed variable."""
     rng = np.random.default_rng(7)

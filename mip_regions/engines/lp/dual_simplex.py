@@ -35,7 +35,8 @@ import numpy as np
 
 from ..shared import numba
 from .margin import RowMargins
-from .simplex_kernel import CUTOFF, ITERATIONS, NO_PIVOT, OPTIMAL  # noqa: F401  (the statuses)
+from .simplex_kernel import (  # noqa: F401  (the statuses)
+    CUTOFF, ITERATIONS, NO_PIVOT, NO_POINT, OPTIMAL, REACHED)
 
 if numba is not None:
     from .simplex_kernel import dual_simplex
@@ -62,6 +63,7 @@ class DenseSupportLP(RowMargins):
         self.iterations = 0
         self.handed = 0         # support LPs the kernel gave up on
         self.cutoffs = 0        # support LPs stopped at the cutoff (no point needed)
+        self.reached = 0        # support LPs stopped at a point beyond the target
         self.shrunk_solves = 0  # support LPs over a shrunk cell (lp.deep_point)
         self.tol = 1e-9 * float(np.max(self.hi - self.lo))
         self.point_tol = inner.point_tol
@@ -100,17 +102,18 @@ class DenseSupportLP(RowMargins):
         self.synced = self.inner_cuts = cuts
         return self.inner
 
-    def support_bound(self, coef, cutoff: float = -np.inf):
+    def support_bound(self, coef, cutoff: float = -np.inf, w=None, target: float = np.inf):
         """(value, maximiser, checked upper bound) of max coef.x over the closed cell, or
         (None, None, None); the inner LP's own value stands as its bound when it solves it.
         With a ``cutoff``, the kernel may stop once its checked bound is below it: then
-        (bound, None, bound)."""
+        (bound, None, bound). With an interior point ``w`` and a ``target``, it may stop at a
+        point y of the closed cell with coef.y > target: then (coef.y, y, inf)."""
         c = np.asarray(coef, dtype=float)
         k = self.used
         m = k - 2 * self.n0
         status, v, x, bound, it = dual_simplex(self.A[2 * self.n0: k], self.b[2 * self.n0: k], c,
                                                self.lo, self.hi, self.tol, 50 + 4 * (m + self.n0),
-                                               cutoff)
+                                               cutoff, NO_POINT if w is None else w, target)
         self.dense_solves += 1
         self.iterations += it
         if status == OPTIMAL:
@@ -118,6 +121,9 @@ class DenseSupportLP(RowMargins):
         if status == CUTOFF:
             self.cutoffs += 1
             return bound, None, bound
+        if status == REACHED:
+            self.reached += 1
+            return v, x, np.inf
         self.handed += 1
         v, x = self._sync().support(c)
         return v, x, v
@@ -133,7 +139,7 @@ class DenseSupportLP(RowMargins):
         m = k - 2 * self.n0
         status, _, x, _, it = dual_simplex(self.A[2 * self.n0: k], self.b[2 * self.n0: k] + tau,
                                            np.asarray(coef, dtype=float), lo, hi, self.tol,
-                                           50 + 4 * (m + self.n0))
+                                           50 + 4 * (m + self.n0), -np.inf, NO_POINT, np.inf)
         self.dense_solves += 1
         self.shrunk_solves += 1
         self.iterations += it

@@ -34,7 +34,11 @@ each unit's pre-activation is affine on C (shared/cells.py), and the unit is dec
 With numba installed (``kernel='numba'``, the default when it is), the support LPs are solved by
 lp/dual_simplex.py's compiled dual simplex instead, which also returns an upper bound on the support
 value checked from its duals; "the sign is fixed" is then decided on that bound, and "it cuts"
-on the interior point z as above, so neither decision rests on the simplex being right. A
+on the interior point z as above, so neither decision rests on the simplex being right. The
+kernel stops as soon as either answer is known (issue 32): at the cutoff -trust - s q, once the
+checked bound of its current basis is below it, and at a point of the closed cell beyond
+4 trust - s q, found on the segment from the newest known point to its current basic solution
+(clipped to the box): that point stands for y above. A
 support LP's vertex y often lies well beyond the hyperplanes of later candidates too: each such
 candidate gets its own z from y (no LP) and is known to cut.
 
@@ -97,7 +101,7 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto", decide: st
     lp = make_margin_lp(lo, hi, lp_solver)
     if decide == "support" and compiled:
         lp = DenseSupportLP(lo, hi, lp)
-    def solver_support(coef, cutoff):
+    def solver_support(coef, cutoff, w, target):
         """(value, maximiser, upper bound) from the LP solver: its value stands as the bound."""
         v, y = lp.support(coef)
         return v, y, v
@@ -120,7 +124,7 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto", decide: st
         if decide == "margin":
             return "unsure", None
         ctx.stats["lps"] = lp.solves + 1
-        v, y, ub = support(s * np.asarray(r), -trust - s * q)   # below the cutoff: "no"
+        v, y, ub = support(s * np.asarray(r), -trust - s * q, W[-1], 4 * trust - s * q)
         if v is None:
             return "unsure", None
         v += s * q
@@ -364,6 +368,7 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto", decide: st
         ctx.stats["dense_iterations"] = lp.iterations
         ctx.stats["dense_handed"] = lp.handed
         ctx.stats["dense_cutoffs"] = lp.cutoffs
+        ctx.stats["dense_reached"] = lp.reached
         ctx.stats["shrunk_lps"] = lp.shrunk_solves
     if getattr(lp, "basis_resets", 0):
         ctx.stats["basis_resets"] = lp.basis_resets

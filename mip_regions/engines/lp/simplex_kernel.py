@@ -31,7 +31,8 @@ import numpy as np
 
 from ..shared import numba
 
-OPTIMAL, ITERATIONS, NO_PIVOT, CUTOFF = 0, 1, 2, 3
+OPTIMAL, ITERATIONS, NO_PIVOT, CUTOFF, REACHED = 0, 1, 2, 3, 4
+NO_POINT = np.empty(0)     # dual_simplex's ``w`` when there is no interior point
 NB = 512                   # ratio buckets: 4 per octave (the top 2 mantissa bits) ...
 SUB = 50                   # ... from the bits of the float: bits >> 50
 BASE = (1023 - 60) << 2    # ratios below 2^-60 share bucket 0, above ~2^68 the last one
@@ -40,12 +41,14 @@ if numba is not None:
     from numba import njit
 
     @njit(cache=True, error_model="numpy")
-    def long_step(cj, ratio, alpha, ne, slope, lower, upper, n, x, sgn, rhs, AT, bk, hw, small):
+    def long_step(cj, ratio, alpha, ne, slope, lower, upper, n, x, sgn, rhs, AT, bk, hw, small,
+                  c, cn):
         """The entering column of the bound-flipping ratio test over the ``ne`` eligible columns
         cj[:ne] (ratio |d_j / alpha_j|, alpha = |pivot row entry|), the leaving row ``slope``
         infeasible: in (ratio, position) order each boxed column whose step alpha (u - l) leaves
         the slope positive flips to its other bound (x, sgn and the right-hand side updated);
-        the first that does not, or a slack, or the last, enters. -1 when none does."""
+        the first that does not, or a slack, or the last, enters. -1 when none does. cn[0]
+        follows c.x over the nonbasic structurals."""
         m = rhs.size
         for b in range(NB):
             hw[b] = 0.0
@@ -73,6 +76,7 @@ if numba is not None:
                 delta = new - x[j]
                 x[j] = new
                 sgn[j] = -sgn[j]
+                cn[0] += c[j] * delta
                 for i in range(m):
                     rhs[i] -= AT[j, i] * delta
             elif b == B:
@@ -99,19 +103,28 @@ if numba is not None:
             delta = new - x[j]
             x[j] = new
             sgn[j] = -sgn[j]
+            cn[0] += c[j] * delta
             for i in range(m):
                 rhs[i] -= AT[j, i] * delta
         return -1
 
     @njit(cache=True, error_model="numpy")
-    def dual_simplex(A, b, c, lo, hi, tol, max_iter, cutoff=-np.inf):
+    def dual_simplex(A, b, c, lo, hi, tol, max_iter, cutoff=-np.inf, wi=NO_POINT, target=np.inf):
         """(status, value, x, bound, iterations) of max c.x s.t. A x >= b, lo <= x <= hi (module
         docstring); ``bound`` is the dual bound with the final duals (lp/dual_simplex.py).
         ``cutoff``: the caller only needs to know whether the maximum is below it. Each
         iteration's basis is dual feasible, so its objective c.x (x the basic solution, not yet
         feasible) bounds the maximum from above and only decreases; once it is below the cutoff
         and the checked bound of that basis's duals is too, the run stops with status CUTOFF,
-        that bound, and no point."""
+        that bound, and no point.
+        ``wi``, ``target``: an interior point w of the cell (c.w < target) when the caller only
+        needs a point of the cell with c.x > target. Each iteration's basic solution x_it
+        (infeasible), its basic structurals clipped to the box, gives the segment from w to it;
+        its last point in the cell, at t = min over the violated rows of (how far w is inside) /
+        (how far the clipped x_it is beyond), costs O(m^2) from the basic values (the slacks are
+        the row activities, and each clipped coordinate moves them by a column of A). When
+        c.(w + t (x_it - w)) > target, the run stops with status REACHED and that point (on the
+        cell's boundary, or x_it itself when t = 1)."""
         m, n = A.shape
         N = n + m
         AT = A.T.copy()                         # column j of A, contiguous (for the flips)
@@ -153,6 +166,22 @@ if numba is not None:
         bk = np.empty(N, np.int64)
         hw = np.empty(NB)
         small = np.empty(N, np.int64)
+        reach = wi.size == n and target < np.inf
+        sw = np.zeros(m)                        # w's row activities A w - b, and c.w
+        act = np.zeros(m)
+        cw = 0.0
+        if reach:
+            for i in range(m):
+                s = -b[i]
+                for k in range(n):
+                    s += A[i, k] * wi[k]
+                sw[i] = s
+            for k in range(n):
+                cw += c[k] * wi[k]
+            reach = cw < target
+        cn = np.zeros(1)                        # c.x over the nonbasic structurals, kept up to date
+        for k in range(n):
+            cn[0] += c[k] * x[k]
         status = ITERATIONS
         it = 0
         while it < max_iter:
@@ -178,14 +207,38 @@ if numba is not None:
             if r < 0:
                 status = OPTIMAL
                 break
-            if cutoff > -np.inf:
-                dv = 0.0
-                for k in range(n):
-                    if not basic[k]:
-                        dv += c[k] * x[k]
+            if cutoff > -np.inf or reach:
+                dv = cn[0]                      # c.x_it, the basis's dual objective
                 for i in range(m):
                     if basis[i] < n:
                         dv += c[basis[i]] * xB[i]
+                if reach and dv > target:
+                    for i in range(m):          # the row activities A x_it - b: the slacks
+                        act[i] = 0.0
+                    for i in range(m):
+                        if basis[i] >= n:
+                            act[basis[i] - n] = xB[i]
+                    cy = dv                     # x_it's basic structurals clipped to the box
+                    for i in range(m):
+                        v = basis[i]
+                        if v < n:
+                            cl = min(max(xB[i], lo[v]), hi[v])
+                            if cl != xB[i]:
+                                cy += c[v] * (cl - xB[i])
+                                for j in range(m):
+                                    act[j] += AT[v, j] * (cl - xB[i])
+                    t = 1.0
+                    for i in range(m):
+                        if act[i] < 0.0:
+                            t = min(t, sw[i] / (sw[i] - act[i]))
+                    if t > 0.0 and cw + t * (cy - cw) > target:
+                        y = x[:n].copy()
+                        for i in range(m):
+                            if basis[i] < n:
+                                y[basis[i]] = min(max(xB[i], lo[basis[i]]), hi[basis[i]])
+                        for k in range(n):
+                            y[k] = wi[k] + t * (y[k] - wi[k])
+                        return REACHED, cw + t * (cy - cw), y, np.inf, it
                 if dv < cutoff:
                     bound = checked_bound(A, b, c, lo, hi, duals(Binv, basis, c, n))
                     if bound < cutoff:
@@ -222,13 +275,17 @@ if numba is not None:
                     q = j                       # the first breakpoint enters: no flips
                 else:
                     q = long_step(cj, ratio, alpha, ne, worst, lower, upper, n, x, sgn, rhs, AT,
-                                  bk, hw, small)
+                                  bk, hw, small, c, cn)
             if q < 0:
                 status = NO_PIVOT
                 break
             p = basis[r]                        # leaves at the bound it violated
             x[p] = lower[p] if up else upper[p]
             basic[p] = False
+            if p < n:
+                cn[0] += c[p] * x[p]
+            if q < n:
+                cn[0] -= c[q] * x[q]
             if p < n:
                 for i in range(m):
                     rhs[i] -= AT[p, i] * x[p]
