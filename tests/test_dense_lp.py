@@ -47,7 +47,7 @@ def highs_max(A, b, c, lo, hi):
     return -res.fun
 
 
-@pytest.mark.parametrize("n,m", [(2, 3), (5, 8), (16, 12), (64, 22), (64, 40)])
+@pytest.mark.parametrize("n,m", [(2, 3), (5, 8), (16, 12), (64, 22), (64, 40), (784, 20)])
 def test_dual_simplex_against_highs(n, m):
     rng = np.random.default_rng(n * 100 + m)
     lo, hi = -np.ones(n), np.ones(n)
@@ -210,6 +210,19 @@ def test_random_and_degenerate_nets(make):
     net = make()
     fast = both(net)
     for region in list(fast.regions)[:40]:
+        assert region.margin > 0 and strictly_inside(net, region)
+
+
+def test_wide_inputs_like_mnist():
+    """Issue 32: 200 inputs on [0, 1]^200 (the kernel's bucketed long step, the early stops and
+    the box margins read off lo/hi all at work): the same regions in the same order as the
+    engine with GLPK's support LPs, every region's point strictly inside."""
+    net = random_mlp([200, 5, 6], 11)
+    net.domain.lower[:] = 0.0
+    net.domain.upper[:] = 1.0
+    fast = both(net)
+    assert fast.stats["dense_cutoffs"] > 0 and fast.stats["dense_reached"] > 0
+    for region in fast.regions:
         assert region.margin > 0 and strictly_inside(net, region)
 
 

@@ -197,10 +197,14 @@ def strictly_inside(rows, lo, hi, x) -> bool:
 
 def interior_point(rows, lo, hi, hints=()):
     """A rational point strictly inside the cell {a.x + c >= 0} ∩ box, or None when the cell has
-    no interior. Each float/exact point in ``hints`` is tried first (a cheap exact check);
-    then the exact LP decides."""
+    no interior. Each float/exact point in ``hints`` is tried first (a cheap exact check); then
+    the float margin LP with an exact proof of its answer (verified.py); then the exact LP."""
     for h in hints:
         if h is not None and strictly_inside(rows, lo, hi, h):
             return [to_fmpq(v) for v in h]
+    from .verified import certified_interior
+    proof = certified_interior(rows, lo, hi)
+    if proof is not None:
+        return proof[1]
     res = max_margin(rows, lo, hi, start=hints[0] if hints else None, stop_when_positive=True)
     return res.x if res.interior else None

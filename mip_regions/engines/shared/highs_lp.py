@@ -6,37 +6,14 @@ uses ``threads=1`` so that later instances (and Pyomo's) do not fail (SOLVER_NOT
 
 from __future__ import annotations
 
-import os
-import sys
 from dataclasses import dataclass
 
 import highspy
 import numpy as np
 
+from ..exact import new_highs  # noqa: F401  (a silent instance; defined in exact, which uses it too)
+
 INF = highspy.kHighsInf
-
-
-def new_highs(**options) -> highspy.Highs:
-    """A silent single-threaded HiGHS instance with the given extra options.
-
-    highspy 1.16 prints its banner on stdout when an instance is constructed, before any option
-    can be set; stdout is redirected at the file-descriptor level for that moment so that
-    ``--json`` output stays clean.
-    """
-    sys.stdout.flush()
-    saved, devnull = os.dup(1), os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 1)
-        h = highspy.Highs()
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
-        os.close(devnull)
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("threads", 1)
-    for key, value in options.items():
-        h.setOptionValue(key, value)
-    return h
 
 
 @dataclass
