@@ -159,8 +159,9 @@ def mnist_rows(time_limit, before):
             for label, res in ((f"before ({before})", b), ("after, same regions", same), ("after (full count)", full)):
                 rate = res["regions"] / max(res["cpu_s"], 1e-9)
                 rows.append({"case": case, "engine": "lp", "variant": label,
-                             "regions": ("%d" if res["complete"] else ">= %d") % res["regions"],
-                             "count_is": "exact" if res["complete"] else "lower bound (stopped)",
+                             "regions": ("%d" if res["complete"] and res is not same else ">= %d") % res["regions"],
+                             "count_is": ("stopped at the same regions" if res is same else
+                                          "exact" if res["complete"] else "lower bound (stopped)"),
                              "cpu_s": round(res["cpu_s"], 2), "regions_per_cpu_s": round(rate, 1),
                              "vs_before": round(rate / base, 2), "lps": res["lps"], "iterations": res["iterations"]})
                 print(" | ".join(str(v) for v in rows[-1].values()), flush=True)

@@ -74,15 +74,21 @@ def float_margin_lp(A: np.ndarray, c: np.ndarray, lo: np.ndarray, hi: np.ndarray
 
 
 class ExactRows:
-    """The cell's rows and box as python-flint matrices, for the exact checks."""
+    """The cell's rows (each divided by its largest |coefficient|: the same cell) and box as
+    python-flint matrices, for the exact checks."""
 
     def __init__(self, rows, lo, hi):
         self.n = n = len(lo)
         self.m = m = len(rows)
         self.lo = [to_fmpq(v) for v in lo]
         self.hi = [to_fmpq(v) for v in hi]
-        self.a = [[to_fmpq(v) for v in a] for a, _ in rows]
-        self.c = [to_fmpq(c) for _, c in rows]
+        self.a, self.c = [], []
+        for a, c in rows:                     # each row divided by its largest |a_k|, exactly
+            a = [to_fmpq(v) for v in a]
+            s = max((abs(v) for v in a), default=ZERO)
+            s = s if s != 0 else fmpq(1)
+            self.a.append([v / s for v in a])
+            self.c.append(to_fmpq(c) / s)
         self.A = fmpq_mat(m, n, [v for a in self.a for v in a]) if m else None
 
     def strictly_inside(self, x) -> bool:
@@ -111,14 +117,16 @@ def certified_interior(rows, lo, hi):
     if not rows:
         return None
     ex = ExactRows(rows, lo, hi)
-    A = np.array([[float(v) for v in a] for a in ex.a])
-    c = np.array([float(v) for v in ex.c])
-    if not (np.all(np.isfinite(A)) and np.all(np.isfinite(c))):
+    try:                                    # the rows are scaled: |a_k| <= 1; c may not fit
+        A = np.array([[float(v) for v in a] for a in ex.a])
+        c = np.array([float(v) for v in ex.c])
+        flo, fhi = np.array([float(v) for v in ex.lo]), np.array([float(v) for v in ex.hi])
+    except OverflowError:
         return None
-    scale = np.abs(A).max(axis=1)
-    scale[scale == 0] = 1.0
-    flo, fhi = np.array([float(v) for v in ex.lo]), np.array([float(v) for v in ex.hi])
-    res = float_margin_lp(A / scale[:, None], c / scale, flo, fhi)
+    if not (np.all(np.isfinite(c)) and np.all(np.isfinite(flo)) and np.all(np.isfinite(fhi))):
+        return None
+    scale = np.ones(ex.m)                   # the exact rows are scaled already
+    res = float_margin_lp(A, c, flo, fhi)
     if res is None:
         return None
     t, x, duals, basis = res
