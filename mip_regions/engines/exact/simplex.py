@@ -49,6 +49,8 @@ def stop_check(expired):
 ZERO = fmpq(0)
 ONE = fmpq(1)
 DEGENERATE_PIVOTS = 20   # Dantzig's rule until this many degenerate pivots in a row, then Bland's
+VERIFIED_FROM = 16       # inputs from which interior_point asks verified.py first (below, the
+                         # exact tableau is cheaper than a HiGHS instance per call)
 
 
 @dataclass
@@ -198,13 +200,15 @@ def strictly_inside(rows, lo, hi, x) -> bool:
 def interior_point(rows, lo, hi, hints=()):
     """A rational point strictly inside the cell {a.x + c >= 0} ∩ box, or None when the cell has
     no interior. Each float/exact point in ``hints`` is tried first (a cheap exact check); then
-    the float margin LP with an exact proof of its answer (verified.py); then the exact LP."""
+    the float margin LP with an exact proof of its answer (verified.py, from VERIFIED_FROM
+    inputs); then the exact LP."""
     for h in hints:
         if h is not None and strictly_inside(rows, lo, hi, h):
             return [to_fmpq(v) for v in h]
-    from .verified import certified_interior
-    proof = certified_interior(rows, lo, hi)
-    if proof is not None:
-        return proof[1]
+    if len(lo) >= VERIFIED_FROM:     # a float LP and its proof: far cheaper than the tableau there
+        from .verified import certified_interior
+        proof = certified_interior(rows, lo, hi)
+        if proof is not None:
+            return proof[1]
     res = max_margin(rows, lo, hi, start=hints[0] if hints else None, stop_when_positive=True)
     return res.x if res.interior else None
