@@ -40,6 +40,18 @@ BASE = (1023 - 60) << 2    # ratios below 2^-60 share bucket 0, above ~2^68 the 
 if numba is not None:
     from numba import njit
 
+    @njit(cache=True, inline="always")
+    def flip(j, lower, upper, x, sgn, c, cn, rhs, AT):
+        """Move nonbasic column j to its other bound: x, its sign, c.x (cn[0]) and the
+        right-hand side follow."""
+        new = lower[j] if x[j] == upper[j] else upper[j]
+        delta = new - x[j]
+        x[j] = new
+        sgn[j] = -sgn[j]
+        cn[0] += c[j] * delta
+        for i in range(rhs.size):
+            rhs[i] -= AT[j, i] * delta
+
     @njit(cache=True, error_model="numpy")
     def long_step(cj, ratio, alpha, ne, slope, lower, upper, n, x, sgn, rhs, AT, bk, hw, small,
                   c, cn):
@@ -49,7 +61,6 @@ if numba is not None:
         the slope positive flips to its other bound (x, sgn and the right-hand side updated);
         the first that does not, or a slack, or the last, enters. -1 when none does. cn[0]
         follows c.x over the nonbasic structurals."""
-        m = rhs.size
         for b in range(NB):
             hw[b] = 0.0
         bits = ratio.view(np.int64)             # ratios >= 0: their bits order as their values
@@ -72,13 +83,7 @@ if numba is not None:
             b = bk[u]
             if b < B:                           # flipped (their order does not matter)
                 j = cj[u]
-                new = lower[j] if x[j] == upper[j] else upper[j]
-                delta = new - x[j]
-                x[j] = new
-                sgn[j] = -sgn[j]
-                cn[0] += c[j] * delta
-                for i in range(m):
-                    rhs[i] -= AT[j, i] * delta
+                flip(j, lower, upper, x, sgn, c, cn, rhs, AT)
             elif b == B:
                 small[ns] = u
                 ns += 1
@@ -99,13 +104,7 @@ if numba is not None:
             if not acc + step < slope:
                 return j
             acc += step
-            new = lower[j] if x[j] == upper[j] else upper[j]
-            delta = new - x[j]
-            x[j] = new
-            sgn[j] = -sgn[j]
-            cn[0] += c[j] * delta
-            for i in range(m):
-                rhs[i] -= AT[j, i] * delta
+            flip(j, lower, upper, x, sgn, c, cn, rhs, AT)
         return -1
 
     @njit(cache=True, error_model="numpy")
