@@ -33,7 +33,8 @@ def square_rows(r):
         net = ding_square(r, quantized=quantized)
         res = count_regions(net, "exact1d", linear=True)
         mids = [Q(2 * k + 1, 2 ** (r + 1)) for k in range(2 ** r)]
-        err = max(abs(net.exact_preactivations([x])[-1][0] - x * x) for x in mids)
+        out_exact = net.exact_preactivations_at([[x] for x in mids])[-1]     # one exact product per layer
+        err = max(abs(z[0] - x * x) for z, x in zip(out_exact, mids))
         out.append({"function": "f_s^r ~ x^2", "r": r, "weights_in": "{1/2,-1/2}" if quantized else "powers of 2",
                     "activation_regions": res.activation_regions, "linear_regions": res.linear_regions,
                     "affine_maps": res.affine_maps, "exact_sup_error": str(err),
@@ -48,7 +49,8 @@ def product_rows(r):
     for quantized in (False, True):
         net = ding_product(r, quantized=quantized)
         res = count_regions(net, "lp" if quantized else "vertex", linear=True)
-        err = max(abs(net.exact_preactivations([x, y])[-1][0] - x * y) for x in pts for y in pts)
+        grid = [(x, y) for x in pts for y in pts]
+        err = max(abs(z[0] - x * y) for z, (x, y) in zip(net.exact_preactivations_at(grid)[-1], grid))
         bound = 6 * Q(1, 4 ** (r + 1))
         out.append({"function": "x'(x,y) ~ xy", "r": r, "weights_in": "{1/2,-1/2}" if quantized else "powers of 2",
                     "activation_regions": res.activation_regions, "linear_regions": res.linear_regions,

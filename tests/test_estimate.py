@@ -208,8 +208,8 @@ def test_mipbound_confidence_binomial():
     a = slack(c, t)
     runs = over = over_no_slack = 0
     for net, exact in _known_nets():
+        model = BigMModel(net, tighten="lp")   # reused: its only additions are cuts of non-regions
         for seed in range(40):
-            model = BigMModel(net, tighten="lp")
             r = run_mipbound(net, confidence=c, trials=t, seed=seed, model=model)
             assert r.regions_found <= exact
             assert r.lower_bound == bound_value(r.s, a)

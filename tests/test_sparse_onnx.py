@@ -109,7 +109,7 @@ def test_a_row_using_one_input_twice_is_not_placed():
 
 @pytest.fixture(scope="module")
 def wide_first_layer():
-    net = random_mlp([1, 200, 80, 12], 5, lower=-4.0, upper=4.0)
+    net = random_mlp([1, 200, 30, 8], 5, lower=-4.0, upper=4.0)   # 201 regions
     return net, count_regions(net, "rational1d")
 
 

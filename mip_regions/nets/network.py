@@ -310,14 +310,23 @@ class Network:
         return self._rational
 
     def exact_preactivations(self, x: Iterable) -> list[list[Fraction]]:
-        """Pre-activations in exact rational arithmetic at one point x (a sequence of rationals);
-        float networks are evaluated exactly on their stored float64 values."""
-        h = [Fraction(v) for v in x]
+        """Pre-activations z_l = W_l h_{l-1} + b_l of every layer in exact rational arithmetic at
+        one point x (a sequence of rationals); float networks are evaluated exactly on their stored
+        float64 values. One point of :meth:`exact_preactivations_at`."""
+        return [z[0] for z in self.exact_preactivations_at([x])]
+
+    def exact_preactivations_at(self, points: Iterable[Iterable]) -> list[list[list[Fraction]]]:
+        """``out[l][j]``: layer l's pre-activations z_l = W_l h_{l-1} + b_l at point j, exactly,
+        with h_l = act_l(z_l) (exact_apply). Each layer is one exact matrix product over all the
+        points (nets/exact_matrices.py: fmpq_mat in C), not a Python loop of Fractions."""
+        from .exact_matrices import exact_product
+        h = [[Fraction(v) for v in x] for x in points]
         out = []
-        for layer, (EW, Eb) in zip(self.layers, self.rational_layers()):
-            z = [sum((w * v for w, v in zip(row, h)), start=b) for row, b in zip(EW, Eb)]
+        for layer, (_, Eb) in zip(self.layers, self.rational_layers()):
+            Y = exact_product(layer, h) if h else []
+            z = [[Y[r][j] + b for r, b in enumerate(Eb)] for j in range(len(h))]
             out.append(z)
-            h = layer.act.exact_apply(z)
+            h = [layer.act.exact_apply(v) for v in z]
         return out
 
     def split_pattern(self, pattern: Sequence[int]) -> list[np.ndarray | None]:
