@@ -40,6 +40,23 @@ BASE = (1023 - 60) << 2    # ratios below 2^-60 share bucket 0, above ~2^68 the 
 if numba is not None:
     from numba import njit
 
+    @njit(cache=True, fastmath={"reassoc", "contract"})
+    def dot(a, b):
+        """sum_k a_k b_k, summed in any order (vectorised; a bound that uses it allows for the
+        rounding of any order)."""
+        s = 0.0
+        for k in range(a.size):
+            s += a[k] * b[k]
+        return s
+
+    @njit(cache=True, fastmath={"reassoc", "contract"})
+    def total(a):
+        """sum_k a_k, in any order (as dot)."""
+        s = 0.0
+        for k in range(a.size):
+            s += a[k]
+        return s
+
     @njit(cache=True, error_model="numpy")
     def long_step(cj, ratio, alpha, ne, slope, lower, upper, n, x, sgn, rhs, AT, bk, hw, small,
                   c, cn, fl):
@@ -159,12 +176,11 @@ if numba is not None:
         Binv = -np.eye(m)                       # the slack columns are -e_i
         xB = np.zeros(m)
         rhs = b.copy()                          # b - (nonbasic columns) x_N; basic values B^-1 rhs
-        for i in range(m):
-            s = 0.0
-            for k in range(n):
-                s += A[i, k] * x[k]
-            rhs[i] -= s
+        for k in range(n):                      # column by column: m independent sums (a dot
+            for i in range(m):                  # product per row is one serial chain of n adds)
+                rhs[i] -= AT[k, i] * x[k]
         w = np.empty(m)
+        nrm = np.empty(m)
         row = np.empty(N)
         sa = np.empty(N)
         rts = np.empty(N)
@@ -181,26 +197,29 @@ if numba is not None:
         cw = 0.0
         if reach:
             for i in range(m):
-                s = -b[i]
-                for k in range(n):
-                    s += A[i, k] * wi[k]
-                sw[i] = s
+                sw[i] = -b[i]
             for k in range(n):
-                cw += c[k] * wi[k]
+                for i in range(m):
+                    sw[i] += AT[k, i] * wi[k]
+            cw = dot(c, wi)
             reach = cw < target
         cn = np.zeros(1)                        # c.x over the nonbasic structurals, kept up to date
-        for k in range(n):
-            cn[0] += c[k] * x[k]
+        cn[0] = dot(c, x[:n])
         status = ITERATIONS
         it = 0
         while it < max_iter:
             it += 1
             r, worst, up, score = -1, 0.0, False, 0.0
+            for i in range(m):                  # xB = B^-1 rhs and the squared row norms of
+                xB[i] = 0.0                     # B^-1, column by column (m independent sums)
+                nrm[i] = 0.0
+            for j in range(m):
+                f = rhs[j]
+                for i in range(m):
+                    xB[i] += Binv[i, j] * f
+                    nrm[i] += Binv[i, j] * Binv[i, j]
             for i in range(m):                  # the leaving row: dual steepest edge
-                s = 0.0
-                for j in range(m):
-                    s += Binv[i, j] * rhs[j]
-                xB[i] = s
+                s = xB[i]
                 v = basis[i]
                 inf = 0.0
                 if s < lower[v] - tol:
@@ -208,9 +227,7 @@ if numba is not None:
                 elif s > upper[v] + tol:
                     inf = s - upper[v]
                 if inf > 0.0:
-                    nb = 0.0
-                    for j in range(m):
-                        nb += Binv[i, j] * Binv[i, j]
+                    nb = nrm[i]
                     if inf * inf / nb > score:
                         r, score, up, worst = i, inf * inf / nb, s < lower[v], inf
             if r < 0:
@@ -307,14 +324,16 @@ if numba is not None:
                     d[j] -= theta * row[j]
             d[p] = -theta
             d[q] = 0.0
-            for i in range(m):                  # B^-1 column q
-                if q < n:
-                    s = 0.0
-                    for j in range(m):
-                        s += Binv[i, j] * AT[q, j]
-                else:
-                    s = -Binv[i, q - n]
-                w[i] = s
+            if q < n:                           # B^-1 column q
+                for i in range(m):
+                    w[i] = 0.0
+                for j in range(m):
+                    f = AT[q, j]
+                    for i in range(m):
+                        w[i] += Binv[i, j] * f
+            else:
+                for i in range(m):
+                    w[i] = -Binv[i, q - n]
             piv = w[r]
             for j in range(m):
                 Binv[r, j] /= piv
@@ -334,9 +353,7 @@ if numba is not None:
         for i in range(m):
             if basis[i] < n:
                 xs[basis[i]] = xB[i]
-        value = 0.0
-        for k in range(n):
-            value += c[k] * xs[k]
+        value = dot(c, xs)
         return status, value, xs, checked_bound(A, b, c, lo, hi, duals(Binv, basis, c, n)), it
 
     @njit(cache=True, error_model="numpy")
@@ -368,10 +385,10 @@ if numba is not None:
                 for k in range(n):
                     dk[k] += mu * A[i, k]
                     dm[k] += mu * abs(A[i, k])
-        bound, mag = 0.0, 0.0
         for k in range(n):
-            bound += max(dk[k] * lo[k], dk[k] * hi[k])
-            mag += dm[k] * max(abs(lo[k]), abs(hi[k]))
+            dk[k] = max(dk[k] * lo[k], dk[k] * hi[k])
+            dm[k] *= max(abs(lo[k]), abs(hi[k]))
+        bound, mag = total(dk), total(dm)
         for i in range(m):
             mu = -y[i] if y[i] < 0 else 0.0
             bound -= mu * b[i]
