@@ -74,3 +74,34 @@ def test_a_cell_outside_the_box_is_empty_by_a_dual_bound():
     n = 784
     rows = [([1.0] * n, -(n + 1.0))]            # sum x >= n + 1: beyond the box [0, 1]^n
     assert certified_interior(rows, [0.0] * n, [1.0] * n) == ("empty", None)
+
+
+def _sliver_cell():
+    import json
+    from pathlib import Path
+
+    from flint import fmpq
+    d = json.loads((Path(__file__).parent / "data" / "sliver_cell_digits_6_16.json").read_text())
+    q = fmpq
+    rows = [([q(*map(int, v.split("/"))) if "/" in v else q(int(v)) for v in a],
+             q(*map(int, c.split("/"))) if "/" in c else q(int(c))) for a, c in d["rows"]]
+    lo = [q(int(v)) for v in d["lo"]]
+    hi = [q(int(v)) for v in d["hi"]]
+    return rows, lo, hi
+
+
+def test_a_sliver_below_highs_default_tolerance_is_certified_on_the_retry(monkeypatch):
+    """A real sliver (a trained 64-6-16 digits net, margin ~8e-8 < HiGHS's 1e-7 feasibility
+    tolerance): with the default tolerance alone its float optimum sits on a box face and no proof
+    goes through (the exact simplex took 6 s); the retry at 1e-10 gives a point that is strictly
+    inside in exact arithmetic."""
+    from mip_regions.engines.exact import verified
+    rows, lo, hi = _sliver_cell()
+    assert len(rows) == 15 and len(lo) == 64
+    monkeypatch.setattr(verified, "TOLERANCES", (None,))
+    assert certified_interior(rows, lo, hi) is None
+    monkeypatch.undo()
+    kind, x = certified_interior(rows, lo, hi)
+    assert kind == "inside" and strictly_inside(rows, lo, hi, x)
+    y = interior_point(rows, lo, hi)
+    assert y is not None and strictly_inside(rows, lo, hi, y)

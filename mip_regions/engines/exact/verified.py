@@ -34,17 +34,24 @@ from flint import fmpq, fmpq_mat
 from ...nets.exact_matrices import to_fmpq
 
 ZERO = fmpq(0)
+# HiGHS's feasibility tolerances, tried in turn: its defaults (1e-7), then its tightest (1e-10),
+# for a sliver thinner than 1e-7 whose float optimum the default lets sit on a box face
+# (a trained 64-6-16 digits net, issue 32: three such cells took 6 s each in the exact simplex)
+TOLERANCES = (None, 1e-10)
 
 
-def float_margin_lp(A: np.ndarray, c: np.ndarray, lo: np.ndarray, hi: np.ndarray):
+def float_margin_lp(A: np.ndarray, c: np.ndarray, lo: np.ndarray, hi: np.ndarray,
+                    tol: float | None = None):
     """(t*, x*, row duals of the cut rows, basis) of the module's float LP (rows already scaled),
     or None when HiGHS does not report an optimum. basis: (per column -1 at its lower bound, 1 at
-    its upper, 0 basic, 2 otherwise; per row True when nonbasic, i.e. at its bound)."""
+    its upper, 0 basic, 2 otherwise; per row True when nonbasic, i.e. at its bound). ``tol``:
+    HiGHS's primal and dual feasibility tolerances (its defaults, 1e-7, when None)."""
     import highspy
 
     from .quiet_highs import new_highs
     m, n = A.shape
-    h = new_highs()
+    opts = {} if tol is None else {"primal_feasibility_tolerance": tol, "dual_feasibility_tolerance": tol}
+    h = new_highs(**opts)
     inf = highspy.kHighsInf
     h.addVars(n + 1, np.full(n + 1, -inf), np.append(np.full(n, inf), 1.0))   # the box is in the rows
     h.changeColCost(n, -1.0)                       # HiGHS minimises: min -t
@@ -125,10 +132,17 @@ def certified_interior(rows, lo, hi):
         return None
     if not (np.all(np.isfinite(c)) and np.all(np.isfinite(flo)) and np.all(np.isfinite(fhi))):
         return None
+    for tol in TOLERANCES:
+        res = float_margin_lp(A, c, flo, fhi, tol)
+        answer = None if res is None else _prove(ex, res, flo, fhi)
+        if answer is not None:
+            return answer
+    return None
+
+
+def _prove(ex: ExactRows, res, flo, fhi):
+    """The module docstring's proofs of one float LP answer ``res`` (float_margin_lp), or None."""
     scale = np.ones(ex.m)                   # the exact rows are scaled already
-    res = float_margin_lp(A, c, flo, fhi)
-    if res is None:
-        return None
     t, x, duals, basis = res
     if t > 0 and ex.strictly_inside(x):
         return "inside", [to_fmpq(v) for v in x]
