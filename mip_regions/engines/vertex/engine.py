@@ -87,8 +87,6 @@ def run_vertex(net: Network, ctx: RunContext, *, kernel: str = "auto") -> None:
     stats = ctx.stats
     stats["splits"] = 0
     stats["max_vertices"] = 0
-    hidden = net.layers[:-1]
-    last_relu = [not any(layer.n_bits for layer in hidden[l + 1:]) for l in range(len(hidden))]
 
     def layer_step(l, inp, P):
         """Continue from layer l for the cell P, whose layer-l input is ``inp``."""
@@ -116,7 +114,7 @@ def run_vertex(net: Network, ctx: RunContext, *, kernel: str = "auto") -> None:
         kernel met a decision the floats cannot make: then decide() makes it exactly."""
         if ctx.expired():
             raise StopSearch
-        last, d = last_relu[U.layer], path.depth
+        last, d = U.last, path.depth
         (status, nl, leaf_bits, leaf_cuts, cut_off, X, M, PV, PT, Pt, offsets, splits,
          most) = vertex_kernel.layer_subtree(P.V, P.T, P.tight, U.R, U.Q, U.band, U.cand,
                                              2 * n0 + d, last, path.R[:d], path.q[:d], lo, hi,
