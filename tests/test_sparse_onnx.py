@@ -267,3 +267,41 @@ def test_exact_matmul_equals_numpy_on_fractions():
                  (frac(3, 4), frac(4,)), (frac(3, 4), frac(2, 4, 5))]:
         got, want = exact_matmul(X, Y), np.matmul(X, Y)
         assert got.shape == want.shape and (got == want).all()
+
+
+def _naive_preactivations(net, x):
+    """The oracle: every layer's pre-activations at x by a plain loop of Fractions over the
+    network's exact values, relu / maxout / identity applied by hand."""
+    h = [Fraction(v) for v in x]
+    out = []
+    for layer, (EW, Eb) in zip(net.layers, net.rational_layers()):
+        z = [sum((Fraction(w) * v for w, v in zip(row, h)), Fraction(b)) for row, b in zip(EW, Eb)]
+        out.append(z)
+        k = getattr(layer.act, "rank", 1)
+        if layer.act.name == "relu":
+            h = [max(v, Fraction(0)) for v in z]
+        elif k > 1:
+            h = [max(z[u * k:(u + 1) * k]) for u in range(len(z) // k)]
+        else:
+            h = z
+    return out
+
+
+def test_exact_preactivations_at_many_points_equal_a_loop_of_fractions():
+    """exact_preactivations_at (one fmpq_mat product per layer for all points) against the loop
+    of Fractions, on float nets with wide exponents, a maxout net and a sparse first layer."""
+    from mip_regions.nets.maxout_nets import random_maxout
+    rng = np.random.default_rng(3)
+    mlp = random_mlp([3, 5, 4, 2], 7)
+    mlp.layers[0].weights[0, 0], mlp.layers[1].weights[1, 2] = 1e-300, 3e200
+    D = rng.standard_normal((6, 3))
+    D[rng.random(D.shape) < 0.5] = 0
+    sparse = Network([Layer(sp.csr_matrix(D), rng.standard_normal(6), "relu"),
+                      Layer(rng.standard_normal((1, 6)), np.zeros(1), "identity")], mlp.domain)
+    for net in (mlp, random_maxout([3, 4, 3], 3, 2), sparse):
+        pts = [[Fraction(int(v), 7) for v in rng.integers(-7, 8, 3)] for _ in range(6)] + [[0.1, -2.5, 1e-9]]
+        got = net.exact_preactivations_at(pts)
+        for j, x in enumerate(pts):
+            want = _naive_preactivations(net, x)
+            assert [got[l][j] for l in range(len(want))] == want
+            assert net.exact_preactivations(x) == want
