@@ -198,6 +198,7 @@ def _known_nets():
             for n in nets]
 
 
+@pytest.mark.slow   # ~25 s: in `python -m pytest -m slow` (README)
 def test_mipbound_confidence_binomial():
     """Over 240 seeded runs on nets with known counts, the bound floor(2^(s - a)) exceeds the exact
     count no more often than 1 - c allows (binomial test at level 1e-3); the certain part

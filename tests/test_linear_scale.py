@@ -95,6 +95,7 @@ def test_region_store_round_trip_and_spill(monkeypatch):
     assert len(store) == 2999 and np.array_equal(last.bits, kept[-1].bits)
 
 
+@pytest.mark.slow   # ~25 s: in `python -m pytest -m slow` (README)
 def test_more_than_100000_regions_get_linear_regions_from_the_cli(tmp_path, capsys):
     from mip_regions.cli import main
     from mip_regions.io.netfile import write_network
