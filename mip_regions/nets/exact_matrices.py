@@ -54,17 +54,20 @@ def layer_fmpq(layer) -> tuple[fmpq_mat, fmpq_mat]:
     return hit
 
 
-def exact_product(layer, columns) -> list[list[Fraction]]:
-    """``W @ V`` exactly, one row per row of W and one entry per column of V (``columns``: k
-    lists of n_in exact numbers). Dense layers: one fmpq_mat product. Sparse layers (a
+def exact_product(layer, columns, bias: bool = False) -> list[list[Fraction]]:
+    """``W @ V`` exactly (``W @ V + b 1^T`` with ``bias``), one row per row of W and one entry per
+    column of V (``columns``: k lists of n_in exact numbers). Dense layers: one fmpq_mat product
+    (and sum). Sparse layers (a
     convolution, io/onnx_sparse.py): every float weight is an integer times a power of two, and
     every column a list of integers over one common denominator, so each row is a sum of integer
     products (numpy object arrays, one pass over the nonzeros) over one known denominator."""
     if not hasattr(layer.weights, "tocsr"):
-        W, _ = layer_fmpq(layer)
+        W, b = layer_fmpq(layer)
         n, k = layer.n_in, len(columns)
         V = fmpq_mat(n, k, [to_fmpq(columns[j][i]) for i in range(n) for j in range(k)])
         Y = W * V
+        if bias:
+            Y = Y + b * fmpq_mat(1, k, [fmpq(1)] * k)
         return [[to_fraction(Y[r, j]) for j in range(k)] for r in range(Y.nrows())]
     import numpy as np
     W = layer.weights.tocsr()
@@ -87,6 +90,11 @@ def exact_product(layer, columns) -> list[list[Fraction]]:
         scale = Fraction(2) ** low / den
         for r in range(W.shape[0]):
             out[r][j] = sums[r] * scale
+    if bias:                                 # b exactly, without a dense fmpq copy of W
+        for r, br in enumerate(layer.exact_bias if layer.is_exact else
+                               [Fraction(float(v)) for v in layer.bias]):
+            for j in range(len(columns)):
+                out[r][j] += br
     return out
 
 

@@ -322,9 +322,9 @@ class Network:
         from .exact_matrices import exact_product
         h = [[Fraction(v) for v in x] for x in points]
         out = []
-        for layer, (_, Eb) in zip(self.layers, self.rational_layers()):
-            Y = exact_product(layer, h) if h else []
-            z = [[Y[r][j] + b for r, b in enumerate(Eb)] for j in range(len(h))]
+        for layer in self.layers:
+            Y = exact_product(layer, h, bias=True) if h else []
+            z = [[row[j] for row in Y] for j in range(len(h))]
             out.append(z)
             h = [layer.act.exact_apply(v) for v in z]
         return out
