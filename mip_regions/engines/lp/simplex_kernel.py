@@ -19,7 +19,10 @@ support LPs of a trained MNIST 784-8-14 net: 92 iterations at ~30 us each before
   and the first that does not (or a slack, or the last) enters. The breakpoints are bucketed by
   the top bits of their float representation (monotone for ratios >= 0), the buckets' steps
   summed, and only the bucket where the slope runs out is sorted (:func:`long_step`); sorting
-  every breakpoint (a heap) was half of each iteration.
+  every breakpoint (a heap) was half of each iteration. At 784 inputs that bucket often holds
+  hundreds of equal ratios (the rows of a 784-n1-n2 net span only n1 dimensions, so d and the
+  pivot row are nearly proportional): a stable sort orders it, and the flips, gathered first,
+  are made in one loop (~47 per iteration on MNIST 784-8-14).
 
 The kernel's answer is not trusted: lp/dual_simplex.py returns the bound it checks from the duals,
 and the lp engine checks every point it takes.
