@@ -125,8 +125,8 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto", decide: st
         if decide == "margin":
             return "unsure", None
         ctx.stats["lps"] = lp.solves + 1
-        w = W[-1] if len(W) == 1 else W[int(np.argmax(lp.margins(W)))]   # the deepest known point
-        v, y, ub = support(s * r, -trust - s * q, w, 4 * trust - s * q)
+        mW = lp.margins(W)                # the kernel starts its point search at the deepest one
+        v, y, ub = support(s * r, -trust - s * q, W[int(np.argmax(mW))], 4 * trust - s * q)
         if v is None:
             return "unsure", None
         v += s * q
@@ -135,7 +135,7 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto", decide: st
             return "no", None
         if v > 4 * trust:
             last_vertex[0] = y            # for the later candidates (split)
-            z = toward(lp, y, W, r, q, s, v, trust)
+            z = toward(lp, y, W, r, q, s, v, trust, mW)
             if z is None and shrunk is not None:
                 z = deep_point(lp, shrunk, ctx, r, q, s, v, trust)
             if z is not None:

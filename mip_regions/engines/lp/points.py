@@ -35,7 +35,7 @@ def deep_point(lp, shrunk, ctx, r, q, s, v, trust):
     return None
 
 
-def toward(lp, y, W, r, q, s, v, trust):
+def toward(lp, y, W, r, q, s, v, trust, mW=None):
     """A point z = w + lam (y - w) on the segment from a known interior point w to the support
     LP's vertex y (which may lie on the cell's boundary): interior to the cell, since every
     point of that segment but y is. Its margin to the old rows is at least (1 - lam) m(w) and
@@ -43,9 +43,9 @@ def toward(lp, y, W, r, q, s, v, trust):
     balances the two (equal at lam = (m(w) - a) / (m(w) + v - a)), so
     known points do not thin out down the search. z is checked in floats to be more than the
     LP's point tolerance inside every row and beyond ``trust`` on side s; None when no known
-    point (the newest and the deepest few) gives one."""
+    point (the newest and the deepest few) gives one. ``mW``: lp.margins(W) when the caller has it."""
     order = list(range(len(W) - 1, max(len(W) - 5, -1), -1))   # the newest points first, then
-    mW = lp.margins(W)                                             # the deepest of the others
+    mW = lp.margins(W) if mW is None else mW                       # the deepest of the others
     if len(W) > 4:
         order += (np.argsort(-mW[: len(W) - 4])[:4]).tolist()
     aW = s * (W @ r + q)
@@ -63,12 +63,14 @@ def beyond(lp, lp_trust, y, W, Rc, Qc, bandl, has_pos, has_neg, start):
     """Interior points z (toward()) for the candidates from ``start`` on that have known
     points on one side only and the support LP's vertex y more than 4 trust on the other."""
     out = []
+    mW = None
     for m, v in enumerate((Rc[start:] @ y + Qc[start:]).tolist(), start=start):
         if has_pos[m] == has_neg[m]:
             continue
         sm, tm = (-1 if has_pos[m] else 1), max(bandl[m], lp_trust)
         if sm * v > 4 * tm:
-            z = toward(lp, y, W, Rc[m], Qc[m], sm, sm * v, tm)
+            mW = lp.margins(W) if mW is None else mW      # the same W for every candidate
+            z = toward(lp, y, W, Rc[m], Qc[m], sm, sm * v, tm, mW)
             if z is not None:
                 out.append(z)
                 if sm > 0:
