@@ -78,16 +78,14 @@ def test_a_cell_outside_the_box_is_empty_by_a_dual_bound():
 
 def _sliver_cell():
     import json
+    from fractions import Fraction
     from pathlib import Path
-
-    from flint import fmpq
     d = json.loads((Path(__file__).parent / "data" / "sliver_cell_digits_6_16.json").read_text())
-    q = fmpq
-    rows = [([q(*map(int, v.split("/"))) if "/" in v else q(int(v)) for v in a],
-             q(*map(int, c.split("/"))) if "/" in c else q(int(c))) for a, c in d["rows"]]
-    lo = [q(int(v)) for v in d["lo"]]
-    hi = [q(int(v)) for v in d["hi"]]
-    return rows, lo, hi
+
+    def q(v):
+        return to_fmpq(Fraction(v))       # "p/q" or "p", exactly
+    rows = [([q(v) for v in a], q(c)) for a, c in d["rows"]]
+    return rows, [q(v) for v in d["lo"]], [q(v) for v in d["hi"]]
 
 
 def test_a_sliver_below_highs_default_tolerance_is_certified_on_the_retry(monkeypatch):

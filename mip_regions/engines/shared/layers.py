@@ -23,6 +23,7 @@ float maps are exact, and zero tests need no exact check.
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import numpy as np
@@ -279,9 +280,15 @@ class ExactPath:
         """Exactly: does the cell ∩ {s (a_i.x + c_i) > 0} have an interior point? Read off a
         coinciding facet (:meth:`facet_side`) when there is one, else the exact margin LP. Its
         time goes to the run's ``exact_seconds`` (as does :meth:`subtree`'s)."""
+        with self._clock():
+            return self._side_has_interior(bits, path, l, i, s, hints)
+
+    @contextmanager
+    def _clock(self):
+        """Adds the time spent inside to the run's ``exact_seconds``."""
         t0 = time.perf_counter()
         try:
-            return self._side_has_interior(bits, path, l, i, s, hints)
+            yield
         finally:
             self.ctx.stats["exact_seconds"] = self.ctx.stats.get("exact_seconds", 0.0) + time.perf_counter() - t0
 
@@ -360,12 +367,9 @@ class ExactPath:
         ``extra`` = (l', i', s') (one more unit side) and the sides in ``extras``, the units of
         layer l in ``cand`` are still to decide (None: all)."""
         from ..exact import exact_subtree
-        t0 = time.perf_counter()
-        try:
+        with self._clock():
             rows = self.path_rows(bits, path)
             if extra is not None:
                 rows.append(self.row(bits, *extra))
             rows.extend(self.row(bits, *e) for e in extras)
             exact_subtree(self.ex, self.ctx, bits, l, cand, rows, points)
-        finally:
-            self.ctx.stats["exact_seconds"] = self.ctx.stats.get("exact_seconds", 0.0) + time.perf_counter() - t0
