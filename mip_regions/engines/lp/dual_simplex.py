@@ -37,6 +37,9 @@ from ..shared import numba
 from .margin import RowMargins
 from .simplex_kernel import (  # noqa: F401  (the statuses)
     CUTOFF, ITERATIONS, NO_PIVOT, NO_POINT, OPTIMAL, REACHED)
+from .simplex_start import NO_BASIS, NO_INVERSE
+
+NO_WARM = (NO_BASIS, NO_INVERSE, NO_POINT)      # no warm start / no basis kept
 
 if numba is not None:
     from .simplex_kernel import dual_simplex
@@ -65,6 +68,8 @@ class DenseSupportLP(RowMargins):
         self.cutoffs = 0        # support LPs stopped at the cutoff (no point needed)
         self.reached = 0        # support LPs stopped at a point beyond the target
         self.shrunk_solves = 0  # support LPs over a shrunk cell (lp.deep_point)
+        self.warm_solves = 0    # support LPs started from an ancestor cell's basis
+        self.kept = None        # the last support LP's basis (support_bound)
         self.tol = 1e-9 * float(np.max(self.hi - self.lo))
         self.point_tol = inner.point_tol
 
@@ -102,20 +107,30 @@ class DenseSupportLP(RowMargins):
         self.synced = self.inner_cuts = cuts
         return self.inner
 
-    def support_bound(self, coef, cutoff: float = -np.inf, w=None, target: float = np.inf):
+    def support_bound(self, coef, cutoff: float = -np.inf, w=None, target: float = np.inf,
+                      warm=None):
         """(value, maximiser, checked upper bound) of max coef.x over the closed cell, or
         (None, None, None); the inner LP's own value stands as its bound when it solves it.
         With a ``cutoff``, the kernel may stop once its checked bound is below it: then
         (bound, None, bound). With an interior point ``w`` and a ``target``, it may stop at a
-        point y of the closed cell with coef.y > target: then (coef.y, y, inf)."""
+        point y of the closed cell with coef.y > target: then (coef.y, y, inf).
+        ``warm``: the ``kept`` basis of an earlier call with the same coef on a cell whose rows
+        are a prefix of this one's (lp/simplex_start.py), or None for a cold start. After a call
+        that ends OPTIMAL or REACHED, ``self.kept`` holds its last basis for such a call, else
+        None."""
         c = np.asarray(coef, dtype=float)
         k = self.used
         m = k - 2 * self.n0
+        basis0, Binv0, x0 = warm if warm is not None and len(warm[0]) <= m else NO_WARM
+        keep = (np.empty(m, np.int64), np.empty((m, m)), np.empty(self.n0))
         status, v, x, bound, it = dual_simplex(self.A[2 * self.n0: k], self.b[2 * self.n0: k], c,
                                                self.lo, self.hi, self.tol, 50 + 4 * (m + self.n0),
-                                               cutoff, NO_POINT if w is None else w, target)
+                                               cutoff, NO_POINT if w is None else w, target,
+                                               basis0, Binv0, x0, *keep)
         self.dense_solves += 1
+        self.warm_solves += basis0.size > 0
         self.iterations += it
+        self.kept = keep if status in (OPTIMAL, REACHED) else None
         if status == OPTIMAL:
             return v, x, bound
         if status == CUTOFF:
@@ -125,6 +140,7 @@ class DenseSupportLP(RowMargins):
             self.reached += 1
             return v, x, np.inf
         self.handed += 1
+        self.kept = None
         v, x = self._sync().support(c)
         return v, x, v
 
@@ -139,7 +155,8 @@ class DenseSupportLP(RowMargins):
         m = k - 2 * self.n0
         status, _, x, _, it = dual_simplex(self.A[2 * self.n0: k], self.b[2 * self.n0: k] + tau,
                                            np.asarray(coef, dtype=float), lo, hi, self.tol,
-                                           50 + 4 * (m + self.n0), -np.inf, NO_POINT, np.inf)
+                                           50 + 4 * (m + self.n0), -np.inf, NO_POINT, np.inf,
+                                           *NO_WARM, *NO_WARM)   # one signature: one compile
         self.dense_solves += 1
         self.shrunk_solves += 1
         self.iterations += it

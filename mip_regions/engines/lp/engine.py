@@ -102,7 +102,7 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto", decide: st
     lp = make_margin_lp(lo, hi, lp_solver)
     if decide == "support" and compiled:
         lp = DenseSupportLP(lo, hi, lp)
-    def solver_support(coef, cutoff, w, target):
+    def solver_support(coef, cutoff, w, target, warm=None):
         """(value, maximiser, upper bound) from the LP solver: its value stands as the bound."""
         v, y = lp.support(coef)
         return v, y, v
@@ -117,16 +117,25 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto", decide: st
     max_points = 4 * (n0 + 1)
     last_vertex = [None]     # the vertex y of the last support LP with a value beyond 4 trust
     box = {"on": True, "tested": 0, "decided": 0}   # the bounding-box filter, while it decides units
+    warm = {}      # (layer, unit, side) -> the last basis of its support LP on this cell or above
+    undo = []      # per split() call: the keys of ``warm`` it set, with what they held before
 
-    def reach(r, q, s, trust, W):
+    def reach(r, q, s, trust, W, key=None):
         """The support LP (module docstring): ("no", None) when max over the closed cell of
         s (r.x + q) is below -trust; ("yes", z) when it is above 4 trust, z an interior point of
-        the cell on that side (toward()); else ("unsure", None)."""
+        the cell on that side (toward()); else ("unsure", None). With a ``key``, it starts from
+        the basis the same LP ended with on the nearest ancestor cell that solved it, and leaves
+        its own for the cells below (lp/simplex_start.py)."""
         if decide == "margin":
             return "unsure", None
         ctx.stats["lps"] = lp.solves + 1
         mW = lp.margins(W)                # the kernel starts its point search at the deepest one
-        v, y, ub = support(s * r, -trust - s * q, W[int(np.argmax(mW))], 4 * trust - s * q)
+        v, y, ub = support(s * r, -trust - s * q, W[int(np.argmax(mW))], 4 * trust - s * q,
+                           warm=warm.get(key))
+        kept = getattr(lp, "kept", None)
+        if key is not None and kept is not None:
+            undo[-1].append((key, warm.get(key)))
+            warm[key] = kept
         if v is None:
             return "unsure", None
         v += s * q
@@ -149,7 +158,7 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto", decide: st
         C's points all lie below -trust, else the exact LP decides: (True, None) for a sliver
         thinner than the floats resolve, or (False, None). The support LP decides most units;
         the margin LP (the cell's deepest point on that side) is the fallback."""
-        kind, z = reach(r, q, s, trust, W)
+        kind, z = reach(r, q, s, trust, W, (U.layer, i, s))
         if kind == "no":
             return False, None
         if kind == "yes":
@@ -188,7 +197,20 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto", decide: st
         split(U, U.cand, W, blo, bhi)
 
     def split(U, cand, W, blo, bhi):
-        """Decide the candidate units of layer U on the current cell; split by the first that cuts."""
+        """Decide the candidate units of layer U on the current cell; split by the first that cuts.
+        The warm starts this cell leaves (reach) are taken back when it returns."""
+        undo.append([])
+        try:
+            decide_and_split(U, cand, W, blo, bhi)
+        finally:
+            for key, old in reversed(undo.pop()):
+                if old is None:
+                    del warm[key]
+                else:
+                    warm[key] = old
+
+    def decide_and_split(U, cand, W, blo, bhi):
+        """split()'s body."""
         if ctx.expired():          # inside a wide layer too, not only between layers
             raise StopSearch
         off, R, Q = U.offset, U.R, U.Q
@@ -372,5 +394,6 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto", decide: st
         ctx.stats["dense_cutoffs"] = lp.cutoffs
         ctx.stats["dense_reached"] = lp.reached
         ctx.stats["shrunk_lps"] = lp.shrunk_solves
+        ctx.stats["warm_lps"] = lp.warm_solves
     if getattr(lp, "basis_resets", 0):
         ctx.stats["basis_resets"] = lp.basis_resets

@@ -33,6 +33,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..shared import numba
+from .simplex_start import NO_BASIS, NO_INVERSE
 
 OPTIMAL, ITERATIONS, NO_PIVOT, CUTOFF, REACHED = 0, 1, 2, 3, 4
 NO_POINT = np.empty(0)     # dual_simplex's ``w`` when there is no interior point
@@ -42,6 +43,8 @@ BASE = (1023 - 60) << 2    # ratios below 2^-60 share bucket 0, above ~2^68 the 
 
 if numba is not None:
     from numba import njit
+
+    from .simplex_start import duals, first_basis, keep_basis
 
     @njit(cache=True, fastmath={"reassoc", "contract"})
     def dot(a, b):
@@ -137,9 +140,14 @@ if numba is not None:
         return q
 
     @njit(cache=True, error_model="numpy")
-    def dual_simplex(A, b, c, lo, hi, tol, max_iter, cutoff=-np.inf, wi=NO_POINT, target=np.inf):
+    def dual_simplex(A, b, c, lo, hi, tol, max_iter, cutoff=-np.inf, wi=NO_POINT, target=np.inf,
+                     basis0=NO_BASIS, Binv0=NO_INVERSE, x0=NO_POINT, keep=NO_BASIS, keepB=NO_INVERSE,
+                     keepx=NO_POINT):
         """(status, value, x, bound, iterations) of max c.x s.t. A x >= b, lo <= x <= hi (module
         docstring); ``bound`` is the dual bound with the final duals (lp/dual_simplex.py).
+        ``basis0``, ``Binv0``, ``x0``: a warm start (lp/simplex_start.py), cold when empty. When
+        ``keep`` has m entries, the last basis, its inverse and the nonbasic values (0 at the
+        basic ones) are written to ``keep``, ``keepB``, ``keepx`` (status OPTIMAL or REACHED).
         ``cutoff``: the caller only needs to know whether the maximum is below it. Each
         iteration's basis is dual feasible, so its objective c.x (x the basic solution, not yet
         feasible) bounds the maximum from above and only decreases; once it is below the cutoff
@@ -162,21 +170,16 @@ if numba is not None:
         upper[:n] = hi
         lower[n:] = 0.0
         upper[n:] = np.inf
-        d = np.zeros(N)                         # reduced costs (y = 0 for the slack basis)
-        d[:n] = c
+        d = np.zeros(N)                         # reduced costs
         x = np.zeros(N)
         basic = np.zeros(N, np.bool_)
         basis = np.empty(m, np.int64)
-        for i in range(m):
-            basis[i] = n + i
-            basic[n + i] = True
-        for k in range(n):
-            x[k] = hi[k] if c[k] > 0 else lo[k]
+        Binv = np.empty((m, m))
+        first_basis(A, AT, c, lo, hi, basis0, Binv0, x0, x, basic, basis, Binv, d)  # cold or warm
         sgn = np.zeros(N)                       # +1 nonbasic at its lower bound, -1 at upper, 0 else
         for j in range(N):
             if not basic[j] and lower[j] != upper[j]:
                 sgn[j] = -1.0 if (j < n and x[j] == upper[j]) else 1.0
-        Binv = -np.eye(m)                       # the slack columns are -e_i
         xB = np.zeros(m)
         rhs = b.copy()                          # b - (nonbasic columns) x_N; basic values B^-1 rhs
         for k in range(n):                      # column by column: m independent sums (a dot
@@ -267,6 +270,7 @@ if numba is not None:
                                 y[basis[i]] = min(max(xB[i], lo[basis[i]]), hi[basis[i]])
                         for k in range(n):
                             y[k] = wi[k] + t * (y[k] - wi[k])
+                        keep_basis(basis, Binv, x, keep, keepB, keepx)
                         return REACHED, cw + t * (cy - cw), y, np.inf, it
                 if dv < cutoff:
                     bound = checked_bound(A, b, c, lo, hi, duals(Binv, basis, c, n))
@@ -353,24 +357,12 @@ if numba is not None:
         xs = x[:n].copy()
         if status != OPTIMAL:
             return status, 0.0, xs, np.inf, it
+        keep_basis(basis, Binv, x, keep, keepB, keepx)
         for i in range(m):
             if basis[i] < n:
                 xs[basis[i]] = xB[i]
         value = dot(c, xs)
         return status, value, xs, checked_bound(A, b, c, lo, hi, duals(Binv, basis, c, n)), it
-
-    @njit(cache=True, error_model="numpy")
-    def duals(Binv, basis, c, n):
-        """The row duals y = c_B B^-1 of a basis (slacks cost 0)."""
-        m = basis.size
-        y = np.zeros(m)
-        for j in range(m):
-            s = 0.0
-            for i in range(m):
-                if basis[i] < n:
-                    s += c[basis[i]] * Binv[i, j]
-            y[j] = s
-        return y
 
     @njit(cache=True, error_model="numpy")
     def checked_bound(A, b, c, lo, hi, y):
