@@ -259,14 +259,16 @@ def test_random_and_degenerate_nets(make):
 
 
 def test_wide_inputs_like_mnist():
-    """Issue 32: 200 inputs on [0, 1]^200 (the kernel's bucketed long step, the early stops and
-    the box margins read off lo/hi all at work): the same regions in the same order as the
-    engine with GLPK's support LPs, every region's point strictly inside."""
+    """Issue 32: 200 inputs on [0, 1]^200 (the kernel's bucketed long step, the early stops, the
+    warm starts from an ancestor's basis and the box margins read off lo/hi all at work): the
+    same regions in the same order as the engine with GLPK's support LPs, every region's point
+    strictly inside."""
     net = random_mlp([200, 5, 6], 11)
     net.domain.lower[:] = 0.0
     net.domain.upper[:] = 1.0
     fast = both(net)
     assert fast.stats["dense_cutoffs"] > 0 and fast.stats["dense_reached"] > 0
+    assert 0 < fast.stats["warm_lps"] < fast.stats["dense_lps"]
     for region in list(fast.regions)[::20]:      # the exact check costs ~40 ms at 200 inputs
         assert region.margin > 0 and strictly_inside(net, region)
 

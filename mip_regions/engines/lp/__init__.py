@@ -4,7 +4,8 @@ decided by known interior points and small LPs (engine.py; the algorithm in its 
 - ``engine``: :func:`run_lp`, the search.
 - ``points``: interior points from an LP's vertex and the bounding-box filter.
 - ``dual_simplex``: the compiled bounded dual simplex of the support LPs, with an upper bound on
-  the support value checked from its duals (``kernel='numba'``).
+  the support value checked from its duals (``kernel='numba'``); ``simplex_kernel`` its
+  iterations, ``simplex_start`` its first basis (cold, or warm from an ancestor cell's).
 - ``margin``: the reused margin/Chebyshev LP on GLPK or HiGHS (rows pushed and popped along the
   search), :func:`make_margin_lp`, :func:`resolve_lp_solver`.
 
