@@ -10,8 +10,9 @@ The support LP of a cell C = {x in [lo, hi] : A x >= b} (rows unit normals) is
 :func:`dual_simplex` (lp/simplex_kernel.py) solves it by the bounded dual simplex from the
 all-slack basis with each x_k at the bound that maximises c_k x_k (dual feasible for any c, so no
 phase 1), or from the basis the same LP ended with on an ancestor cell (lp/simplex_start.py; the
-caller keeps it), with dual steepest-edge pricing and the bound-flipping ratio test; its explicit m x m basis inverse is updated every iteration (m = the cuts on the path, at
-most the number of units).
+caller keeps it), with dual steepest-edge pricing and the bound-flipping ratio test; its explicit
+m x m basis inverse is updated every iteration (m = the cuts on the path, at most the number of
+units).
 
 **The bound is checked, not trusted.** Any mu >= 0 gives
 
