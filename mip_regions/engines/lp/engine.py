@@ -182,7 +182,7 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto", decide: st
                 t, y = lp.chebyshev()
                 if y is not None and t is not None and t > lp_trust:
                     W = np.vstack([W, y[None, :]])
-            m = path.margins(W)
+            m = path.margins(W) if scale is not None else lp.margins(W)   # the same rows
             k = int(np.argmax(m))      # report the point of W farthest from the cell's boundary
             ctx.add_region(bits.copy(), to_x(W[k]), float(m[k]))
             return
