@@ -310,20 +310,51 @@ def test_a_kernel_that_gives_up_hands_the_lp_to_the_solver(monkeypatch):
     assert np.array_equal(res.regions.bits_block(0, n), ref.regions.bits_block(0, n))
 
 
-def test_support_over_the_shrunk_cell():
+@pytest.mark.parametrize("warm", [False, True])
+def test_support_over_the_shrunk_cell(warm):
     """support_shrunk(c, tau) maximises over the points of margin >= tau: on the triangle
     x >= 0, y >= 0, x + y <= 1 in [-1, 1]^2 (inradius 1 - 1/sqrt 2 = 0.2929) the maximiser of x
-    with tau = 0.1 is (1 - 0.1 (1 + sqrt 2), 0.1); tau above the inradius leaves nothing."""
+    with tau = 0.1 is (1 - 0.1 (1 + sqrt 2), 0.1); tau above the inradius leaves nothing. Warm:
+    after the support LP of the same objective, whose basis it starts from."""
     lo, hi = -np.ones(2), np.ones(2)
     lp = dense_lp.DenseSupportLP(lo, hi, make_margin_lp(lo, hi, "glpk"))
     lp.push(np.array([1.0, 0.0]), 0.0)
     lp.push(np.array([0.0, 1.0]), 0.0)
     lp.push(-np.array([1.0, 1.0]) / np.sqrt(2), -1 / np.sqrt(2))
+    if warm:
+        assert lp.support_bound(np.array([1.0, 0.0]))[0] == pytest.approx(1.0)
+        assert lp.kept is not None
     x = lp.support_shrunk(np.array([1.0, 0.0]), 0.1)
     assert np.allclose(x, [1 - 0.1 * (1 + np.sqrt(2)), 0.1])
     assert lp.margin(x) == pytest.approx(0.1)
     assert lp.support_shrunk(np.array([1.0, 0.0]), 0.29) is not None
     assert lp.support_shrunk(np.array([1.0, 0.0]), 0.30) is None
+
+
+def test_shrunk_support_warm_equals_cold_at_784_inputs():
+    """The shrunk support LP started from the support LP's basis (784 inputs, rows of rank 8 as
+    on MNIST) reaches the same maximum as from a cold start, in fewer iterations."""
+    rng = np.random.default_rng(3)
+    n, lo, hi = 784, np.zeros(784), np.ones(784)
+    W1 = rng.normal(size=(8, n))
+    cold = warm = 0
+    for _ in range(8):
+        lps = [dense_lp.DenseSupportLP(lo, hi, make_margin_lp(lo, hi, "glpk")) for _ in range(2)]
+        rows = rng.normal(size=(12, 8)) @ W1
+        for r in rows / np.linalg.norm(rows, axis=1)[:, None]:
+            rhs = float(r @ np.full(n, 0.5)) - rng.uniform(0.05, 1.0)
+            for lp in lps:
+                lp.push(r, rhs)
+        c = rng.normal(size=8) @ W1
+        lps[1].support_bound(c)
+        it0 = [lp.iterations for lp in lps]
+        xs = [lp.support_shrunk(c, 0.02) for lp in lps]
+        assert xs[0] is not None and xs[1] is not None
+        assert abs(c @ xs[0] - c @ xs[1]) <= 1e-9 * (1 + abs(c @ xs[0]))
+        assert min(lps[1].margin(xs[1]), lps[0].margin(xs[0])) >= 0.02 - 1e-9
+        cold += lps[0].iterations - it0[0]
+        warm += lps[1].iterations - it0[1]
+    assert warm < cold
 
 
 def test_compiled_margins_equal_numpy():

@@ -71,7 +71,8 @@ class DenseSupportLP(RowMargins):
         self.reached = 0        # support LPs stopped at a point beyond the target
         self.shrunk_solves = 0  # support LPs over a shrunk cell (lp.deep_point)
         self.warm_solves = 0    # support LPs started from an ancestor cell's basis
-        self.kept = None        # the last support LP's basis (support_bound)
+        self.kept = None        # the last support LP's basis (support_bound) ...
+        self.kept_coef = None   # ... and its objective
         self.tol = 1e-9 * float(np.max(self.hi - self.lo))
         self.point_tol = inner.point_tol
 
@@ -133,6 +134,7 @@ class DenseSupportLP(RowMargins):
         self.warm_solves += basis0.size > 0
         self.iterations += it
         self.kept = keep if status in (OPTIMAL, REACHED) else None
+        self.kept_coef = c
         if status == OPTIMAL:
             return v, x, bound
         if status == CUTOFF:
@@ -159,16 +161,22 @@ class DenseSupportLP(RowMargins):
     def support_shrunk(self, coef, tau: float):
         """A maximiser of coef.x over the cell shrunk by tau (rows b + tau, box [lo + tau,
         hi - tau]: the points whose margin is at least tau, the rows being unit normals), or None
-        when it is empty or the kernel does not solve it."""
+        when it is empty or the kernel does not solve it. It starts from the last support LP's
+        basis when that LP had the same coef and rows (only b and the box move, so the basis stays
+        dual feasible; its nonbasic columns move with their bounds)."""
         lo, hi = self.lo + tau, self.hi - tau
         if not np.all(lo < hi):
             return None
+        c = np.asarray(coef, dtype=float)
         k = self.used
         m = k - 2 * self.n0
+        warm = NO_WARM
+        if self.kept is not None and len(self.kept[0]) == m and np.array_equal(self.kept_coef, c):
+            basis0, Binv0, x0 = self.kept
+            warm = basis0, Binv0, np.where(x0 == self.lo, lo, np.where(x0 == self.hi, hi, x0))
         status, _, x, _, it = dual_simplex(self.A[2 * self.n0: k], self.b[2 * self.n0: k] + tau,
-                                           np.asarray(coef, dtype=float), lo, hi, self.tol,
-                                           50 + 4 * (m + self.n0), -np.inf, NO_POINT, np.inf,
-                                           *NO_WARM, *NO_WARM)   # one signature: one compile
+                                           c, lo, hi, self.tol, 50 + 4 * (m + self.n0), -np.inf,
+                                           NO_POINT, np.inf, *warm, *NO_WARM)
         self.dense_solves += 1
         self.shrunk_solves += 1
         self.iterations += it
