@@ -15,8 +15,11 @@ slacks join the basis:
 E the new rows' entries in B's columns (0 in a slack's column). The row duals are
 y' = c_B'^T B'^-1 = (y, 0), so every reduced cost keeps its value and its sign: the basis is
 dual feasible as it was on C, and only the rows C's basic solution violates are left to mend
-(a few pivots where a cold start takes ~30 at 784 inputs). Nothing here is trusted: the kernel's
-bound is checked from whatever duals it ends with, and its points by the engine.
+(on MNIST 784-8-14, 19 iterations on average where a cold start of the same LPs takes 34). The
+same basis also starts the LP over the shrunk cell (rows b + tau, box [lo + tau, hi - tau]; the
+caller moves the nonbasic values with their bounds): only b and the bounds change, so it stays
+dual feasible. Nothing here is trusted: the kernel's bound is checked from whatever duals it
+ends with, and its points by the engine.
 
 **Editing this module:** numba's on-disk cache of lp/simplex_kernel.py's ``dual_simplex`` holds the
 code of the functions here that it calls, and is keyed only on simplex_kernel.py's own file; after
