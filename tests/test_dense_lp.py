@@ -375,3 +375,23 @@ def test_compiled_margins_equal_numpy():
         assert np.allclose(lp.margins(X), ref, rtol=1e-12, atol=1e-12)
         assert abs(lp.margin(X[2]) - RowMargins.margin(lp, X[2])) <= 1e-12
         assert (m == 0) == (ref[0] > 2e-3)       # the cuts count (box margin >= 0.01)
+
+
+def test_warm_bases_restore_and_budget():
+    """lp/warm_bases.py: a cell's bases go when the search leaves it and what they replaced comes
+    back; bases beyond the byte budget are not kept, and the bytes held return to 0."""
+    from mip_regions.engines.lp.warm_bases import WarmBases
+    state = (np.zeros(4, np.int64), np.zeros((4, 4)), np.zeros(10))     # 32 + 128 + 80 bytes
+    bases = WarmBases(budget=500)
+    bases.enter()
+    bases.keep("a", state)
+    bases.enter()
+    other = tuple(a.copy() for a in state)
+    bases.keep("a", other)
+    assert bases.get("a") is other and bases.used == 480
+    bases.keep("b", state)                  # a third would pass 500 bytes: not kept
+    assert bases.get("b") is None and bases.skipped == 1
+    bases.leave()
+    assert bases.get("a") is state and bases.used == 240
+    bases.leave()
+    assert bases.get("a") is None and bases.used == 0

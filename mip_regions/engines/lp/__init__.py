@@ -5,7 +5,9 @@ decided by known interior points and small LPs (engine.py; the algorithm in its 
 - ``points``: interior points from an LP's vertex and the bounding-box filter.
 - ``dual_simplex``: the compiled bounded dual simplex of the support LPs, with an upper bound on
   the support value checked from its duals (``kernel='numba'``); ``simplex_kernel`` its
-  iterations, ``simplex_start`` its first basis (cold, or warm from an ancestor cell's).
+  iterations, ``simplex_start`` its first basis (cold, or warm from an ancestor cell's),
+  ``warm_bases`` the bases kept for the cells below (within a memory budget), ``margins_kernel``
+  the cell's point margins, compiled.
 - ``margin``: the reused margin/Chebyshev LP on GLPK or HiGHS (rows pushed and popped along the
   search), :func:`make_margin_lp`, :func:`resolve_lp_solver`.
 

@@ -62,6 +62,7 @@ from ..shared import CutStack, ExactPath, enter_layer, root_input, router_of, us
 from .dual_simplex import DenseSupportLP
 from .margin import make_margin_lp
 from .points import beyond, deep_point, tighten_box, toward
+from .warm_bases import WarmBases
 
 LP_TRUST = 1e-7   # LP margins within LP_TRUST x the box's largest side are decided exactly
 ANISOTROPY = 8.0  # boxes whose sides differ more than this are searched in box coordinates
@@ -119,8 +120,7 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto", decide: st
     max_points = 4 * (n0 + 1)
     last_vertex = [None]     # the vertex y of the last support LP with a value beyond 4 trust
     box = {"on": True, "tested": 0, "decided": 0}   # the bounding-box filter, while it decides units
-    warm = {}      # (layer, unit, side) -> the last basis of its support LP on this cell or above
-    undo = []      # per split() call: the keys of ``warm`` it set, with what they held before
+    bases = WarmBases()      # the support LPs' last bases, for the cells below (lp/warm_bases.py)
 
     def reach(r, q, s, trust, W, key=None):
         """The support LP (module docstring): ("no", None) when max over the closed cell of
@@ -132,11 +132,10 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto", decide: st
         ctx.stats["lps"] = lp.solves + 1
         mW = lp.margins(W)                # the kernel starts its point search at the deepest one
         v, y, ub = support(s * r, -trust - s * q, W[int(np.argmax(mW))], 4 * trust - s * q,
-                           warm=warm.get(key))
+                           warm=bases.get(key))
         kept = getattr(lp, "kept", None)
         if key is not None and kept is not None:
-            undo[-1].append((key, warm.get(key)))
-            warm[key] = kept
+            bases.keep(key, kept)
         if v is None:
             return "unsure", None
         v += s * q
@@ -200,15 +199,11 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto", decide: st
     def split(U, cand, W, blo, bhi):
         """Decide the candidate units of layer U on the current cell; split by the first that cuts.
         The warm starts this cell leaves (reach) are taken back when it returns."""
-        undo.append([])
+        bases.enter()
         try:
             decide_and_split(U, cand, W, blo, bhi)
         finally:
-            for key, old in reversed(undo.pop()):
-                if old is None:
-                    del warm[key]
-                else:
-                    warm[key] = old
+            bases.leave()
 
     def decide_and_split(U, cand, W, blo, bhi):
         """split()'s body."""
@@ -396,5 +391,6 @@ def run_lp(net: Network, ctx: RunContext, *, lp_solver: str = "auto", decide: st
         ctx.stats["dense_reached"] = lp.reached
         ctx.stats["shrunk_lps"] = lp.shrunk_solves
         ctx.stats["warm_lps"] = lp.warm_solves
+        ctx.stats["warm_bases_skipped"] = bases.skipped
     if getattr(lp, "basis_resets", 0):
         ctx.stats["basis_resets"] = lp.basis_resets
